@@ -1,0 +1,1 @@
+"""Connector plugins shipped with unimap (import name ``unimap_connectors``)."""

@@ -1,0 +1,1 @@
+"""The OTYS connector: hooks, transport settings and the local OTYS sandbox."""

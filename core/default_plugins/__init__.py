@@ -1,0 +1,1 @@
+"""Built-in behaviour, registered as plugins exactly like third-party ones."""

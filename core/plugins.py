@@ -1,0 +1,70 @@
+"""The plugin manager: built-ins, entry points and configured modules, checked strictly."""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Iterable
+from types import ModuleType
+from typing import Any
+
+import pluggy
+
+from unimap import hookspecs
+from unimap.errors import PluginError
+
+ENTRY_POINT_GROUP = "unimap.plugins"
+DEFAULT_PLUGINS = (
+    "unimap.default_plugins.functions",
+    "unimap.default_plugins.auth",
+)
+
+
+def _import(name: str) -> ModuleType:
+    try:
+        return importlib.import_module(name)
+    except Exception as exc:  # an import error in a plugin must not be a traceback
+        raise PluginError(f"cannot import plugin module {name!r}: {exc}") from exc
+
+
+def make_manager(plugins: Iterable[str | object] = (), *, entry_points: bool = True) -> pluggy.PluginManager:
+    """A plugin manager with the built-ins, the ``unimap.plugins`` entry points and ``plugins``.
+
+    ``plugins`` are module names or objects; ``UNIMAP_PLUGINS`` (comma-separated module
+    names) adds more and ``UNIMAP_DISABLE_ENTRY_POINTS=1`` skips entry points.
+    Raises :class:`PluginError` when a plugin implements a hook that does not exist
+    (pluggy's ``check_pending``), so a misspelled hook name fails loudly.
+    """
+    pm = pluggy.PluginManager(hookspecs.PROJECT)
+    pm.add_hookspecs(hookspecs)
+    for name in DEFAULT_PLUGINS:
+        pm.register(_import(name), name=name)
+    if entry_points and os.environ.get("UNIMAP_DISABLE_ENTRY_POINTS") != "1":
+        try:
+            pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
+        except Exception as exc:
+            raise PluginError(f"cannot load a plugin from entry point group {ENTRY_POINT_GROUP!r}: {exc}") from exc
+    extra = [p.strip() for p in os.environ.get("UNIMAP_PLUGINS", "").split(",") if p.strip()]
+    for plugin in [*extra, *plugins]:
+        obj: Any = _import(plugin) if isinstance(plugin, str) else plugin
+        if pm.is_registered(obj):
+            continue
+        name = plugin if isinstance(plugin, str) else None
+        if name and pm.get_plugin(name) is not None:
+            continue
+        pm.register(obj, name=name)
+    try:
+        pm.check_pending()
+    except pluggy.PluginValidationError as exc:
+        raise PluginError(f"plugin {exc.plugin!r} implements an unknown hook: {exc}") from exc
+    return pm
+
+
+def plugin_report(pm: pluggy.PluginManager) -> list[dict[str, Any]]:
+    """Name and implemented hooks of every registered plugin (for ``unimap plugins``)."""
+    rows = []
+    for plugin in pm.get_plugins():
+        name = pm.get_name(plugin) or repr(plugin)
+        hooks = sorted(h.name for h in pm.get_hookcallers(plugin) or [])
+        rows.append({"name": name, "hooks": hooks})
+    return sorted(rows, key=lambda r: r["name"])
