@@ -40,10 +40,10 @@ def hookspec(func: _F | None = None, **options: Any) -> Any:
 def unimap_register_functions(register: Callable[..., None]) -> None:
     """Register custom JMESPath functions usable in every spec expression.
 
-    Call ``register(name, func, signature)`` where ``func(*args)`` computes the value and
-    ``signature`` is a list of JMESPath type lists per argument, e.g.
-    ``[["string", "null"]]``; add ``variadic=True`` for a trailing variadic argument.
-    A function taking one argument may also be named in a field's ``transform:``.
+    Call ``register(name, func, signature, optional=0)`` where ``func(*args)`` computes the
+    value, ``signature`` lists the JMESPath types of each required argument (e.g.
+    ``[["string", "null"]]``) and ``optional`` says how many more may follow. A function
+    callable with one argument may also be named in a field's ``transform:``.
     """
 
 

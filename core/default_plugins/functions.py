@@ -1,0 +1,290 @@
+"""Built-in JMESPath functions for ATS data: dates, enums, contacts, countries, ids, settings."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from unimap import context, ids
+from unimap.default_plugins.countries import BY_NAME, COUNTRIES
+from unimap.hookspecs import hookimpl
+
+_DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%d-%m-%Y %H:%M:%S", "%d-%m-%Y",
+                 "%Y/%m/%d", "%d/%m/%Y")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_TAGS = re.compile(r"<[^>]+>")
+
+
+def _zone(name: str | None) -> Any:
+    if not name or name.upper() == "UTC":
+        return UTC
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC
+
+
+def format_utc(moment: datetime) -> str:
+    """``YYYY-MM-DDTHH:MM:SS.mmmZ`` for an aware datetime."""
+    moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def parse_datetime(value: Any, zone: str | None = None) -> datetime | None:
+    """Parse a vendor date or datetime; naive values are read in ``zone`` (default UTC)."""
+    if value in (None, "", "0000-00-00", "0000-00-00 00:00:00"):
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value, UTC)
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    moment: datetime | None = None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        for fmt in _DATE_FORMATS:
+            try:
+                moment = datetime.strptime(text, fmt)
+                break
+            except ValueError:
+                continue
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=_zone(zone))
+    return moment
+
+
+def iso_datetime(value: Any, zone: str | None = None) -> str | None:
+    """A vendor date/datetime as ISO-8601 UTC; naive values are in ``zone`` or setting ``timezone``."""
+    moment = parse_datetime(value, zone or context.current().settings.get("timezone"))
+    return format_utc(moment) if moment else None
+
+
+def iso_date(value: Any) -> str | None:
+    """A vendor date as ``YYYY-MM-DD`` (no time zone shift)."""
+    moment = parse_datetime(value, "UTC")
+    return moment.date().isoformat() if moment else None
+
+
+def enum_map(value: Any, mapping: dict[str, Any], default: Any = None) -> Any:
+    """``mapping[str(value)]``, or ``default`` when the value is null or unmapped."""
+    if value is None:
+        return default
+    key = value if isinstance(value, str) else _plain(value)
+    return mapping.get(key, default)
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def email(value: Any) -> str | None:
+    """A trimmed, lower-cased e-mail address, or null when it is not one."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip().lower()
+    return text if _EMAIL.match(text) else None
+
+
+def phone(value: Any, country: str | None = None) -> str | None:
+    """A phone number in E.164 (``+31612345678``) when it can be read, else the trimmed input.
+
+    National numbers (leading 0) get the calling code of ``country`` or setting
+    ``default_country``.
+    """
+    if value is None:
+        return None
+    text = str(value).strip()
+    if not text:
+        return None
+    digits = re.sub(r"[^\d+]", "", text)
+    digits = digits[0] + digits[1:].replace("+", "") if digits else digits
+    if digits.startswith("00"):
+        digits = "+" + digits[2:]
+    if digits.startswith("+"):
+        digits = "+" + digits[1:].removeprefix("0") if digits[1:3] != "0" else digits
+        return digits if 8 <= len(digits) <= 16 else text
+    code = (country or context.current().settings.get("default_country") or "").upper()
+    calling = COUNTRIES.get(code, (None, None, ()))[1]
+    if digits.startswith("0") and calling and 9 <= len(digits) <= 12:
+        return f"+{calling}{digits[1:]}"
+    return text
+
+
+def country_code(value: Any) -> str | None:
+    """ISO 3166 alpha-2 code for a country name (EN/NL/DE/FR) or alpha-2/-3 code; else the input."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    if not text:
+        return None
+    return BY_NAME.get(text.casefold(), text)
+
+
+def compact(values: Any) -> list[Any]:
+    """The list without nulls and empty strings."""
+    if not isinstance(values, list):
+        return []
+    return [v for v in values if v is not None and v != ""]
+
+
+def join_nonempty(separator: str, values: Any) -> str | None:
+    """Join the non-empty strings of ``values`` with ``separator``; null when none is left."""
+    parts = [str(v).strip() for v in compact(values) if str(v).strip()]
+    return separator.join(parts) if parts else None
+
+
+def nullif_empty(value: Any) -> Any:
+    """Null for empty strings, lists and objects; the value otherwise."""
+    return None if value in ("", [], {}) else value
+
+
+def trim(value: Any) -> Any:
+    """Strip surrounding whitespace from a string (other values pass through)."""
+    return value.strip() if isinstance(value, str) else value
+
+
+def lower(value: Any) -> Any:
+    """Lower-case a string (other values pass through)."""
+    return value.lower() if isinstance(value, str) else value
+
+
+def upper(value: Any) -> Any:
+    """Upper-case a string (other values pass through)."""
+    return value.upper() if isinstance(value, str) else value
+
+
+def number(value: Any) -> float | int | None:
+    """A number from a number or numeric string (``"1.234,50"`` and ``"1234.5"`` both work); else null."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        return value
+    text = str(value).strip().replace(" ", "")
+    if not text:
+        return None
+    if "," in text and "." in text:
+        text = text.replace(".", "").replace(",", ".") if text.rfind(",") > text.rfind(".") else text.replace(",", "")
+    elif "," in text:
+        text = text.replace(",", ".")
+    try:
+        result = float(text)
+    except ValueError:
+        return None
+    return int(result) if result.is_integer() and "." not in text else result
+
+
+def boolean(value: Any) -> bool | None:
+    """True/false from booleans, 0/1 and yes/no/true/false strings; null otherwise."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return bool(value)
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in ("1", "true", "yes", "y", "ja", "j", "on"):
+            return True
+        if text in ("0", "false", "no", "n", "nee", "off"):
+            return False
+    return None
+
+
+def strip_html(value: Any) -> Any:
+    """Text without HTML tags (other values pass through)."""
+    return _TAGS.sub("", value).strip() if isinstance(value, str) else value
+
+
+def items(value: Any) -> list[list[Any]]:
+    """An object's ``[key, value]`` pairs, sorted by key (for objects keyed by position)."""
+    if not isinstance(value, dict):
+        return []
+    return [[k, value[k]] for k in sorted(value, key=_sort_key)]
+
+
+def _sort_key(key: Any) -> tuple[int, Any]:
+    text = str(key)
+    return (0, int(text)) if text.isdigit() else (1, text)
+
+
+def from_items(pairs: Any) -> dict[str, Any]:
+    """An object from ``[key, value]`` pairs (null keys are skipped)."""
+    if not isinstance(pairs, list):
+        return {}
+    return {str(p[0]): p[1] for p in pairs if isinstance(p, list) and len(p) == 2 and p[0] is not None}
+
+
+def as_list(value: Any) -> list[Any]:
+    """A list from a list, an object keyed by position (its values) or a scalar; ``[]`` for null."""
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return value
+    if isinstance(value, dict):
+        return [value[k] for k in sorted(value, key=_sort_key)]
+    return [value]
+
+
+def setting(name: str, default: Any = None) -> Any:
+    """The integration's setting ``name`` (connector default, then integration override)."""
+    return context.current().settings.get(name, default)
+
+
+def ref(model: str, remote_id: Any) -> str | None:
+    """The unified id of ``model`` record ``remote_id`` in the current integration; null for null."""
+    if remote_id is None or remote_id == "":
+        return None
+    return ids.unified_id(context.current().integration_id, model, _plain(remote_id))
+
+
+def to_text(value: Any) -> str | None:
+    """A string for scalars (``1`` → ``"1"``), null for null and empty strings."""
+    if value is None or value == "":
+        return None
+    return value if isinstance(value, str) else _plain(value)
+
+
+def today() -> str:
+    """Today's date (UTC) as ``YYYY-MM-DD``."""
+    return date.today().isoformat()
+
+
+BUILTINS: list[tuple[str, Callable[..., Any], list[list[str]], int]] = [
+    ("iso_datetime", iso_datetime, [["any"]], 1),
+    ("iso_date", iso_date, [["any"]], 0),
+    ("enum_map", enum_map, [["any"], ["object"]], 1),
+    ("email", email, [["any"]], 0),
+    ("phone", phone, [["any"]], 1),
+    ("country_code", country_code, [["any"]], 0),
+    ("compact", compact, [["any"]], 0),
+    ("join_nonempty", join_nonempty, [["string"], ["any"]], 0),
+    ("nullif_empty", nullif_empty, [["any"]], 0),
+    ("trim", trim, [["any"]], 0),
+    ("lower", lower, [["any"]], 0),
+    ("upper", upper, [["any"]], 0),
+    ("number", number, [["any"]], 0),
+    ("boolean", boolean, [["any"]], 0),
+    ("strip_html", strip_html, [["any"]], 0),
+    ("items", items, [["any"]], 0),
+    ("from_items", from_items, [["any"]], 0),
+    ("as_list", as_list, [["any"]], 0),
+    ("setting", setting, [["string"]], 1),
+    ("ref", ref, [["string"], ["any"]], 0),
+    ("to_text", to_text, [["any"]], 0),
+    ("today", today, [], 0),
+]
+
+
+@hookimpl
+def unimap_register_functions(register: Callable[..., None]) -> None:
+    """Register the built-in ATS functions."""
+    for name, func, signature, optional in BUILTINS:
+        register(name, func, signature, optional=optional)

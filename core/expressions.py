@@ -1,0 +1,180 @@
+"""JMESPath expressions: compiled once, with the custom functions plugins register.
+
+jmespath's own parse cache holds 128 expressions, so specs compile every expression at
+load time into an :class:`Expression`, and evaluate it with the function table built
+from every plugin's ``unimap_register_functions``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import jmespath
+from jmespath import exceptions as jexc
+from jmespath import functions as jfunctions
+from jmespath.visitor import Options
+
+BUILTIN_FUNCTIONS = frozenset(jfunctions.Functions.FUNCTION_TABLE)
+JMESPATH_TYPES = frozenset({"number", "string", "boolean", "array", "object", "null", "expref", "any",
+                            "array-number", "array-string"})
+
+
+class ExpressionError(ValueError):
+    """An expression does not parse; ``position`` is the 0-based offset inside its text."""
+
+    def __init__(self, message: str, expression: str, position: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.expression = expression
+        self.position = position
+
+
+@dataclass(frozen=True)
+class FunctionInfo:
+    """A custom function: its implementation, argument types and documentation."""
+
+    name: str
+    func: Callable[..., Any]
+    signature: tuple[dict[str, Any], ...]
+    doc: str
+    required: int = 1
+    optional: int = 0
+
+    def accepts(self, count: int) -> bool:
+        """Whether the function can be called with ``count`` arguments."""
+        return self.required <= count <= self.required + self.optional
+
+
+class FunctionRegistry:
+    """Collects custom JMESPath functions and builds the ``Options`` that evaluate with them."""
+
+    def __init__(self) -> None:
+        self._functions: dict[str, FunctionInfo] = {}
+        self._options: Options | None = None
+
+    def register(self, name: str, func: Callable[..., Any], signature: list[list[str]] | None = None,
+                 *, optional: int = 0, doc: str | None = None) -> None:
+        """Add ``name``.
+
+        ``signature`` lists the JMESPath types each required argument accepts (e.g.
+        ``[["string", "null"]]``); ``optional`` more arguments may follow them.
+        """
+        if not name.isidentifier():
+            raise ValueError(f"function name {name!r} is not an identifier")
+        arguments = [list(types) for types in (signature if signature is not None else [["any"]])]
+        for types in arguments:
+            unknown = set(types) - JMESPATH_TYPES
+            if unknown:
+                raise ValueError(f"function {name!r}: unknown JMESPath type(s) {sorted(unknown)}")
+        sig = tuple({"types": types} for types in arguments)
+        if optional and sig:
+            sig = (*sig[:-1], {**sig[-1], "variadic": True})
+        elif optional:
+            sig = ({"types": [], "variadic": True},)
+        info = FunctionInfo(name, func, sig, (doc or func.__doc__ or "").strip(), len(arguments), optional)
+        self._functions[name] = info
+        self._options = None
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._functions or name in BUILTIN_FUNCTIONS
+
+    def __iter__(self) -> Iterator[FunctionInfo]:
+        return iter(sorted(self._functions.values(), key=lambda f: f.name))
+
+    def get(self, name: str) -> FunctionInfo | None:
+        """The custom function ``name``, if registered."""
+        return self._functions.get(name)
+
+    def names(self) -> set[str]:
+        """Every callable function name, built-in and custom."""
+        return set(self._functions) | set(BUILTIN_FUNCTIONS)
+
+    def unary(self, name: str) -> bool:
+        """Whether ``name`` can be used as a one-argument transform."""
+        info = self._functions.get(name)
+        if info is not None:
+            return info.accepts(1)
+        builtin = jfunctions.Functions.FUNCTION_TABLE.get(name)
+        return builtin is not None and len(builtin["signature"]) == 1
+
+    def call(self, name: str, *args: Any) -> Any:
+        """Call function ``name`` directly (used for ``transform:`` chains)."""
+        info = self._functions.get(name)
+        if info is not None:
+            return info.func(*args)
+        return self.options().custom_functions.call_function(name, list(args))
+
+    def options(self) -> Options:
+        """jmespath ``Options`` carrying every registered function (built once, then cached)."""
+        if self._options is None:
+            attrs: dict[str, Any] = {}
+            for info in self._functions.values():
+                impl = info.func
+
+                def method(self: Any, *args: Any, _impl: Callable[..., Any] = impl) -> Any:
+                    return _impl(*args)
+
+                method.signature = info.signature  # type: ignore[attr-defined]
+                attrs[f"_func_{info.name}"] = method
+            table = type("UnimapFunctions", (jfunctions.Functions,), attrs)
+            self._options = Options(custom_functions=table())
+        return self._options
+
+
+@dataclass(frozen=True)
+class Expression:
+    """A compiled JMESPath expression bound to a function registry."""
+
+    text: str
+    parsed: Any
+    registry: FunctionRegistry
+
+    def search(self, data: Any) -> Any:
+        """Evaluate against ``data``."""
+        return self.parsed.search(data, options=self.registry.options())
+
+    def functions(self) -> set[str]:
+        """Names of the functions this expression calls."""
+        return function_names(self.parsed.parsed)
+
+
+def function_names(ast: Any) -> set[str]:
+    """Every function name called anywhere in a jmespath AST."""
+    found: set[str] = set()
+    stack = [ast]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if node.get("type") == "function_expression":
+                found.add(node["value"])
+            stack.extend(node.get("children", []))
+        elif isinstance(node, list):
+            stack.extend(node)
+    return found
+
+
+def parse(text: str) -> Any:
+    """Parse ``text`` with jmespath, raising :class:`ExpressionError` with the failing offset."""
+    if not isinstance(text, str) or not text.strip():
+        raise ExpressionError("expression is empty", str(text), 0)
+    try:
+        return jmespath.compile(text)
+    except jexc.LexerError as exc:
+        return _raise(text, exc, f"unexpected character {exc.token_value!r}" if exc.token_value else "lexer error")
+    except jexc.IncompleteExpressionError as exc:
+        return _raise(text, exc, "incomplete expression")
+    except jexc.ParseError as exc:
+        token = f" at {exc.token_value!r}" if exc.token_value not in (None, "") else ""
+        return _raise(text, exc, f"invalid syntax{token}")
+
+
+def _raise(text: str, exc: Any, message: str) -> Any:
+    position = exc.lex_position if isinstance(exc.lex_position, int) else 0
+    raise ExpressionError(message, text, max(0, min(position, len(text))))
+
+
+def compile_expression(text: str, registry: FunctionRegistry) -> Expression:
+    """Parse ``text`` once and bind it to ``registry``."""
+    return Expression(text, parse(text), registry)

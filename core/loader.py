@@ -1,0 +1,405 @@
+"""Load spec files into compiled specs, collecting every problem as a finding.
+
+The loader *is* the linter: ``unimap lint`` prints what it finds, and the engine refuses
+to start on a connector with error findings.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pluggy
+from jsonschema.exceptions import ValidationError, best_match
+
+from unimap import rules, unified
+from unimap.expressions import BUILTIN_FUNCTIONS, ExpressionError, FunctionRegistry, compile_expression
+from unimap.findings import Findings, did_you_mean
+from unimap.specs import ActionSpec, ConnectorSpecs, FieldMapping, ModelSpec, SpecFile
+from unimap.yamlsource import JsonPath, YamlDocument, YamlSyntaxError, parse_yaml
+
+CONNECTOR_FILE = "connector.yaml"
+SPEC_SUFFIXES = (".yaml", ".yml")
+_STEP_EXPRESSIONS = ("when", "params", "result", "assert", "value", "args", "items", "target")
+
+
+def expression_paths(kind: str, data: dict[str, Any]) -> Iterator[JsonPath]:
+    """JSON paths of every JMESPath expression in a spec of ``kind``."""
+    if kind == "connector":
+        for key in ("params", "incremental_filter", "combine_filters"):
+            yield ("list", key)
+    elif kind == "model":
+        yield from (("source", "params"), ("source", "records"), ("source", "incremental", "value"),
+                     ("detail", "params"), ("detail", "record"))
+        for name, spec in _mapping(data.get("fields")).items():
+            yield ("fields", name) if isinstance(spec, str) else ("fields", name, "expr")
+    elif kind == "action":
+        for name in _mapping(data.get("refs")):
+            yield ("refs", name, "id")
+        for i, step in enumerate(data.get("steps") or []):
+            for key in _STEP_EXPRESSIONS:
+                if isinstance(step, dict) and key in step:
+                    yield ("steps", i, key)
+        yield ("response", "remote_id")
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _get(data: Any, path: JsonPath) -> Any:
+    for part in path:
+        in_list = isinstance(data, list) and isinstance(part, int) and part < len(data)
+        if (isinstance(data, dict) and part in data) or in_list:
+            data = data[part]
+        else:
+            return None
+    return data
+
+
+def _function_calls(ast: Any) -> Iterator[tuple[str, int]]:
+    stack = [ast]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if node.get("type") == "function_expression":
+                yield node["value"], len(node.get("children", []))
+            stack.extend(node.get("children", []))
+
+
+def _literal_args(ast: Any, name: str) -> Iterator[str]:
+    """First arguments of calls to ``name`` that are string literals (e.g. setting names)."""
+    stack = [ast]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            children = node.get("children", [])
+            if node.get("type") == "function_expression" and node["value"] == name and children:
+                first = children[0]
+                if first.get("type") == "literal" and isinstance(first.get("value"), str):
+                    yield first["value"]
+            stack.extend(children)
+
+
+def _chains(ast: Any) -> Iterator[list[str]]:
+    """Field chains like ``steps.job.status`` → ``["steps", "job", "status"]``."""
+    stack = [ast]
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, dict):
+            continue
+        if node.get("type") == "subexpression":
+            names = _flatten(node)
+            if names:
+                yield names
+        stack.extend(node.get("children", []))
+
+
+def _flatten(node: dict[str, Any]) -> list[str]:
+    if node.get("type") == "field":
+        return [node["value"]]
+    if node.get("type") == "subexpression" and len(node.get("children", [])) == 2:
+        left = _flatten(node["children"][0])
+        right = node["children"][1]
+        return [*left, right["value"]] if left and right.get("type") == "field" else left
+    return []
+
+
+class SpecLoader:
+    """Loads and checks spec files against the spec format, the unified models and each other."""
+
+    def __init__(self, functions: FunctionRegistry, *, check_plugins: bool = True) -> None:
+        self.functions = functions
+        self.check_plugins = check_plugins
+
+    # -- files ---------------------------------------------------------------------------
+
+    def load_file(self, path: Path, findings: Findings) -> SpecFile | None:
+        """Parse and check one spec file on its own; ``None`` when it cannot be used."""
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            findings.add(rules.YAML_SYNTAX, f"cannot read file: {exc}", _loc(path))
+            return None
+        try:
+            doc = parse_yaml(text, path)
+        except YamlSyntaxError as exc:
+            findings.add(rules.YAML_SYNTAX, exc.message, exc.location)
+            return None
+        for dup in doc.duplicates:
+            findings.add(rules.DUPLICATE_KEY,
+                         f"duplicate key {dup.path[-1]!r} (first at line {dup.first.line}); the later value would win",
+                         doc.location(dup.path, key=True), dup.path)
+        if not isinstance(doc.data, dict):
+            findings.add(rules.UNKNOWN_KIND, "a spec file must be a mapping with a `kind` key", doc.location(()))
+            return None
+        kind = doc.data.get("kind")
+        if kind not in unified.SPEC_KINDS:
+            where = doc.location(("kind",)) if "kind" in doc.data else doc.location(())
+            hint = did_you_mean(str(kind), unified.SPEC_KINDS) if kind is not None else None
+            findings.add(rules.UNKNOWN_KIND, f"`kind` must be one of {', '.join(unified.SPEC_KINDS)} (got {kind!r})",
+                         where, ("kind",), hint)
+            return None
+        self._check_schema(doc, unified.validator("spec", kind), findings)
+        spec = SpecFile(kind, doc)
+        self._compile_expressions(spec, findings)
+        if kind == "model":
+            self._check_fields(spec, findings)
+        elif kind == "action":
+            self._check_steps(spec, findings)
+        return spec
+
+    def _check_schema(self, doc: YamlDocument, validator: jsonschema.protocols.Validator, findings: Findings) -> None:
+        for error in validator.iter_errors(doc.data):
+            self._report_schema_error(doc, error, findings)
+
+    def _report_schema_error(self, doc: YamlDocument, error: ValidationError, findings: Findings) -> None:
+        if error.validator in ("oneOf", "anyOf") and error.context:
+            chosen = best_match(error.context)
+            if chosen is not None:
+                self._report_schema_error(doc, chosen, findings)
+                return
+        path = tuple(error.absolute_path)
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            allowed = set(error.schema.get("properties", {}))
+            for key in error.instance:
+                if key not in allowed:
+                    findings.add(rules.UNKNOWN_KEY, f"unknown key {key!r}", doc.location((*path, key), key=True),
+                                 (*path, key), did_you_mean(key, allowed))
+            return
+        if error.validator == "required":
+            missing = error.message.split("'")[1] if "'" in error.message else error.message
+            findings.add(rules.SCHEMA, f"missing required key {missing!r}", doc.location(path, key=True), path)
+            return
+        if error.validator in ("enum", "const"):
+            options = error.validator_value if error.validator == "enum" else [error.validator_value]
+            shown = ", ".join(repr(o) for o in options)
+            findings.add(rules.SCHEMA, f"{error.instance!r} is not one of {shown}", doc.location(path), path,
+                         did_you_mean(str(error.instance), [str(o) for o in options]))
+            return
+        message = error.message if len(error.message) < 200 else error.message[:197] + "..."
+        where = ".".join(str(p) for p in path) or "the file"
+        findings.add(rules.SCHEMA, f"{where}: {message}", doc.location(path), path)
+
+    # -- expressions ---------------------------------------------------------------------
+
+    def _compile_expressions(self, spec: SpecFile, findings: Findings) -> None:
+        for path in expression_paths(spec.kind, spec.data):
+            text = _get(spec.data, path)
+            if not isinstance(text, str):
+                continue
+            try:
+                expression = compile_expression(text, self.functions)
+            except ExpressionError as exc:
+                findings.add(rules.EXPRESSION_SYNTAX, f"JMESPath: {exc.message} in {text!r}",
+                             spec.document.scalar_location(path, exc.position), path)
+                continue
+            spec.expressions[path] = expression
+            self._check_calls(spec, path, expression.parsed.parsed, findings)
+
+    def _check_calls(self, spec: SpecFile, path: JsonPath, ast: Any, findings: Findings) -> None:
+        known = self.functions.names()
+        for name, count in _function_calls(ast):
+            location = spec.document.scalar_location(path, max(0, _get(spec.data, path).find(name)))
+            if name not in known:
+                findings.add(rules.UNKNOWN_FUNCTION, f"unknown function {name}()", location, path,
+                             did_you_mean(name, known))
+                continue
+            info = self.functions.get(name)
+            if info is not None:
+                if not info.accepts(count):
+                    upper = info.required + info.optional
+                    wanted = str(info.required) if not info.optional else f"{info.required} to {upper}"
+                    findings.add(rules.FUNCTION_ARITY, f"{name}() takes {wanted} argument(s), got {count}",
+                                 location, path)
+            elif name in BUILTIN_FUNCTIONS:
+                signature = self.functions.options().custom_functions.FUNCTION_TABLE[name]["signature"]
+                variadic = bool(signature and signature[-1].get("variadic"))
+                if count < len(signature) or (count > len(signature) and not variadic):
+                    findings.add(rules.FUNCTION_ARITY, f"{name}() takes {len(signature)} argument(s), got {count}",
+                                 location, path)
+
+    # -- model fields ----------------------------------------------------------------------
+
+    def _check_fields(self, spec: SpecFile, findings: Findings) -> None:
+        model = spec.data.get("model")
+        fields = spec.data.get("fields")
+        if model not in unified.MODELS or not isinstance(fields, dict):
+            return
+        known = unified.model_fields(model)
+        mappable = [name for name in known if unified.origin(model, name) == "mapped"]
+        for name, value in fields.items():
+            path = ("fields", name)
+            if name not in known:
+                findings.add(rules.UNKNOWN_FIELD, f"{name!r} is not a field of the unified {model}",
+                             spec.document.location(path, key=True), path, did_you_mean(name, mappable))
+            elif unified.origin(model, name) != "mapped":
+                findings.add(rules.ENGINE_FIELD,
+                             f"{name!r} is set by the engine ({unified.origin(model, name)}); remove it from `fields`",
+                             spec.document.location(path, key=True), path)
+            if isinstance(value, dict):
+                self._check_transforms(spec, name, value.get("transform"), findings)
+        where = spec.document.location(("fields",), key=True)
+        for name in unified.seed_fields(model):
+            if name not in fields:
+                findings.add(rules.UNMAPPED_SEED_FIELD,
+                             f"seed field {name!r} of the unified {model} is not mapped (map it, to `null` if need be)",
+                             where, ("fields", name))
+        for name in unified.required_fields(model):
+            if name in mappable and name not in fields and name not in unified.seed_fields(model):
+                findings.add(rules.UNMAPPED_REQUIRED_FIELD, f"required key {name!r} is not mapped; records carry null",
+                             where, ("fields", name))
+
+    def _check_transforms(self, spec: SpecFile, name: str, transform: Any, findings: Findings) -> None:
+        names = [transform] if isinstance(transform, str) else transform if isinstance(transform, list) else []
+        for i, fn in enumerate(names):
+            if not isinstance(fn, str) or self.functions.unary(fn):
+                continue
+            path: JsonPath = ("fields", name, "transform")
+            if not isinstance(transform, str):
+                path = (*path, i)
+            reason = "takes more than one argument" if fn in self.functions else "is not a registered function"
+            findings.add(rules.UNKNOWN_TRANSFORM, f"transform {fn!r} {reason}", spec.document.location(path), path,
+                         did_you_mean(fn, [f for f in self.functions.names() if self.functions.unary(f)]))
+
+    # -- action steps ----------------------------------------------------------------------
+
+    def _check_steps(self, spec: SpecFile, findings: Findings) -> None:
+        defined: set[str] = set()
+        for i, step in enumerate(spec.data.get("steps") or []):
+            if not isinstance(step, dict):
+                continue
+            for key in _STEP_EXPRESSIONS:
+                expression = spec.expr("steps", i, key)
+                if expression is None:
+                    continue
+                for chain in _chains(expression.parsed.parsed):
+                    if len(chain) >= 2 and chain[0] == "steps" and chain[1] not in defined:
+                        path = ("steps", i, key)
+                        text = _get(spec.data, path)
+                        findings.add(rules.UNKNOWN_STEP, f"`steps.{chain[1]}` is not the id of an earlier step",
+                                     spec.document.scalar_location(path, max(0, text.find(f"steps.{chain[1]}"))),
+                                     path, did_you_mean(chain[1], defined))
+            if isinstance(step.get("id"), str):
+                defined.add(step["id"])
+        expression = spec.expr("response", "remote_id")
+        if expression is not None:
+            for chain in _chains(expression.parsed.parsed):
+                if len(chain) >= 2 and chain[0] == "steps" and chain[1] not in defined:
+                    findings.add(rules.UNKNOWN_STEP, f"`steps.{chain[1]}` is not the id of a step",
+                                 spec.document.location(("response", "remote_id")), ("response", "remote_id"),
+                                 did_you_mean(chain[1], defined))
+
+    # -- connectors ------------------------------------------------------------------------
+
+    def load_connector(self, root: Path, findings: Findings) -> ConnectorSpecs | None:
+        """Load a connector folder (``connector.yaml``, ``models/``, ``actions/``) and cross-check it."""
+        files = sorted(p for p in root.rglob("*") if p.suffix in SPEC_SUFFIXES and p.is_file())
+        loaded = [(p, self.load_file(p, findings)) for p in files]
+        connectors = [s for _, s in loaded if s and s.kind == "connector"]
+        if not connectors:
+            for path, spec in loaded:
+                if spec is not None:
+                    findings.add(rules.MISSING_CONNECTOR, f"no {CONNECTOR_FILE} in {root}", _loc(path))
+            return None
+        connector = connectors[0]
+        for extra in connectors[1:]:
+            findings.add(rules.DUPLICATE_SPEC, f"a second connector spec (first: {connector.path})",
+                         extra.document.location(("kind",)))
+        specs = ConnectorSpecs(str(connector.data.get("name", root.name)), root, connector)
+        for _, spec in loaded:
+            if spec is None or spec.kind == "connector":
+                continue
+            key = "model" if spec.kind == "model" else "action"
+            name = spec.data.get(key)
+            table: dict[str, Any] = specs.models if spec.kind == "model" else specs.actions
+            if name in table:
+                findings.add(rules.DUPLICATE_SPEC, f"{key} {name!r} is already defined in {table[name].file.path}",
+                             spec.document.location((key,)), (key,))
+                continue
+            if spec.kind == "model":
+                specs.models[name] = ModelSpec(name, spec, self._field_mappings(spec))
+            else:
+                specs.actions[name] = ActionSpec(name, spec)
+        self._check_references(specs, findings)
+        self._check_settings(specs, [s for _, s in loaded if s is not None], findings)
+        if self.check_plugins:
+            self._check_plugin(connector, findings)
+        return specs
+
+    def _field_mappings(self, spec: SpecFile) -> list[FieldMapping]:
+        mappings = []
+        for name, value in _mapping(spec.data.get("fields")).items():
+            path = ("fields", name) if isinstance(value, str) else ("fields", name, "expr")
+            expression = spec.expr(*path)
+            if expression is None:
+                continue
+            if isinstance(value, dict):
+                transform = value.get("transform") or ()
+                transforms = (transform,) if isinstance(transform, str) else tuple(transform)
+                mappings.append(FieldMapping(name, expression, transforms, value.get("map"), value.get("default")))
+            else:
+                mappings.append(FieldMapping(name, expression))
+        return mappings
+
+    def _check_references(self, specs: ConnectorSpecs, findings: Findings) -> None:
+        models = set(specs.models)
+        for model in specs.models.values():
+            parent = model.derived_from
+            if parent is not None and parent not in models:
+                findings.add(rules.UNKNOWN_MODEL, f"derived from {parent!r}, which has no model spec here",
+                             model.file.document.location(("source", "from")), ("source", "from"),
+                             did_you_mean(parent, models))
+        for action in specs.actions.values():
+            data = action.file.data
+            for name, ref in _mapping(data.get("refs")).items():
+                target = _mapping(ref).get("model")
+                if target and target not in models:
+                    findings.add(rules.UNKNOWN_MODEL, f"reference {name!r} points at model {target!r} (no spec)",
+                                 action.file.document.location(("refs", name, "model")), ("refs", name, "model"),
+                                 did_you_mean(target, models))
+            response = _mapping(data.get("response"))
+            if response.get("type") == "record" and response.get("model") not in models:
+                findings.add(rules.UNKNOWN_MODEL, f"the response model {response.get('model')!r} has no spec",
+                             action.file.document.location(("response", "model")), ("response", "model"))
+
+    def _check_settings(self, specs: ConnectorSpecs, files: list[SpecFile], findings: Findings) -> None:
+        known = set(specs.settings)
+        for spec in files:
+            for path, expression in spec.expressions.items():
+                for name in _literal_args(expression.parsed.parsed, "setting"):
+                    if name not in known:
+                        text = _get(spec.data, path)
+                        findings.add(rules.UNKNOWN_SETTING, f"setting {name!r} is not defined in {CONNECTOR_FILE}",
+                                     spec.document.scalar_location(path, max(0, text.find(name))), path,
+                                     did_you_mean(name, known))
+
+    def _check_plugin(self, connector: SpecFile, findings: Findings) -> None:
+        module_name = connector.data.get("plugin")
+        if not isinstance(module_name, str):
+            return
+        where = connector.document.location(("plugin",))
+        try:
+            module = importlib.import_module(module_name)
+        except Exception as exc:
+            findings.add(rules.PLUGIN_IMPORT, f"cannot import plugin module {module_name!r}: {exc}", where, ("plugin",))
+            return
+        from unimap import hookspecs
+
+        pm = pluggy.PluginManager(hookspecs.PROJECT)
+        pm.add_hookspecs(hookspecs)
+        pm.register(module, name=module_name)
+        known = [n for n in dir(hookspecs) if n.startswith("unimap_")]
+        for name in dir(module):
+            if name.startswith("unimap_") and callable(getattr(module, name)) and name not in known:
+                findings.add(rules.UNKNOWN_HOOK, f"plugin {module_name} implements unknown hook {name!r}", where,
+                             ("plugin",), did_you_mean(name, known))
+
+
+def _loc(path: Path) -> Any:
+    from unimap.errors import Location
+
+    return Location(str(path), 0, 0)
