@@ -15,10 +15,11 @@ from typing import Any
 
 @dataclass(frozen=True)
 class MappingContext:
-    """What expressions may know beyond the record: the integration id and its settings."""
+    """What expressions may know beyond the record: integration id, settings and lookup tables."""
 
     integration_id: str = "local:default"
     settings: dict[str, Any] = field(default_factory=dict)
+    lookups: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 _DEFAULT = MappingContext()

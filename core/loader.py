@@ -29,8 +29,11 @@ _STEP_EXPRESSIONS = ("when", "params", "result", "assert", "value", "args", "ite
 def expression_paths(kind: str, data: dict[str, Any]) -> Iterator[JsonPath]:
     """JSON paths of every JMESPath expression in a spec of ``kind``."""
     if kind == "connector":
-        for key in ("params", "incremental_filter", "combine_filters"):
+        for key in ("params", "incremental_filter", "id_filter", "combine_filters"):
             yield ("list", key)
+        for name in _mapping(data.get("lookups")):
+            for key in ("params", "records", "key", "value"):
+                yield ("lookups", name, key)
     elif kind == "model":
         yield from (("source", "params"), ("source", "records"), ("source", "incremental", "value"),
                      ("detail", "params"), ("detail", "record"))
@@ -70,17 +73,17 @@ def _function_calls(ast: Any) -> Iterator[tuple[str, int]]:
             stack.extend(node.get("children", []))
 
 
-def _literal_args(ast: Any, name: str) -> Iterator[str]:
-    """First arguments of calls to ``name`` that are string literals (e.g. setting names)."""
+def _literal_args(ast: Any, name: str, position: int = 0) -> Iterator[str]:
+    """Arguments at ``position`` of calls to ``name`` that are string literals (e.g. setting names)."""
     stack = [ast]
     while stack:
         node = stack.pop()
         if isinstance(node, dict):
             children = node.get("children", [])
-            if node.get("type") == "function_expression" and node["value"] == name and children:
-                first = children[0]
-                if first.get("type") == "literal" and isinstance(first.get("value"), str):
-                    yield first["value"]
+            if node.get("type") == "function_expression" and node["value"] == name and len(children) > position:
+                arg = children[position]
+                if arg.get("type") == "literal" and isinstance(arg.get("value"), str):
+                    yield arg["value"]
             stack.extend(children)
 
 
@@ -367,15 +370,21 @@ class SpecLoader:
                              action.file.document.location(("response", "model")), ("response", "model"))
 
     def _check_settings(self, specs: ConnectorSpecs, files: list[SpecFile], findings: Findings) -> None:
-        known = set(specs.settings)
+        tables = {
+            "setting": (rules.UNKNOWN_SETTING, set(specs.settings)),
+            "lookup": (rules.UNKNOWN_LOOKUP, set(_mapping(specs.data.get("lookups")))),
+            "labelled_fields": (rules.UNKNOWN_LOOKUP, set(_mapping(specs.data.get("lookups")))),
+        }
         for spec in files:
             for path, expression in spec.expressions.items():
-                for name in _literal_args(expression.parsed.parsed, "setting"):
-                    if name not in known:
-                        text = _get(spec.data, path)
-                        findings.add(rules.UNKNOWN_SETTING, f"setting {name!r} is not defined in {CONNECTOR_FILE}",
-                                     spec.document.scalar_location(path, max(0, text.find(name))), path,
-                                     did_you_mean(name, known))
+                for function, (rule, known) in tables.items():
+                    position = 2 if function == "labelled_fields" else 0
+                    for name in _literal_args(expression.parsed.parsed, function, position):
+                        if name not in known:
+                            text = _get(spec.data, path)
+                            findings.add(rule, f"{function.split('_')[0]} {name!r} is not defined in {CONNECTOR_FILE}",
+                                         spec.document.scalar_location(path, max(0, text.find(name))), path,
+                                         did_you_mean(name, known))
 
     def _check_plugin(self, connector: SpecFile, findings: Findings) -> None:
         module_name = connector.data.get("plugin")

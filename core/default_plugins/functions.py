@@ -245,6 +245,45 @@ def ref(model: str, remote_id: Any) -> str | None:
     return ids.unified_id(context.current().integration_id, model, _plain(remote_id))
 
 
+def lookup(name: str, key: Any, default: Any = None) -> Any:
+    """Row ``key`` of the connector's lookup table ``name`` (fetched once per sync)."""
+    table = context.current().lookups.get(name, {})
+    return table.get(_plain(key) if key is not None else None, default)
+
+
+def get(value: Any, key: Any) -> Any:
+    """``value[key]`` for an object and a key computed at run time (null when absent)."""
+    if isinstance(value, dict) and key is not None:
+        return value.get(key if isinstance(key, str) else _plain(key))
+    return None
+
+
+def labelled_fields(record: Any, prefix: str, table: str) -> dict[str, Any]:
+    """Fields named ``<prefix><n>`` with a value, keyed by their label from lookup ``table``."""
+    if not isinstance(record, dict):
+        return {}
+    labels = context.current().lookups.get(table, {})
+    result: dict[str, Any] = {}
+    for key in sorted(record, key=_sort_key):
+        value = record[key]
+        if not key.startswith(prefix) or value in (None, "", [], {}):
+            continue
+        suffix = key[len(prefix):]
+        result[str(labels.get(suffix) or labels.get(key) or key)] = value
+    return result
+
+
+def integration_fields(record: Any, keys: Any) -> list[dict[str, Any]]:
+    """Kombo ``integration_fields`` for the vendor fields named in ``keys`` (a list or a key → label object)."""
+    if not isinstance(record, dict) or not keys:
+        return []
+    labels = keys if isinstance(keys, dict) else {k: None for k in keys}
+    ctx = context.current()
+    return [{"id": ids.unified_id(ctx.integration_id, "integration_field", key), "key": key,
+             "type": "CUSTOM" if key.startswith(("extraInfo", "matchCriteria")) else "DEFAULT",
+             "value": record.get(key), "label": labels.get(key)} for key in labels if key in record]
+
+
 def to_text(value: Any) -> str | None:
     """A string for scalars (``1`` → ``"1"``), null for null and empty strings."""
     if value is None or value == "":
@@ -279,6 +318,10 @@ BUILTINS: list[tuple[str, Callable[..., Any], list[list[str]], int]] = [
     ("setting", setting, [["string"]], 1),
     ("ref", ref, [["string"], ["any"]], 0),
     ("to_text", to_text, [["any"]], 0),
+    ("lookup", lookup, [["string"], ["any"]], 1),
+    ("get", get, [["any"], ["any"]], 0),
+    ("labelled_fields", labelled_fields, [["any"], ["string"], ["string"]], 0),
+    ("integration_fields", integration_fields, [["any"], ["any"]], 0),
     ("today", today, [], 0),
 ]
 

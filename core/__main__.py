@@ -1,0 +1,5 @@
+"""``python -m unimap``."""
+
+from unimap.cli import main
+
+main()

@@ -1,0 +1,115 @@
+"""The library entry point: ``Engine`` loads plugins and connector specs and maps records."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pluggy
+
+from unimap import plugins as plugin_manager
+from unimap.config import Config
+from unimap.context import MappingContext
+from unimap.errors import ConfigError, SpecError
+from unimap.expressions import FunctionRegistry
+from unimap.findings import Findings, Severity
+from unimap.loader import CONNECTOR_FILE, SpecLoader
+from unimap.mapping import RecordMapper
+from unimap.resources import mappings_dir
+from unimap.specs import ConnectorSpecs
+
+
+def connector_roots(folder: Path) -> list[Path]:
+    """Connector folders in ``folder``: itself if it has a ``connector.yaml``, else its sub-folders that do."""
+    if (folder / CONNECTOR_FILE).is_file():
+        return [folder]
+    return sorted(p.parent for p in folder.glob(f"*/{CONNECTOR_FILE}"))
+
+
+class Engine:
+    """Loads plugins and connector specs, and maps vendor records onto unified records.
+
+    >>> engine = Engine()
+    >>> engine.map_record("otys", "user", {"uid": 7, "Person": {"firstName": "Ann"}})  # doctest: +SKIP
+
+    Connectors come from the shipped ``mappings/``, from ``spec_dirs`` (and ``unimap.toml`` /
+    ``UNIMAP_SPEC_PATH``) and from plugins' ``unimap_register_connectors``; a later source of
+    the same connector name wins. Specs with error findings raise :class:`SpecError`.
+    """
+
+    def __init__(self, *, spec_dirs: Iterable[Path | str] = (), plugins: Iterable[str | object] = (),
+                 config: Config | None = None, entry_points: bool = True) -> None:
+        self.config = config if config is not None else Config.load()
+        self.pm: pluggy.PluginManager = plugin_manager.make_manager(
+            [*self.config.plugins, *plugins], entry_points=entry_points)
+        self.functions = FunctionRegistry()
+        self.pm.hook.unimap_register_functions(register=self.functions.register)
+        self._roots: dict[str, Path] = {root.name: root for root in connector_roots(mappings_dir())}
+        self.pm.hook.unimap_register_connectors(register=self._register_connector)
+        for folder in [*self.config.spec_dirs, *map(Path, spec_dirs)]:
+            if not folder.is_dir():
+                raise ConfigError(f"spec folder {folder} does not exist")
+            for root in connector_roots(folder):
+                self._roots[root.name] = root
+        self._connectors: dict[str, ConnectorSpecs] = {}
+        self._mappers: dict[tuple[str, str], RecordMapper] = {}
+
+    def _register_connector(self, name: str, spec_dir: Path | str) -> None:
+        self._roots[name] = Path(spec_dir)
+
+    @property
+    def hook(self) -> Any:
+        """The plugin hooks (``engine.hook.unimap_…(...)``)."""
+        return self.pm.hook
+
+    def loader(self) -> SpecLoader:
+        """A spec loader bound to this engine's functions."""
+        return SpecLoader(self.functions)
+
+    def connector_names(self) -> list[str]:
+        """Every known connector."""
+        return sorted(self._roots)
+
+    def connector(self, name: str) -> ConnectorSpecs:
+        """The compiled specs of connector ``name``; raises :class:`SpecError` on error findings."""
+        if name not in self._connectors:
+            root = self._roots.get(name)
+            if root is None:
+                known = ", ".join(self.connector_names()) or "none"
+                raise ConfigError(f"unknown connector {name!r} (known: {known})")
+            findings = Findings()
+            specs = self.loader().load_connector(root, findings)
+            errors = [f for f in findings.sorted() if f.level >= Severity.ERROR]
+            if errors or specs is None:
+                first = errors[0] if errors else None
+                message = f"connector {name!r} has {len(errors)} spec error(s); run `unimap lint {root}`"
+                if first is not None:
+                    message += f"; first: {first.location}: {first.text}"
+                raise SpecError(message, findings=errors)
+            plugin = specs.data.get("plugin")
+            if plugin and self.pm.get_plugin(plugin) is None:
+                self.pm.register(plugin_manager._import(plugin), name=plugin)
+                self.pm.check_pending()
+            self._connectors[name] = specs
+        return self._connectors[name]
+
+    def mapper(self, connector: str, model: str) -> RecordMapper:
+        """The record mapper of ``model`` in ``connector``."""
+        key = (connector, model)
+        if key not in self._mappers:
+            specs = self.connector(connector)
+            if model not in specs.models:
+                raise ConfigError(f"connector {connector!r} has no spec for model {model!r}")
+            self._mappers[key] = RecordMapper(connector, specs.models[model], self.functions, self.pm.hook)
+        return self._mappers[key]
+
+    def settings(self, connector: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The connector's settings with an integration's ``overrides`` applied."""
+        return {**self.connector(connector).settings, **(overrides or {})}
+
+    def map_record(self, connector: str, model: str, raw: dict[str, Any], *, integration_id: str | None = None,
+                   settings: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Map one vendor record of ``model`` to a unified record (with ``id`` and ``remote_data``)."""
+        ctx = MappingContext(integration_id or f"{connector}:local", self.settings(connector, settings))
+        return self.mapper(connector, model).map(raw, ctx)

@@ -1,0 +1,87 @@
+"""Turning vendor records into unified records, following a model spec."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from unimap import context, ids, unified
+from unimap.context import MappingContext
+from unimap.errors import MappingError
+from unimap.expressions import FunctionRegistry
+from unimap.specs import FieldMapping, ModelSpec
+
+
+def _enum_key(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return value if isinstance(value, str) else str(value)
+
+
+def _empty_value(node: dict[str, Any]) -> Any:
+    types = node.get("type")
+    types = types if isinstance(types, list) else [types]
+    if "null" in types or not types:
+        return None
+    if "array" in types:
+        return []
+    if "object" in types:
+        return {}
+    return None
+
+
+class RecordMapper:
+    """Maps vendor records of one model: the spec's fields, then unmapped required keys as null."""
+
+    def __init__(self, connector: str, spec: ModelSpec, functions: FunctionRegistry, hook: Any = None) -> None:
+        self.connector = connector
+        self.spec = spec
+        self.model = spec.model
+        self.functions = functions
+        self.hook = hook
+        mapped = {f.name for f in spec.fields}
+        fields = unified.model_fields(spec.model)
+        self.fillers = {name: _empty_value(fields[name]) for name in unified.required_fields(spec.model)
+                        if name not in mapped and unified.origin(spec.model, name) == "mapped"}
+        rich = [f for f in spec.fields if f.transforms or f.enum or f.default is not None]
+        self._plain = [(f.name, f.expression) for f in spec.fields if f not in rich]
+        self._rich = rich
+
+    def _value(self, field: FieldMapping, raw: Any) -> Any:
+        value = field.expression.search(raw)
+        for name in field.transforms:
+            value = self.functions.call(name, value)
+        if field.enum is not None:
+            value = field.default if value is None else field.enum.get(_enum_key(value), field.default)
+        if value is None:
+            value = field.default
+        return value
+
+    def fields(self, raw: dict[str, Any]) -> dict[str, Any]:
+        """The mapped fields of one vendor record (no engine fields)."""
+        try:
+            record = {name: expression.search(raw) for name, expression in self._plain}
+            for field in self._rich:
+                record[field.name] = self._value(field, raw)
+        except Exception as exc:
+            raise MappingError(f"{self.spec.file.path}: mapping a {self.model} record failed: {exc}") from exc
+        for name, value in self.fillers.items():
+            record.setdefault(name, value if not isinstance(value, list | dict) else type(value)())
+        remote_id = record.get("remote_id")
+        if remote_id is None or remote_id == "":
+            raise MappingError(f"{self.spec.file.path}: a {self.model} record has no remote_id")
+        if not isinstance(remote_id, str):
+            record["remote_id"] = _enum_key(remote_id)
+        return record
+
+    def map(self, raw: dict[str, Any], ctx: MappingContext) -> dict[str, Any]:
+        """A unified record with ``id`` and ``remote_data``, post-processed by plugins."""
+        with context.mapping_context(ctx):
+            record = self.fields(raw)
+            record["id"] = ids.unified_id(ctx.integration_id, self.model, record["remote_id"])
+            record["remote_data"] = {self.spec.remote_data_key: raw}
+            if self.hook is not None:
+                self.hook.unimap_process_record(connector=self.connector, model=self.model, record=record, raw=raw,
+                                                settings=ctx.settings)
+        return record
