@@ -131,7 +131,7 @@ ENGINE_FIELDS = {"id", "changed_at", "remote_deleted_at", "remote_data"}
 NESTED_FIELDS = {
     "user": {"system_roles"},
     "job": {"stages", "screening_questions", "job_postings", "hiring_team"},
-    "candidate": {"applications", "tags"},
+    "candidate": {"applications"},
     "application_stage": set(),
     "application": {"candidate", "current_stage", "job", "interviews", "offers"},
     "job_hiring_team_member": set(),
