@@ -1,0 +1,83 @@
+"""Versioned schema migrations of the SQLite store; each runs once, in order, in a transaction."""
+
+from __future__ import annotations
+
+MIGRATIONS: list[tuple[int, str]] = [
+    (1, """
+    CREATE TABLE integrations (
+        id TEXT PRIMARY KEY,
+        connector TEXT NOT NULL,
+        name TEXT,
+        base_url TEXT,
+        credentials TEXT NOT NULL DEFAULT '{}',
+        settings TEXT NOT NULL DEFAULT '{}',
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE records (
+        rowid INTEGER PRIMARY KEY,
+        integration_id TEXT NOT NULL,
+        model TEXT NOT NULL,
+        id TEXT NOT NULL,
+        remote_id TEXT,
+        parent_remote_id TEXT,
+        data TEXT NOT NULL,
+        remote_data TEXT,
+        hash TEXT NOT NULL,
+        changed_at TEXT NOT NULL,
+        remote_deleted_at TEXT,
+        created_at TEXT NOT NULL,
+        seen_sync INTEGER,
+        UNIQUE (integration_id, model, id)
+    );
+    CREATE INDEX records_remote ON records (integration_id, model, remote_id);
+    CREATE INDEX records_changed ON records (integration_id, model, changed_at);
+    CREATE INDEX records_parent ON records (integration_id, model, parent_remote_id);
+    CREATE INDEX records_seen ON records (integration_id, model, seen_sync);
+    CREATE INDEX records_candidate ON records (integration_id, model, json_extract(data, '$.candidate_id'));
+    CREATE INDEX records_job ON records (integration_id, model, json_extract(data, '$.job_id'));
+    CREATE TABLE checkpoints (
+        integration_id TEXT NOT NULL,
+        model TEXT NOT NULL,
+        cursor TEXT,
+        run TEXT,
+        PRIMARY KEY (integration_id, model)
+    );
+    CREATE TABLE syncs (
+        id INTEGER PRIMARY KEY,
+        integration_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        status TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        stats TEXT
+    );
+    CREATE TABLE tracked (
+        integration_id TEXT NOT NULL,
+        model TEXT NOT NULL,
+        remote_id TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (integration_id, model, remote_id)
+    );
+    CREATE TABLE pending_attachments (
+        id INTEGER PRIMARY KEY,
+        integration_id TEXT NOT NULL,
+        target TEXT NOT NULL,
+        attachment TEXT NOT NULL,
+        error TEXT,
+        created_at TEXT NOT NULL,
+        done_at TEXT
+    );
+    """),
+    (2, """
+    CREATE TABLE api_keys (
+        id TEXT PRIMARY KEY,
+        hash TEXT NOT NULL UNIQUE,
+        name TEXT,
+        integrations TEXT NOT NULL DEFAULT '[]',
+        created_at TEXT NOT NULL,
+        revoked_at TEXT
+    );
+    """),
+]
+
+LATEST = MIGRATIONS[-1][0]

@@ -1,0 +1,359 @@
+"""The SQLite store: one file (or memory), WAL, migrations, and per-page transactions."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from unimap.errors import InputInvalid, IntegrationNotFound, StoreError
+from unimap.store.base import Integration, RecordPage, UpsertResult
+from unimap.store.migrations import LATEST, MIGRATIONS
+
+ENGINE_KEYS = ("changed_at", "remote_deleted_at", "remote_data")
+
+
+def utc_now() -> str:
+    """Now as ``YYYY-MM-DDTHH:MM:SS.mmmZ``."""
+    now = datetime.now(UTC)
+    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
+
+
+def record_hash(record: dict[str, Any]) -> str:
+    """Hash of a record's unified content (engine keys excluded)."""
+    content = {k: v for k, v in record.items() if k not in ENGINE_KEYS}
+    return hashlib.blake2b(json.dumps(content, sort_keys=True, separators=(",", ":"), default=str).encode(),
+                           digest_size=16).hexdigest()
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def encode_cursor(rowid: int) -> str:
+    """An opaque cursor for the row after ``rowid``."""
+    return base64.urlsafe_b64encode(_dumps({"after": rowid}).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    """The rowid a cursor points after; :class:`InputInvalid` for a cursor we did not issue."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        value = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        return int(value["after"])
+    except (ValueError, KeyError, TypeError, binascii.Error):
+        raise InputInvalid(f"invalid cursor {cursor[:40]!r}", fields=["cursor"]) from None
+
+
+class SQLiteStore:
+    """A store in one SQLite database; safe to share between threads (one lock, one connection)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._lock = threading.RLock()
+        try:
+            if path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+                fresh = not Path(path).exists()
+                if fresh:  # credentials live here: readable by the owner only
+                    fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+                    os.close(fd)
+            self.db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
+            self.db.row_factory = sqlite3.Row
+            if path != ":memory:":
+                self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"cannot open store {path}: {exc}") from None
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the database."""
+        with self._lock:
+            self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction: everything inside commits together or not at all."""
+        with self._lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.db
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
+
+    def _migrate(self) -> None:
+        with self._lock:
+            self.db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+            row = self.db.execute("SELECT MAX(version) FROM schema_version").fetchone()
+            current = row[0] or 0
+            if current > LATEST:
+                raise StoreError(f"store {self.path} has schema version {current}, newer than this unimap ({LATEST})")
+            for version, script in MIGRATIONS:
+                if version <= current:
+                    continue
+                with self.transaction() as db:
+                    for statement in script.split(";"):
+                        if statement.strip():
+                            db.execute(statement)
+                    db.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
+
+    def schema_version(self) -> int:
+        """The applied migration version."""
+        return int(self.db.execute("SELECT MAX(version) FROM schema_version").fetchone()[0])
+
+    # -- integrations -------------------------------------------------------------------------
+
+    def save_integration(self, integration: Integration) -> Integration:
+        """Insert or replace an integration."""
+        integration.created_at = integration.created_at or utc_now()
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO integrations (id, connector, name, base_url, credentials, settings, created_at) "
+                "VALUES (?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET connector=excluded.connector, "
+                "name=excluded.name, base_url=excluded.base_url, credentials=excluded.credentials, "
+                "settings=excluded.settings",
+                (integration.id, integration.connector, integration.name, integration.base_url,
+                 _dumps(integration.credentials), _dumps(integration.settings), integration.created_at))
+        return integration
+
+    def integration(self, integration_id: str) -> Integration:
+        """The integration ``integration_id``; :class:`IntegrationNotFound` if there is none."""
+        with self._lock:
+            row = self.db.execute("SELECT * FROM integrations WHERE id = ?", (integration_id,)).fetchone()
+        if row is None:
+            raise IntegrationNotFound(f"no integration {integration_id!r} in this store")
+        return Integration(row["id"], row["connector"], row["name"], row["base_url"], json.loads(row["credentials"]),
+                           json.loads(row["settings"]), row["created_at"])
+
+    def integrations(self) -> list[Integration]:
+        """Every integration, oldest first."""
+        with self._lock:
+            ids = [r[0] for r in self.db.execute("SELECT id FROM integrations ORDER BY created_at, id")]
+        return [self.integration(i) for i in ids]
+
+    def delete_integration(self, integration_id: str) -> None:
+        """Remove an integration and everything synced for it."""
+        with self.transaction() as db:
+            for table in ("records", "checkpoints", "syncs", "tracked", "pending_attachments"):
+                db.execute(f"DELETE FROM {table} WHERE integration_id = ?", (integration_id,))
+            db.execute("DELETE FROM integrations WHERE id = ?", (integration_id,))
+
+    # -- writing records ----------------------------------------------------------------------
+
+    def upsert(self, integration_id: str, model: str, rows: Iterable[tuple[dict[str, Any], str | None]],
+               *, seen_sync: int | None, now: str, db: sqlite3.Connection) -> UpsertResult:
+        """Write mapped records (with ``remote_data``) inside transaction ``db``.
+
+        ``changed_at`` moves only when the unified content changes or a deleted record returns.
+        """
+        result = UpsertResult()
+        rows = list(rows)
+        if not rows:
+            return result
+        existing: dict[str, sqlite3.Row] = {}
+        ids = [r[0]["id"] for r in rows]
+        for chunk in _chunks(ids, 500):
+            marks = ",".join("?" * len(chunk))
+            for row in db.execute(f"SELECT id, hash, remote_deleted_at FROM records WHERE integration_id=? AND "
+                                  f"model=? AND id IN ({marks})", (integration_id, model, *chunk)):
+                existing[row["id"]] = row
+        for record, parent in rows:
+            digest = record_hash(record)
+            data = _dumps({k: v for k, v in record.items() if k not in ENGINE_KEYS})
+            raw = _dumps(record.get("remote_data"))
+            old = existing.get(record["id"])
+            if old is None:
+                result.created += 1
+                db.execute("INSERT INTO records (integration_id, model, id, remote_id, parent_remote_id, data, "
+                           "remote_data, hash, changed_at, remote_deleted_at, created_at, seen_sync) "
+                           "VALUES (?,?,?,?,?,?,?,?,?,NULL,?,?)",
+                           (integration_id, model, record["id"], record.get("remote_id"), parent, data, raw, digest,
+                            now, now, seen_sync))
+            elif old["hash"] != digest or old["remote_deleted_at"] is not None:
+                result.changed += old["hash"] != digest
+                result.restored += old["remote_deleted_at"] is not None
+                db.execute("UPDATE records SET data=?, remote_data=?, hash=?, changed_at=?, remote_deleted_at=NULL, "
+                           "parent_remote_id=?, seen_sync=COALESCE(?, seen_sync) WHERE integration_id=? AND model=? "
+                           "AND id=?", (data, raw, digest, now, parent, seen_sync, integration_id, model, record["id"]))
+            else:
+                result.unchanged += 1
+                db.execute("UPDATE records SET remote_data=?, seen_sync=COALESCE(?, seen_sync) WHERE "
+                           "integration_id=? AND model=? AND id=?",
+                           (raw, seen_sync, integration_id, model, record["id"]))
+        return result
+
+    def mark_deleted(self, integration_id: str, model: str, ids: Iterable[str], *, now: str,
+                     db: sqlite3.Connection) -> int:
+        """Set ``remote_deleted_at`` (and ``changed_at``) on records not yet marked deleted."""
+        count = 0
+        for chunk in _chunks(list(ids), 500):
+            marks = ",".join("?" * len(chunk))
+            count += db.execute(f"UPDATE records SET remote_deleted_at=?, changed_at=? WHERE integration_id=? AND "
+                                f"model=? AND remote_deleted_at IS NULL AND id IN ({marks})",
+                                (now, now, integration_id, model, *chunk)).rowcount
+        return count
+
+    def unseen(self, integration_id: str, model: str, sync_id: int) -> list[tuple[str, str]]:
+        """``(id, remote_id)`` of live records a full sync ``sync_id`` has not seen."""
+        with self._lock:
+            return [(r[0], r[1]) for r in self.db.execute(
+                "SELECT id, remote_id FROM records WHERE integration_id=? AND model=? AND remote_deleted_at IS NULL "
+                "AND (seen_sync IS NULL OR seen_sync <> ?)", (integration_id, model, sync_id))]
+
+    def children(self, integration_id: str, model: str, parents: list[str]) -> list[tuple[str, str]]:
+        """``(id, parent_remote_id)`` of live derived records of the given parents."""
+        out: list[tuple[str, str]] = []
+        with self._lock:
+            for chunk in _chunks(parents, 500):
+                marks = ",".join("?" * len(chunk))
+                out.extend((r[0], r[1]) for r in self.db.execute(
+                    f"SELECT id, parent_remote_id FROM records WHERE integration_id=? AND model=? AND "
+                    f"remote_deleted_at IS NULL AND parent_remote_id IN ({marks})", (integration_id, model, *chunk)))
+        return out
+
+    # -- checkpoints and sync runs ----------------------------------------------------------------
+
+    def checkpoint(self, integration_id: str, model: str) -> dict[str, Any]:
+        """The model's checkpoint: ``cursor`` (last delta position) and ``run`` (an unfinished run)."""
+        with self._lock:
+            row = self.db.execute("SELECT cursor, run FROM checkpoints WHERE integration_id=? AND model=?",
+                                  (integration_id, model)).fetchone()
+        if row is None:
+            return {"cursor": None, "run": None}
+        return {"cursor": row["cursor"], "run": json.loads(row["run"]) if row["run"] else None}
+
+    def set_checkpoint(self, integration_id: str, model: str, *, cursor: str | None, run: dict[str, Any] | None,
+                       db: sqlite3.Connection) -> None:
+        """Save a checkpoint inside transaction ``db``."""
+        db.execute("INSERT INTO checkpoints (integration_id, model, cursor, run) VALUES (?,?,?,?) ON CONFLICT"
+                   "(integration_id, model) DO UPDATE SET cursor=excluded.cursor, run=excluded.run",
+                   (integration_id, model, cursor, _dumps(run) if run is not None else None))
+
+    def start_sync(self, integration_id: str, kind: str) -> int:
+        """Record a sync run; returns its id."""
+        with self.transaction() as db:
+            return int(db.execute("INSERT INTO syncs (integration_id, kind, status, started_at) VALUES (?,?,?,?)",
+                                  (integration_id, kind, "running", utc_now())).lastrowid or 0)
+
+    def finish_sync(self, sync_id: int, status: str, stats: dict[str, Any]) -> None:
+        """Close a sync run with its status and statistics."""
+        with self.transaction() as db:
+            db.execute("UPDATE syncs SET status=?, finished_at=?, stats=? WHERE id=?",
+                       (status, utc_now(), _dumps(stats), sync_id))
+
+    def syncs(self, integration_id: str, limit: int = 20) -> list[dict[str, Any]]:
+        """The latest sync runs of an integration, newest first."""
+        with self._lock:
+            rows = self.db.execute("SELECT * FROM syncs WHERE integration_id=? ORDER BY id DESC LIMIT ?",
+                                   (integration_id, limit)).fetchall()
+        return [{**dict(r), "stats": json.loads(r["stats"]) if r["stats"] else None} for r in rows]
+
+    def has_finished_sync(self, integration_id: str) -> bool:
+        """Whether a sync of the integration ever finished successfully."""
+        with self._lock:
+            return self.db.execute("SELECT 1 FROM syncs WHERE integration_id=? AND status='success' LIMIT 1",
+                                   (integration_id,)).fetchone() is not None
+
+    # -- tracking ------------------------------------------------------------------------------
+
+    def track(self, integration_id: str, model: str, remote_id: str) -> None:
+        """Remember that ``remote_id`` was created through unimap (for 'sync only created applications')."""
+        with self.transaction() as db:
+            db.execute("INSERT OR IGNORE INTO tracked (integration_id, model, remote_id, created_at) VALUES (?,?,?,?)",
+                       (integration_id, model, str(remote_id), utc_now()))
+
+    def tracked(self, integration_id: str, model: str) -> set[str]:
+        """Remote ids of ``model`` created through unimap."""
+        with self._lock:
+            return {r[0] for r in self.db.execute("SELECT remote_id FROM tracked WHERE integration_id=? AND model=?",
+                                                  (integration_id, model))}
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    def _row(self, row: sqlite3.Row) -> dict[str, Any]:
+        record = json.loads(row["data"])
+        record["changed_at"] = row["changed_at"]
+        record["remote_deleted_at"] = row["remote_deleted_at"]
+        record["remote_data"] = json.loads(row["remote_data"]) if row["remote_data"] else None
+        return record
+
+    def get(self, integration_id: str, model: str, *, id: str | None = None,
+            remote_id: str | None = None) -> dict[str, Any] | None:
+        """One record by unified id or remote id (deleted ones included)."""
+        column, value = ("id", id) if id is not None else ("remote_id", remote_id)
+        with self._lock:
+            row = self.db.execute(f"SELECT * FROM records WHERE integration_id=? AND model=? AND {column}=?",
+                                  (integration_id, model, value)).fetchone()
+        return self._row(row) if row else None
+
+    def by_ids(self, integration_id: str, model: str, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """Records by unified id (for assembling nested objects)."""
+        out: dict[str, dict[str, Any]] = {}
+        with self._lock:
+            for chunk in _chunks(sorted(set(ids)), 500):
+                marks = ",".join("?" * len(chunk))
+                for row in self.db.execute(f"SELECT * FROM records WHERE integration_id=? AND model=? AND id IN "
+                                           f"({marks})", (integration_id, model, *chunk)):
+                    out[row["id"]] = self._row(row)
+        return out
+
+    def by_field(self, integration_id: str, model: str, field: str, values: Iterable[str], *,
+                 include_deleted: bool = False) -> list[dict[str, Any]]:
+        """Records whose unified ``field`` is one of ``values`` (e.g. applications by candidate_id)."""
+        out: list[dict[str, Any]] = []
+        deleted = "" if include_deleted else " AND remote_deleted_at IS NULL"
+        with self._lock:
+            for chunk in _chunks(sorted(set(values)), 500):
+                marks = ",".join("?" * len(chunk))
+                out.extend(self._row(r) for r in self.db.execute(
+                    f"SELECT * FROM records WHERE integration_id=? AND model=? AND "
+                    f"json_extract(data, '$.{field}') IN ({marks}){deleted} ORDER BY rowid",
+                    (integration_id, model, *chunk)))
+        return out
+
+    def all(self, integration_id: str, model: str, *, include_deleted: bool = False) -> list[dict[str, Any]]:
+        """Every record of a (small) model, in insertion order."""
+        deleted = "" if include_deleted else " AND remote_deleted_at IS NULL"
+        with self._lock:
+            return [self._row(r) for r in self.db.execute(
+                f"SELECT * FROM records WHERE integration_id=? AND model=?{deleted} ORDER BY rowid",
+                (integration_id, model))]
+
+    def count(self, integration_id: str, model: str, *, include_deleted: bool = False) -> int:
+        """How many records of ``model`` the store holds."""
+        deleted = "" if include_deleted else " AND remote_deleted_at IS NULL"
+        with self._lock:
+            return int(self.db.execute(f"SELECT COUNT(*) FROM records WHERE integration_id=? AND model=?{deleted}",
+                                       (integration_id, model)).fetchone()[0])
+
+    def page(self, integration_id: str, model: str, *, where: list[str], params: list[Any], cursor: str | None,
+             page_size: int) -> RecordPage:
+        """A page of records matching SQL conditions on alias ``r`` (built by :mod:`unimap.query`)."""
+        after = decode_cursor(cursor) if cursor else 0
+        clauses = ["r.integration_id = ?", "r.model = ?", "r.rowid > ?", *where]
+        sql = f"SELECT r.rowid AS rid, r.* FROM records r WHERE {' AND '.join(clauses)} ORDER BY r.rowid LIMIT ?"
+        with self._lock:
+            rows = self.db.execute(sql, (integration_id, model, after, *params, page_size + 1)).fetchall()
+        more = len(rows) > page_size
+        rows = rows[:page_size]
+        return RecordPage([self._row(r) for r in rows], encode_cursor(rows[-1]["rid"]) if more else None)
+
+
+def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
