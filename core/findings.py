@@ -88,5 +88,5 @@ class Findings:
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
     """The closest candidate to a misspelled ``name``, if one is close enough."""
-    matches = difflib.get_close_matches(str(name), sorted(set(candidates)), n=1, cutoff=0.6)
+    matches = difflib.get_close_matches(str(name), sorted({str(c) for c in candidates}), n=1, cutoff=0.6)
     return matches[0] if matches else None

@@ -318,9 +318,12 @@ class SpecLoader:
                 continue
             key = "model" if spec.kind == "model" else "action"
             name = spec.data.get(key)
+            if not isinstance(name, str):  # the schema check has reported it
+                continue
             table: dict[str, Any] = specs.models if spec.kind == "model" else specs.actions
             if name in table:
-                findings.add(rules.DUPLICATE_SPEC, f"{key} {name!r} is already defined in {table[name].file.path}",
+                first = _shown(table[name].file.path, root)
+                findings.add(rules.DUPLICATE_SPEC, f"{key} {name!r} is already defined in {first}",
                              spec.document.location((key,)), (key,))
                 continue
             if spec.kind == "model":
@@ -351,8 +354,9 @@ class SpecLoader:
     def _check_references(self, specs: ConnectorSpecs, findings: Findings) -> None:
         models = set(specs.models)
         for model in specs.models.values():
-            parent = model.derived_from
-            if parent is not None and parent not in models:
+            source = _mapping(model.file.data.get("source"))
+            parent = source.get("from") if source.get("type") == "derived" else None
+            if isinstance(parent, str) and parent not in models:
                 findings.add(rules.UNKNOWN_MODEL, f"derived from {parent!r}, which has no model spec here",
                              model.file.document.location(("source", "from")), ("source", "from"),
                              did_you_mean(parent, models))
@@ -360,18 +364,19 @@ class SpecLoader:
             data = action.file.data
             for name, ref in _mapping(data.get("refs")).items():
                 target = _mapping(ref).get("model")
-                if target and target not in models:
+                if isinstance(target, str) and target not in models:
                     findings.add(rules.UNKNOWN_MODEL, f"reference {name!r} points at model {target!r} (no spec)",
                                  action.file.document.location(("refs", name, "model")), ("refs", name, "model"),
                                  did_you_mean(target, models))
             response = _mapping(data.get("response"))
-            if response.get("type") == "record" and response.get("model") not in models:
+            if response.get("type") == "record" and isinstance(response.get("model"), str) \
+                    and response.get("model") not in models:
                 findings.add(rules.UNKNOWN_MODEL, f"the response model {response.get('model')!r} has no spec",
                              action.file.document.location(("response", "model")), ("response", "model"))
 
     def _check_settings(self, specs: ConnectorSpecs, files: list[SpecFile], findings: Findings) -> None:
         tables = {
-            "setting": (rules.UNKNOWN_SETTING, set(specs.settings)),
+            "setting": (rules.UNKNOWN_SETTING, set(_mapping(specs.data.get("settings")))),
             "lookup": (rules.UNKNOWN_LOOKUP, set(_mapping(specs.data.get("lookups")))),
             "labelled_fields": (rules.UNKNOWN_LOOKUP, set(_mapping(specs.data.get("lookups")))),
         }
@@ -406,6 +411,14 @@ class SpecLoader:
             if name.startswith("unimap_") and callable(getattr(module, name)) and name not in known:
                 findings.add(rules.UNKNOWN_HOOK, f"plugin {module_name} implements unknown hook {name!r}", where,
                              ("plugin",), did_you_mean(name, known))
+
+
+def _shown(path: Path, root: Path) -> str:
+    """``path`` relative to the connector folder when it is inside it."""
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)
 
 
 def _loc(path: Path) -> Any:

@@ -25,7 +25,7 @@ MISSING_CONNECTOR = Rule("U303", "missing-connector", E, "Model or action specs 
 UNKNOWN_STEP = Rule("U304", "unknown-step", E, "An expression reads `steps.<id>` of no earlier step.")
 UNKNOWN_SETTING = Rule("U305", "unknown-setting", W, "`setting('name')` names a setting the connector does not define.")
 PLUGIN_IMPORT = Rule("U306", "plugin-import", E, "The connector's plugin module cannot be imported.")
-UNKNOWN_LOOKUP = Rule("U308", "unknown-lookup", E, "`lookup('name', …)` names a lookup the connector does not define.")
 UNKNOWN_HOOK = Rule("U307", "unknown-hook", E, "A plugin implements a hook that does not exist.")
+UNKNOWN_LOOKUP = Rule("U308", "unknown-lookup", E, "`lookup('name', …)` names a lookup the connector does not define.")
 
 ALL_RULES: tuple[Rule, ...] = tuple(v for v in list(globals().values()) if isinstance(v, Rule))

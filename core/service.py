@@ -1,0 +1,135 @@
+"""The Python API over engine and store: connect, sync, list and export.
+
+>>> um = Unimap("sqlite:///unimap.db")                       # doctest: +SKIP
+>>> integration = um.connect("otys", {"api_key": "…"})      # doctest: +SKIP
+>>> um.sync(integration.id)                                  # doctest: +SKIP
+>>> um.list_records("candidate", integration.id).results    # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from typing import Any
+
+from unimap import ids
+from unimap.assemble import Assembler
+from unimap.engine import Engine
+from unimap.errors import ConfigError, InputInvalid, IntegrationNotFound
+from unimap.query import ListQuery
+from unimap.store import Integration, RecordPage, open_store
+from unimap.sync import Progress, Syncer, SyncReport
+from unimap.transport.client import VendorClient
+
+TRACKED_MODELS = ("candidate", "application")
+SYNC_ONLY_CREATED = "sync_only_created_applications"
+
+
+def new_integration_id(connector: str) -> str:
+    """A fresh ``<connector>:<id>`` integration id."""
+    return f"{connector}:" + "".join(secrets.choice(ids.ALPHABET) for _ in range(16))
+
+
+class Unimap:
+    """Integrations, syncs and unified listings over one store."""
+
+    def __init__(self, store_url: str | None = None, *, engine: Engine | None = None, store: Any = None) -> None:
+        self.engine = engine or Engine()
+        self.store = store if store is not None else open_store(store_url)
+
+    def close(self) -> None:
+        """Close the store."""
+        self.store.close()
+
+    def __enter__(self) -> Unimap:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- integrations ----------------------------------------------------------------------------
+
+    def client(self, integration: Integration, **options: Any) -> VendorClient:
+        """A vendor client for ``integration``."""
+        specs = self.engine.connector(integration.connector)
+        return VendorClient(integration.connector, specs.data, integration.credentials, base_url=integration.base_url,
+                            hook=self.engine.hook, integration_id=integration.id, **options)
+
+    def connect(self, connector: str, credentials: dict[str, Any], *, base_url: str | None = None,
+                name: str | None = None, settings: dict[str, Any] | None = None, integration_id: str | None = None,
+                check: bool = True) -> Integration:
+        """Store a new integration after checking its credentials by logging in (``check``)."""
+        specs = self.engine.connector(connector)
+        wanted = [c["name"] for c in specs.data.get("credentials", [])]
+        missing = [c for c in wanted if not credentials.get(c)]
+        if missing:
+            raise InputInvalid(f"missing credential(s): {', '.join(missing)}", fields=missing)
+        unknown = sorted(set(settings or {}) - set(specs.settings) - {SYNC_ONLY_CREATED, "default_source"})
+        if unknown:
+            raise InputInvalid(f"unknown setting(s) {', '.join(unknown)} for connector {connector!r}", fields=unknown)
+        integration = Integration(integration_id or new_integration_id(connector), connector, name, base_url,
+                                  dict(credentials), dict(settings or {}))
+        if check:
+            with self.client(integration) as client:
+                client.session()
+        return self.store.save_integration(integration)
+
+    def integration(self, integration_id: str | None = None) -> Integration:
+        """An integration by id; without an id, the only one in the store."""
+        if integration_id:
+            return self.store.integration(integration_id)
+        found = self.store.integrations()
+        if len(found) == 1:
+            return found[0]
+        if not found:
+            raise IntegrationNotFound("no integration yet; run `unimap connect <connector>` first")
+        raise ConfigError("several integrations exist; name one: " + ", ".join(i.id for i in found))
+
+    def configure(self, integration_id: str, settings: dict[str, Any]) -> Integration:
+        """Change setting overrides of an integration (``None`` removes one)."""
+        integration = self.store.integration(integration_id)
+        for key, value in settings.items():
+            if value is None:
+                integration.settings.pop(key, None)
+            else:
+                integration.settings[key] = value
+        return self.store.save_integration(integration)
+
+    # -- syncing -----------------------------------------------------------------------------------
+
+    def sync(self, integration_id: str | None = None, *, full: bool = False, models: list[str] | None = None,
+             progress: Progress | None = None, **client_options: Any) -> SyncReport:
+        """Sync an integration (delta where a checkpoint exists, else full)."""
+        integration = self.integration(integration_id)
+        syncer = Syncer(self.engine, self.store, integration, progress=progress, client_options=client_options)
+        try:
+            return syncer.run(full=full, models=models)
+        finally:
+            syncer.close()
+
+    # -- reading -------------------------------------------------------------------------------------
+
+    def list_records(self, model: str, integration_id: str | None = None, *, updated_after: str | None = None,
+                     include_deleted: bool = False, ids: list[str] | None = None, remote_ids: list[str] | None = None,
+                     cursor: str | None = None, page_size: int = 100, **filters: Any) -> RecordPage:
+        """One page of unified records, with Kombo's filters and nested objects."""
+        integration = self.integration(integration_id)
+        if not 1 <= page_size <= 10_000:
+            raise InputInvalid("page_size must be between 1 and 10000", fields=["page_size"])
+        tracked = bool(integration.settings.get(SYNC_ONLY_CREATED)) and model in TRACKED_MODELS
+        query = ListQuery(model, updated_after, include_deleted, list(ids or []), list(remote_ids or []),
+                          dict(filters), tracked)
+        where, params = query.conditions(integration.id)
+        page = self.store.page(integration.id, model, where=where, params=params, cursor=cursor, page_size=page_size)
+        Assembler(self.store, integration.id).assemble(model, page.results)
+        return page
+
+    def export(self, model: str, integration_id: str | None = None, **options: Any) -> Iterator[dict[str, Any]]:
+        """Every matching record, page by page."""
+        cursor = None
+        while True:
+            page = self.list_records(model, integration_id, cursor=cursor, **options)
+            yield from page.results
+            if not page.next:
+                return
+            cursor = page.next
