@@ -1,0 +1,177 @@
+"""The request pipeline shared by both endpoints: rate limit, faults, engine, serialisation.
+
+Order per request: count it -> draw the fault -> (injected 429 | rate limiter) -> HTTP-level
+fault (5xx / RPC error / hang) -> run -> garble the body for a ``malformed`` fault. Every
+response carries the ``X-Orl-*`` headers.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import multipart
+from .errors import RpcError, invalid_params, validation
+from .faults import Fault, FaultInjector
+from .ratelimit import RateLimiter
+from .services import Engine
+from .sessions import SessionStore
+from .settings import SandboxSettings
+from .stats import Stats
+from .store import Tenant
+
+JSON = "application/json; charset=utf-8"
+_PHP_WARNING = (b"<br />\n<b>Warning</b>:  Unexpected output in <b>/var/www/ows/jservice.php</b> "
+                b"on line <b>412</b><br />\n")
+_REASONS = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}
+
+
+@dataclass
+class Response:
+    """What the HTTP layer sends."""
+
+    status: int
+    body: bytes
+    content_type: str = JSON
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def dump(obj: Any) -> bytes:
+    """Compact JSON bytes."""
+    return json.dumps(obj, separators=(",", ":")).encode()
+
+
+class App:
+    """Turns request bodies into responses for /jservice.php and /fileService.php."""
+
+    def __init__(self, *, engine: Engine, tenant: Tenant, sessions: SessionStore, limiter: RateLimiter,
+                 faults: FaultInjector, stats: Stats, settings: SandboxSettings, stop: threading.Event) -> None:
+        self.engine = engine
+        self.tenant = tenant
+        self.sessions = sessions
+        self.limiter = limiter
+        self.faults = faults
+        self.stats = stats
+        self.settings = settings
+        self.stop = stop
+
+    # -- endpoints -----------------------------------------------------------------------
+
+    def jservice(self, body: bytes) -> Response:
+        """POST /jservice.php."""
+        try:
+            request: Any = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            request = None
+            method = "<parse error>"
+        else:
+            method = request.get("method") if isinstance(request, dict) else None
+            method = method if isinstance(method, str) else "<invalid request>"
+        self.stats.bump("requests", method)
+        key = self._api_key(request)
+
+        def run() -> Response:
+            if request is None:
+                err = RpcError("parse_error", "Parse error: the request body is not valid JSON")
+                return Response(200, dump(self.engine.error_envelope(err, None)))
+            return Response(200, dump(self.engine.handle(request)))
+
+        return self._pipeline(method, key, run, upload=False, rid=request.get("id") if isinstance(request, dict)
+                              else None)
+
+    def upload(self, content_type: str, body: bytes) -> Response:
+        """POST /fileService.php (multipart ``file`` + ``sessionId``)."""
+        method = "fileService.php"
+        self.stats.bump("requests", method)
+        try:
+            parts: dict[str, multipart.Part] | None = multipart.parse(content_type, body)
+        except ValueError:
+            parts = None
+        sid = parts["sessionId"].data.decode("utf-8", "replace").strip() if parts and "sessionId" in parts else None
+        key = self.sessions.api_key_of(sid) or "anonymous"
+
+        def run() -> Response:
+            self.stats.bump("calls", method)
+            try:
+                if parts is None:
+                    raise invalid_params("expected multipart/form-data with 'file' and 'sessionId' parts")
+                self.sessions.require(sid)
+                file = parts.get("file")
+                if file is None or file.filename is None:
+                    raise invalid_params("missing 'file' part with a filename")
+                if len(file.data) > self.settings.max_upload_bytes:
+                    raise validation(f"file larger than {self.settings.max_upload_bytes} bytes")
+                meta = self.tenant.add_file(file.filename, file.data, file.content_type)
+            except RpcError as exc:
+                return Response(200, dump(self.engine.error_envelope(exc, None)))
+            public = {k: v for k, v in meta.items() if k != "content"}
+            return Response(200, dump([public]))
+
+        return self._pipeline(method, key, run, upload=True, rid=None)
+
+    # -- pipeline ------------------------------------------------------------------------
+
+    def _pipeline(self, method: str, key: str, run: Callable[[], Response], *, upload: bool, rid: Any) -> Response:
+        fault = self.faults.decide(method, upload=upload)
+        unlimited = self.settings.unlimited_remaining
+        if fault is not None and fault.kind == "429":
+            headers = self.limiter.peek(key).headers(unlimited)
+            headers.update({"X-Orl-Limit-Blocked": "1", "Retry-After": str(self.settings.injected_retry_after)})
+            return self._too_many(rid, headers, self.settings.injected_retry_after)
+        decision = self.limiter.hit(key)
+        headers = decision.headers(unlimited)
+        if not decision.allowed:
+            self.stats.add("rate_limited")
+            return self._too_many(rid, headers, int(headers.get("Retry-After", "1")))
+        resp = self._apply(fault, run, rid)
+        resp.headers.update(headers)
+        return resp
+
+    def _apply(self, fault: Fault | None, run: Callable[[], Response], rid: Any) -> Response:
+        if fault is None:
+            return run()
+        status = fault.status
+        if status is not None:
+            reason = _REASONS.get(status, "Error")
+            page = (f"<html><head><title>{status} {reason}</title></head><body><center><h1>{status} {reason}"
+                    f"</h1></center><hr><center>nginx</center></body></html>\n").encode()
+            return Response(status, page, "text/html; charset=utf-8")
+        if fault.kind == "error":
+            err = RpcError("injected", "Injected fault: internal error, please try again")
+            return Response(200, dump(self.engine.error_envelope(err, rid)))
+        if fault.kind == "hang":
+            self.stop.wait(fault.delay)
+            return run()
+        resp = run()  # malformed: the call ran, its answer is broken
+        resp.body = _PHP_WARNING + resp.body[: max(1, len(resp.body) // 2)]
+        return resp
+
+    def _too_many(self, rid: Any, headers: dict[str, str], retry_after: int) -> Response:
+        err = RpcError("rate_limited", f"Too many requests; retry after {retry_after} seconds")
+        return Response(429, dump(self.engine.error_envelope(err, rid)), JSON, headers)
+
+    def _api_key(self, request: Any) -> str:
+        """The API key a request counts against (``anonymous`` when it has no known session)."""
+        sid: Any = None
+        if isinstance(request, dict):
+            method, params = request.get("method"), request.get("params")
+            first = params[0] if isinstance(params, list) and params else None
+            if method == "loginByUid":
+                return first if isinstance(first, str) and first in self.sessions.api_keys else "anonymous"
+            if method == "Otys.Services.MultiService.execute":
+                calls = first.values() if isinstance(first, dict) else first if isinstance(first, list) else []
+                for entry in calls:
+                    args = entry.get("args") if isinstance(entry, dict) else None
+                    if isinstance(args, list) and args:
+                        sid = args[0]
+                        break
+            elif method == "Otys.Services.LanguageService.wrapRequest":
+                inner = params[1] if isinstance(params, list) and len(params) > 1 else None
+                inner_params = inner.get("params") if isinstance(inner, dict) else None
+                sid = inner_params[0] if isinstance(inner_params, list) and inner_params else None
+            else:
+                sid = first
+        return self.sessions.api_key_of(sid) or "anonymous"
