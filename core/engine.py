@@ -88,9 +88,11 @@ class Engine:
                     message += f"; first: {first.location}: {first.text}"
                 raise SpecError(message, findings=errors)
             plugin = specs.data.get("plugin")
-            if plugin and self.pm.get_plugin(plugin) is None:
-                self.pm.register(plugin_manager._import(plugin), name=plugin)
-                self.pm.check_pending()
+            if plugin:
+                module = plugin_manager._import(plugin)
+                if not self.pm.is_registered(module):
+                    self.pm.register(module, name=plugin)
+                    self.pm.check_pending()
             self._connectors[name] = specs
         return self._connectors[name]
 

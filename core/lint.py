@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
+from unimap import rules
 from unimap.findings import Finding, Findings, Severity
 from unimap.loader import CONNECTOR_FILE, SPEC_SUFFIXES, SpecLoader
 
@@ -30,7 +31,7 @@ def lint_paths(paths: Iterable[Path | str], loader: SpecLoader) -> Findings:
     findings = Findings()
     requested: set[Path] = set()
     roots: set[Path] = set()
-    loose: list[Path] = []
+    loose: dict[Path, Path] = {}
     for given in paths:
         path = Path(given)
         if not path.exists():
@@ -41,14 +42,18 @@ def lint_paths(paths: Iterable[Path | str], loader: SpecLoader) -> Findings:
             requested.add(resolved)
             root = _connector_root(resolved, resolved.parents[-1])
             if root is None:
-                loose.append(file)
+                loose.setdefault(resolved, file)
             else:
                 roots.add(root)
     collected = Findings()
     for root in sorted(roots):
         loader.load_connector(root, collected)
-    for file in loose:
-        loader.load_file(file, collected)
+    for file in loose.values():
+        spec = loader.load_file(file, collected)
+        if spec is not None and spec.kind != "connector":
+            collected.add(rules.MISSING_CONNECTOR,
+                          f"no {CONNECTOR_FILE} in this folder or above it, so no connector loads this {spec.kind} spec",
+                          spec.document.location(("kind",), key=True), ("kind",))
     cwd = Path.cwd()
     for finding in collected.items:
         file = Path(finding.location.file).resolve()

@@ -42,15 +42,22 @@ def expression_paths(kind: str, data: dict[str, Any]) -> Iterator[JsonPath]:
     elif kind == "action":
         for name in _mapping(data.get("refs")):
             yield ("refs", name, "id")
-        for i, step in enumerate(data.get("steps") or []):
+        for i, step in enumerate(_sequence(data.get("steps"))):
             for key in _STEP_EXPRESSIONS:
                 if isinstance(step, dict) and key in step:
                     yield ("steps", i, key)
         yield ("response", "remote_id")
+        response = data.get("response")
+        for i, _ in enumerate(response.get("related") or [] if isinstance(response, dict) else []):
+            yield ("response", "related", i, "remote_id")
 
 
 def _mapping(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
+
+
+def _sequence(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def _get(data: Any, path: JsonPath) -> Any:
@@ -272,7 +279,7 @@ class SpecLoader:
 
     def _check_steps(self, spec: SpecFile, findings: Findings) -> None:
         defined: set[str] = set()
-        for i, step in enumerate(spec.data.get("steps") or []):
+        for i, step in enumerate(_sequence(spec.data.get("steps"))):
             if not isinstance(step, dict):
                 continue
             for key in _STEP_EXPRESSIONS:
@@ -345,7 +352,7 @@ class SpecLoader:
                 continue
             if isinstance(value, dict):
                 transform = value.get("transform") or ()
-                transforms = (transform,) if isinstance(transform, str) else tuple(transform)
+                transforms = (transform,) if isinstance(transform, str) else tuple(_sequence(transform))
                 mappings.append(FieldMapping(name, expression, transforms, value.get("map"), value.get("default")))
             else:
                 mappings.append(FieldMapping(name, expression))

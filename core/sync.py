@@ -345,7 +345,7 @@ class Syncer:
                     value = source.cursor_value.search(raw)
                 if isinstance(value, str) and (cursor is None or value > cursor):
                     cursor = value
-        return rows, cursor
+        return self._merge(rows), cursor
 
     def _derive(self, derived: ModelSpec, parents: list[Any], ctx: MappingContext,
                 report: SyncReport) -> tuple[list[tuple[dict[str, Any], str]], list[str]]:
@@ -369,7 +369,24 @@ class Syncer:
             except MappingError as exc:
                 report.models[derived.model].skipped += 1
                 log.warning("skipped a derived record: %s", exc)
-        return children, parent_ids
+        return self._merge(children), parent_ids
+
+    @staticmethod
+    def _merge(rows: list[tuple[dict[str, Any], Any]]) -> list[tuple[dict[str, Any], Any]]:
+        """Rows with the same id merged: later values win, lists are joined without repeats."""
+        merged: dict[str, tuple[dict[str, Any], Any]] = {}
+        for record, parent in rows:
+            old = merged.get(record["id"])
+            if old is not None:
+                combined = dict(old[0])
+                for key, value in record.items():
+                    if isinstance(value, list) and isinstance(combined.get(key), list) and key != "remote_data":
+                        combined[key] = combined[key] + [v for v in value if v not in combined[key]]
+                    else:
+                        combined[key] = value
+                record = combined
+            merged[record["id"]] = (record, parent)
+        return list(merged.values())
 
     def _orphans(self, model: str, parents: list[str], keep: set[str]) -> list[str]:
         return [cid for cid, _ in self.store.children(self.integration.id, model, parents) if cid not in keep]

@@ -151,7 +151,10 @@ def parse_yaml(text: str, path: Path | str) -> YamlDocument:
         line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
         problem = exc.problem or str(exc)
         if exc.context:
-            problem = f"{problem} ({exc.context})"
+            start = exc.context_mark
+            moved = start is not None and mark is not None and (start.line, start.column) != (mark.line, mark.column)
+            where = f" at {start.line + 1}:{start.column + 1}" if moved and start is not None else ""
+            problem = f"{problem} ({exc.context}{where})"
         raise YamlSyntaxError(problem, Location(str(path), line, column)) from None
     except yaml.YAMLError as exc:
         raise YamlSyntaxError(str(exc).splitlines()[0], Location(str(path), 1, 1)) from None

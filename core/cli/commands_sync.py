@@ -60,7 +60,7 @@ def print_report(report: SyncReport, console: Console) -> None:
     """The per-model summary table of a sync."""
     table = Table(title=f"{report.kind} sync {report.sync_id} of {report.integration_id}")
     for column in ("model", "fetched", "created", "changed", "deleted", "requests", "seconds", "status"):
-        table.add_column(column, justify="left" if column in ("model", "status") else "right")
+        table.add_column(column, justify="left" if column in ("model", "status") else "right", no_wrap=True)
     for name, row in report.models.items():
         status = "ok" if row.error is None else f"failed: {row.error}"
         table.add_row(name, str(row.fetched), str(row.created), str(row.changed + row.restored), str(row.deleted),
@@ -97,7 +97,7 @@ def sync(ctx: click.Context, integration: str | None, full: bool, models: tuple[
     if as_json:
         click.echo(json.dumps(report.as_dict(), indent=2))
     else:
-        print_report(report, Console())
+        print_report(report, Console(width=None if sys.stdout.isatty() else 120))
     if not report.ok:
         ctx.exit(1)
 

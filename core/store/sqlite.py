@@ -283,6 +283,30 @@ class SQLiteStore:
             return {r[0] for r in self.db.execute("SELECT remote_id FROM tracked WHERE integration_id=? AND model=?",
                                                   (integration_id, model))}
 
+    # -- pending attachments ----------------------------------------------------------------------
+
+    def add_pending_attachment(self, integration_id: str, target: dict[str, Any], attachment: dict[str, Any],
+                               error: str | None) -> int:
+        """Remember an attachment that could not be attached (content included) for a later retry."""
+        with self.transaction() as db:
+            return int(db.execute("INSERT INTO pending_attachments (integration_id, target, attachment, error, "
+                                  "created_at) VALUES (?,?,?,?,?)", (integration_id, _dumps(target),
+                                                                      _dumps(attachment), error, utc_now())).lastrowid
+                       or 0)
+
+    def pending_attachments(self, integration_id: str) -> list[dict[str, Any]]:
+        """Attachments still waiting to be attached, oldest first."""
+        with self._lock:
+            rows = self.db.execute("SELECT * FROM pending_attachments WHERE integration_id=? AND done_at IS NULL "
+                                   "ORDER BY id", (integration_id,)).fetchall()
+        return [{"id": r["id"], "target": json.loads(r["target"]), "attachment": json.loads(r["attachment"]),
+                 "error": r["error"], "created_at": r["created_at"]} for r in rows]
+
+    def finish_pending_attachment(self, pending_id: int) -> None:
+        """Mark a pending attachment as attached."""
+        with self.transaction() as db:
+            db.execute("UPDATE pending_attachments SET done_at=? WHERE id=?", (utc_now(), pending_id))
+
     # -- reading ---------------------------------------------------------------------------------
 
     def _row(self, row: sqlite3.Row) -> dict[str, Any]:
