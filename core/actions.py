@@ -317,6 +317,7 @@ class ActionRunner:
         if not isinstance(raw, dict):
             raise RemoteError(f"{detail['method']}: no record for {remote_id}", call=detail["method"])
         record = self.engine.mapper(self.specs.name, model).map(raw, self._mapping())
+        record["remote_data"] = {detail["method"]: raw}
         with self.store.transaction() as db:
             self.store.upsert(self.integration.id, model, [(record, None)], seen_sync=None, now=utc_now(), db=db)
         return self.store.get(self.integration.id, model, id=record["id"]) or record

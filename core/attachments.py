@@ -20,7 +20,6 @@ import httpx
 from unimap.errors import InputInvalid
 
 MAX_BYTES = 25 * 1024 * 1024
-TIMEOUT = httpx.Timeout(20.0, connect=5.0)
 
 
 @dataclass(frozen=True)
@@ -29,7 +28,7 @@ class FetchPolicy:
 
     max_bytes: int = MAX_BYTES
     allow_private: bool = False
-    timeout: httpx.Timeout = TIMEOUT
+    timeout_seconds: float = 20.0
 
     @classmethod
     def from_settings(cls, settings: dict[str, Any]) -> FetchPolicy:
@@ -71,7 +70,8 @@ def load_content(attachment: dict[str, Any], field: str, policy: FetchPolicy,
     chunks: list[bytes] = []
     size = 0
     try:
-        with httpx.Client(transport=transport, timeout=policy.timeout, follow_redirects=False) as client, \
+        timeout = httpx.Timeout(policy.timeout_seconds, connect=min(5.0, policy.timeout_seconds))
+        with httpx.Client(transport=transport, timeout=timeout, follow_redirects=False) as client, \
                 client.stream("GET", str(url)) as response:
             if response.status_code != 200:
                 raise InputInvalid(f"{name}: download answered HTTP {response.status_code}", fields=[name])

@@ -94,6 +94,20 @@ def _literal_args(ast: Any, name: str, position: int = 0) -> Iterator[str]:
             stack.extend(children)
 
 
+def _negated_chain(ast: Any) -> bool:
+    """Whether the AST has ``(!a).b``: a negation used as the left side of a sub-expression."""
+    stack = [ast]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            children = node.get("children", [])
+            if node.get("type") in ("subexpression", "index_expression") and children and \
+                    isinstance(children[0], dict) and children[0].get("type") == "not_expression":
+                return True
+            stack.extend(children)
+    return False
+
+
 def _chains(ast: Any) -> Iterator[list[str]]:
     """Field chains like ``steps.job.status`` → ``["steps", "job", "status"]``."""
     stack = [ast]
@@ -209,6 +223,10 @@ class SpecLoader:
                 continue
             spec.expressions[path] = expression
             self._check_calls(spec, path, expression.parsed.parsed, findings)
+            if _negated_chain(expression.parsed.parsed):
+                findings.add(rules.NEGATION_PRECEDENCE, f"{text!r}: `!` applies before `.`; wrap the path in "
+                             "parentheses, e.g. `!(steps.existing)`",
+                             spec.document.scalar_location(path, max(0, text.find("!"))), path)
 
     def _check_calls(self, spec: SpecFile, path: JsonPath, ast: Any, findings: Findings) -> None:
         known = self.functions.names()

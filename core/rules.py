@@ -14,6 +14,7 @@ UNKNOWN_KEY = Rule("U005", "unknown-key", E, "A key the spec format does not def
 EXPRESSION_SYNTAX = Rule("U101", "expression-syntax", E, "A JMESPath expression does not parse.")
 UNKNOWN_FUNCTION = Rule("U102", "unknown-function", E, "An expression calls a function nobody registered.")
 FUNCTION_ARITY = Rule("U103", "function-arity", E, "A function is called with the wrong number of arguments.")
+NEGATION_PRECEDENCE = Rule("U105", "negation-precedence", E, "`!a.b` means `(!a).b` in JMESPath; write `!(a.b)`.")
 UNKNOWN_TRANSFORM = Rule("U104", "unknown-transform", E, "A `transform:` names no one-argument function.")
 UNKNOWN_FIELD = Rule("U201", "unknown-field", E, "A mapped field is not a field of the unified model.")
 ENGINE_FIELD = Rule("U202", "engine-field", E, "A field the engine sets (id, changed_at, nested…) is mapped.")

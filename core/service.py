@@ -107,6 +107,34 @@ class Unimap:
         finally:
             syncer.close()
 
+    # -- writing ---------------------------------------------------------------------------------------
+
+    def action(self, name: str, payload: dict[str, Any], integration_id: str | None = None) -> Any:
+        """Run write action ``name`` (e.g. ``create_application``); returns an :class:`ActionResult`."""
+        from unimap.actions import ActionRunner
+
+        runner = ActionRunner(self, self.integration(integration_id))
+        try:
+            return runner.run(name, payload)
+        finally:
+            runner.close()
+
+    def retry_attachments(self, integration_id: str | None = None, *, max_attempts: int = 3) -> tuple[int, list[str]]:
+        """Attach the attachments earlier actions could not; returns (attached, warnings)."""
+        from unimap.actions import ActionRunner
+
+        runner = ActionRunner(self, self.integration(integration_id))
+        try:
+            return runner.retry_pending(max_attempts)
+        finally:
+            runner.close()
+
+    def passthrough(self, method: str, params: list[Any] | None = None, integration_id: str | None = None, *,
+                    path: str | None = None) -> dict[str, Any]:
+        """A raw vendor call with the stored auth; Kombo's ``{url, status, headers, data}``."""
+        with self.client(self.integration(integration_id)) as client:
+            return client.passthrough(method, params, path=path)
+
     # -- reading -------------------------------------------------------------------------------------
 
     def list_records(self, model: str, integration_id: str | None = None, *, updated_after: str | None = None,
