@@ -29,4 +29,5 @@ PLUGIN_IMPORT = Rule("U306", "plugin-import", E, "The connector's plugin module 
 UNKNOWN_HOOK = Rule("U307", "unknown-hook", E, "A plugin implements a hook that does not exist.")
 UNKNOWN_LOOKUP = Rule("U308", "unknown-lookup", E, "`lookup('name', …)` names a lookup the connector does not define.")
 
-ALL_RULES: tuple[Rule, ...] = tuple(v for v in list(globals().values()) if isinstance(v, Rule))
+ALL_RULES: tuple[Rule, ...] = tuple(sorted((v for v in list(globals().values()) if isinstance(v, Rule)),
+                                             key=lambda rule: rule.code))
