@@ -115,21 +115,35 @@ def _chains(ast: Any) -> Iterator[list[str]]:
         node = stack.pop()
         if not isinstance(node, dict):
             continue
+        children = node.get("children", [])
         if node.get("type") == "subexpression":
             names = _flatten(node)
             if names:
                 yield names
-        stack.extend(node.get("children", []))
+                children = children[1:]  # the leading chain is reported once, not again for its prefix
+        stack.extend(children)
 
 
 def _flatten(node: dict[str, Any]) -> list[str]:
+    """The leading field names of a chain; jmespath may nest ``a.b.c`` pairwise or list it flat."""
     if node.get("type") == "field":
         return [node["value"]]
-    if node.get("type") == "subexpression" and len(node.get("children", [])) == 2:
-        left = _flatten(node["children"][0])
-        right = node["children"][1]
-        return [*left, right["value"]] if left and right.get("type") == "field" else left
-    return []
+    children = node.get("children", [])
+    if node.get("type") != "subexpression" or not children:
+        return []
+    names = _flatten(children[0])
+    if not names:
+        return []
+    for child in children[1:]:
+        if isinstance(child, dict) and child.get("type") == "field":
+            names.append(child["value"])
+            continue
+        while isinstance(child, dict) and child.get("type") != "field" and child.get("children"):
+            child = child["children"][0]  # `a[0]`, `a[*]`: the name sits leftmost
+        if isinstance(child, dict) and child.get("type") == "field":
+            names.append(child["value"])
+        break
+    return names
 
 
 class SpecLoader:
