@@ -51,9 +51,8 @@ def lint_paths(paths: Iterable[Path | str], loader: SpecLoader) -> Findings:
     for file in loose.values():
         spec = loader.load_file(file, collected)
         if spec is not None and spec.kind != "connector":
-            collected.add(rules.MISSING_CONNECTOR,
-                          f"no {CONNECTOR_FILE} in this folder or above it, so no connector loads this {spec.kind} spec",
-                          spec.document.location(("kind",), key=True), ("kind",))
+            message = f"no {CONNECTOR_FILE} in this folder or above it, so no connector loads this {spec.kind} spec"
+            collected.add(rules.MISSING_CONNECTOR, message, spec.document.location(("kind",), key=True), ("kind",))
     cwd = Path.cwd()
     for finding in collected.items:
         file = Path(finding.location.file).resolve()

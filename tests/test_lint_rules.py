@@ -237,7 +237,8 @@ def test_duplicate_spec_names_the_first_file_relative_to_the_connector(loader: S
 
 
 def test_unknown_key_deep_inside_a_spec(tmp_path: Path, loader: SpecLoader, monkeypatch: pytest.MonkeyPatch) -> None:
-    folder = variant(tmp_path, "U005", {"models/users.yaml": ("  records: data\n", "  records: data\n  id_feild: id\n")})
+    folder = variant(tmp_path, "U005", {"models/users.yaml": ("  records: data\n",
+                                                            "  records: data\n  id_feild: id\n")})
     findings = lint(folder, loader, monkeypatch)
     assert codes(findings) == ["U005"]
     assert findings[0].path == ("source", "id_feild")
