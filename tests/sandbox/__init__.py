@@ -1,0 +1,1 @@
+"""Tests of the OTYS sandbox (unimap_connectors.otys.sandbox)."""
