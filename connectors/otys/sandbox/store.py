@@ -7,7 +7,6 @@ object doubles as the inspection/mutation handle tests get as ``Sandbox.tenant``
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import random
@@ -27,6 +26,15 @@ from .writes import Merger
 
 Record = dict[str, Any]
 Listener = Callable[[str, str, Any, Any], None]
+
+
+def clone(value: Any) -> Any:
+    """A deep copy of plain JSON data (dicts, lists, scalars); faster than ``copy.deepcopy``."""
+    if type(value) is dict:
+        return {k: clone(v) for k, v in value.items()}
+    if type(value) is list:
+        return [clone(v) for v in value]
+    return value
 
 
 class Collection:
@@ -247,13 +255,13 @@ class Tenant:
     def records(self, service: str) -> list[Record]:
         """Deep copies of every record of a service, in uid order (raw = getDetail without what)."""
         with self.lock:
-            return copy.deepcopy(self.collection(service).ordered())
+            return clone(self.collection(service).ordered())
 
     def get(self, service: str, uid: Any) -> Record:
         """A deep copy of one record (``KeyError`` if absent)."""
         with self.lock:
             try:
-                return copy.deepcopy(self.find(service, uid))
+                return clone(self.find(service, uid))
             except RpcError:
                 raise KeyError(f"{service} has no record {uid!r}") from None
 
