@@ -35,8 +35,8 @@ def expression_paths(kind: str, data: dict[str, Any]) -> Iterator[JsonPath]:
             for key in ("params", "records", "key", "value"):
                 yield ("lookups", name, key)
     elif kind == "model":
-        yield from (("source", "params"), ("source", "records"), ("source", "incremental", "value"),
-                     ("detail", "params"), ("detail", "record"))
+        yield from (("source", "params"), ("source", "records"), ("source", "total"),
+                     ("source", "incremental", "value"), ("detail", "params"), ("detail", "record"))
         for name, spec in _mapping(data.get("fields")).items():
             yield ("fields", name) if isinstance(spec, str) else ("fields", name, "expr")
     elif kind == "action":

@@ -7,19 +7,23 @@ and an entry in ``EXPECTED`` fails ``test_every_rule_has_a_failing_and_a_passing
 
 from __future__ import annotations
 
+import copy
 import importlib
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
+import jsonschema
 import pytest
 
-from unimap import rules
+from unimap import rules, unified
 from unimap.expressions import FunctionRegistry
 from unimap.findings import Finding, Findings, Severity
 from unimap.lint import lint_paths
 from unimap.loader import SpecLoader
 from unimap.plugins import make_manager
+from unimap.resources import mappings_dir
 
 RULES_DIR = Path(__file__).resolve().parent / "fixtures" / "specs" / "rules"
 
@@ -283,3 +287,35 @@ def test_info_findings_do_not_block_the_engine(loader: SpecLoader, monkeypatch: 
     findings = lint(rule_dir("U204") / "bad", loader, monkeypatch)
     assert [f.level for f in findings] == [Severity.INFO]
     assert Findings(findings).errors() == []
+
+
+# -- the loader compiles every expression the spec format declares ----------------------------------------
+
+
+def _expression_validator(kind: str) -> Any:
+    """The spec schema with every expression made to fail, so its errors locate the expressions."""
+    schema = copy.deepcopy(unified.schema("spec", kind))
+    schema["$defs"]["expression"] = {"type": "string", "if": {"type": "string"}, "then": {"not": {}}}
+    return jsonschema.Draft202012Validator(schema, registry=unified.registry())
+
+
+def _declared(errors: Iterable[Any]) -> set[tuple[str | int, ...]]:
+    found: set[tuple[str | int, ...]] = set()
+    for error in errors:
+        if error.validator == "not":
+            found.add(tuple(error.absolute_path))
+        found |= _declared(error.context or [])
+    return found
+
+
+SPEC_FILES = sorted([*mappings_dir().rglob("*.yaml"), *(p for p in RULES_DIR.glob("*/good/**/*.yaml")),
+                     *(RULES_DIR.parent / "extra").rglob("*.yaml")])
+
+
+@pytest.mark.parametrize("path", SPEC_FILES, ids=lambda p: p.relative_to(p.parents[3]).as_posix())
+def test_every_declared_expression_is_compiled(path: Path, loader: SpecLoader) -> None:
+    findings = Findings()
+    spec = loader.load_file(path, findings)
+    assert spec is not None and not findings.errors()
+    declared = _declared(_expression_validator(spec.kind).iter_errors(spec.data))
+    assert declared == set(spec.expressions)
