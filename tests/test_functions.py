@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +17,7 @@ from unimap.expressions import FunctionRegistry, compile_expression
 from unimap.plugins import make_manager
 
 AMSTERDAM = "Europe/Amsterdam"
+SPEC_FORMAT = Path(__file__).resolve().parents[1] / "docs" / "spec-format.md"
 
 
 @pytest.fixture(scope="module")
@@ -47,6 +50,11 @@ def test_every_builtin_is_registered_and_documented(registry: FunctionRegistry) 
         assert info is not None, name
         assert info.func is func
         assert info.doc, f"{name} has no docstring"
+
+
+def test_every_builtin_is_listed_in_the_spec_format_docs() -> None:
+    listed = re.findall(r"^\| `(\w+)\(", SPEC_FORMAT.read_text(encoding="utf-8"), flags=re.MULTILINE)
+    assert listed == [name for name, *_ in fn.BUILTINS]
 
 
 # -- dates ---------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from unimap.plugins import make_manager
 from unimap.resources import mappings_dir
 
 RULES_DIR = Path(__file__).resolve().parent / "fixtures" / "specs" / "rules"
+DOCS = Path(__file__).resolve().parents[1] / "docs"
 
 # code -> (file inside the connector, line, column, "did you mean" suggestion)
 EXPECTED: dict[str, tuple[str, int, int, str | None]] = {
@@ -103,6 +104,12 @@ def test_every_rule_has_a_failing_and_a_passing_fixture() -> None:
 def test_no_fixture_folder_without_a_rule() -> None:
     known = {f"{r.code}-{r.name}" for r in rules.ALL_RULES}
     assert {p.name for p in RULES_DIR.iterdir() if p.is_dir()} <= known
+
+
+def test_the_spec_format_docs_list_every_rule() -> None:
+    text = (DOCS / "spec-format.md").read_text(encoding="utf-8")
+    rows = [line for line in text.splitlines() if line.startswith("| U")]
+    assert rows == [f"| {r.code} | `{r.name}` | {r.severity} | {r.summary} |" for r in rules.ALL_RULES]
 
 
 def test_rule_codes_and_names_are_unique_and_listed_in_order() -> None:
