@@ -1,16 +1,21 @@
 """The wheel: built from a clean copy of the sources, installed into a fresh virtual environment
 outside the checkout, where it lints and loads the specs it ships (``unimap/_shipped/...``).
 
-The virtual environment sees the system site-packages for the dependencies (so no network is
-needed) but gets unimap itself only from the wheel; the test checks that the imported package
-really is the installed one and not this checkout.
+The new environment gets unimap only from the wheel (``pip install --no-deps``) and finds the
+dependencies in the site-packages of the interpreter running the tests, through a ``.pth`` file.
+(``venv --system-site-packages`` would not do: when the tests themselves run in a virtual
+environment, as in CI, it exposes the base interpreter's packages instead of the test
+environment's.) The ``.pth`` lines only add folders, so the checkout's editable-install hook in
+those folders never runs; the tests check that the imported package is the installed one.
 """
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import os
 import shutil
+import site
 import subprocess
 import sys
 import zipfile
@@ -41,11 +46,26 @@ def copy_sources(target: Path) -> None:
     shutil.copytree(REPO, target, ignore=ignore)
 
 
+def _version(distribution: str) -> tuple[int, ...]:
+    try:
+        text = importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return ()
+    return tuple(int(part) for part in text.split(".")[:2] if part.isdigit())
+
+
+def build_offline() -> bool:
+    """Whether this environment can build the wheel itself (setuptools ≥ 70.1 has bdist_wheel built in)."""
+    setuptools = _version("setuptools")
+    return setuptools >= (70, 1) or (setuptools >= (69,) and bool(_version("wheel")))
+
+
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     work = tmp_path_factory.mktemp("wheel")
     copy_sources(work / "src")
-    proc = run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--skip-dependency-check",
+    isolation = ["--no-isolation", "--skip-dependency-check"] if build_offline() else []
+    proc = run([sys.executable, "-m", "build", "--wheel", *isolation,
                 "--outdir", str(work / "dist"), str(work / "src")], cwd=work)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     wheels = list((work / "dist").glob("unimap-*.whl"))
@@ -56,9 +76,12 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     home = tmp_path_factory.mktemp("venv")
-    proc = run([sys.executable, "-m", "venv", "--system-site-packages", str(home / "env")], cwd=home)
+    proc = run([sys.executable, "-m", "venv", str(home / "env")], cwd=home)
     assert proc.returncode == 0, proc.stderr
     bin_dir = home / "env" / ("Scripts" if os.name == "nt" else "bin")
+    proc = run([str(bin_dir / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], cwd=home)
+    dependencies = [p for p in site.getsitepackages() if Path(p).is_dir()]
+    (Path(proc.stdout.strip()) / "unimap_test_dependencies.pth").write_text("\n".join(dependencies) + "\n")
     proc = run([str(bin_dir / "python"), "-m", "pip", "install", "--no-deps", "--no-index", "--force-reinstall",
                 "--quiet", str(wheel)], cwd=home)
     assert proc.returncode == 0, proc.stdout + proc.stderr
