@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import socket
 import threading
 
@@ -15,8 +17,20 @@ def _sandbox_threads() -> list[str]:
     return [t.name for t in threading.enumerate() if t.name.startswith("otys-sandbox") or "process_request" in t.name]
 
 
+def _socket_fds() -> int:
+    fd_dir = "/proc/self/fd"
+    if not os.path.isdir(fd_dir):
+        return -1
+    count = 0
+    for name in os.listdir(fd_dir):
+        with contextlib.suppress(OSError):
+            count += os.readlink(os.path.join(fd_dir, name)).startswith("socket:")
+    return count
+
+
 def test_context_manager_cleans_up_threads_sockets_and_port() -> None:
     before = set(threading.enumerate())
+    sockets_before = _socket_fds()
     with Sandbox(seed=2, rate_limit=None) as sb:
         port = sb.port
         assert sb.base_url == f"http://127.0.0.1:{port}"
@@ -34,6 +48,7 @@ def test_context_manager_cleans_up_threads_sockets_and_port() -> None:
     assert not hanging.is_alive()
     client.close()
     assert set(threading.enumerate()) - before == set()
+    assert _socket_fds() == sockets_before
     assert not sb.running
     with Sandbox(port=port, rate_limit=None) as again:  # the port is free again for a new server
         assert again.port == port

@@ -90,7 +90,9 @@ class App:
             parts: dict[str, multipart.Part] | None = multipart.parse(content_type, body)
         except ValueError:
             parts = None
-        sid = parts["sessionId"].data.decode("utf-8", "replace").strip() if parts and "sessionId" in parts else None
+        sid = None
+        if parts and "sessionId" in parts:  # sent raw (the OTYS plugin labels the part application/json)
+            sid = parts["sessionId"].data.decode("utf-8", "replace").strip().strip('"')
         key = self.sessions.api_key_of(sid) or "anonymous"
 
         def run() -> Response:
@@ -148,6 +150,10 @@ class App:
         resp = run()  # malformed: the call ran, its answer is broken
         resp.body = _PHP_WARNING + resp.body[: max(1, len(resp.body) // 2)]
         return resp
+
+    def plain_headers(self) -> dict[str, str]:
+        """``X-Orl-*`` headers for answers outside the pipeline (404, 405, 411), not counted."""
+        return self.limiter.peek("anonymous").headers(self.settings.unlimited_remaining)
 
     def _too_many(self, rid: Any, headers: dict[str, str], retry_after: int) -> Response:
         err = RpcError("rate_limited", f"Too many requests; retry after {retry_after} seconds")

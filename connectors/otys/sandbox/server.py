@@ -82,6 +82,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _send(self, resp: Response) -> None:
         self.server.stats.bump("http_status", resp.status)
+        if "X-Orl-Requests-Remaining" not in resp.headers:
+            resp.headers.update(self.server.app.plain_headers())
         self.send_response(resp.status)
         self.send_header("Content-Type", resp.content_type)
         self.send_header("Content-Length", str(len(resp.body)))

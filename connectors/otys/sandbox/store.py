@@ -47,6 +47,14 @@ class Collection:
         self._keys: list[Any] | None = None
         self._ordered: tuple[int, list[Record]] | None = None
         self._indexes: dict[str, tuple[int, dict[str, list[Record]]]] = {}
+        self._top_internal: int | None = None
+
+    def next_internal_id(self) -> int:
+        """The next ``internalId`` (one above the highest ever seen)."""
+        if self._top_internal is None:
+            self._top_internal = max((r.get("internalId") or 0 for r in self.records.values()), default=0)
+        self._top_internal += 1
+        return self._top_internal
 
     def key(self, uid: Any) -> Any:
         """Storage key of a uid as a client may send it (int services accept "12")."""
@@ -199,7 +207,7 @@ class Tenant:
             uid = self.new_uid(service)
             rec["uid"] = uid
             if "internalId" in coll.schema.fields:
-                rec["internalId"] = max((r.get("internalId") or 0 for r in coll.records.values()), default=0) + 1
+                rec["internalId"] = coll.next_internal_id()
             stamp = at or self.now()
             if "entryDateTime" in coll.schema.fields:
                 rec["entryDateTime"] = stamp
