@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner, Result
 
 import unimap.cli.commands_lint  # noqa: F401  (registers `lint` on the group)
@@ -230,3 +232,62 @@ def test_github_format_uses_notice_below_warning() -> None:
 def test_json_format_reports_the_effective_severity() -> None:
     rows = json.loads(format_json([finding(severity=Severity.WARNING)]))
     assert rows[0]["severity"] == "warning"
+
+
+# -- pre-commit and editors -------------------------------------------------------------------------------
+
+
+def hook() -> dict[str, object]:
+    hooks = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    assert isinstance(hooks, list)
+    return next(h for h in hooks if h["id"] == "unimap-lint")
+
+
+def test_the_pre_commit_hook_runs_unimap_lint_once_over_all_files() -> None:
+    entry = hook()
+    assert entry["entry"] == "unimap lint"
+    assert entry["language"] == "python"
+    assert entry["require_serial"] is True
+    assert entry["types"] == ["yaml"]
+
+
+@pytest.mark.parametrize("path", [
+    "mappings/otys/connector.yaml", "mappings/otys/models/candidates.yaml",
+    "mappings/otys/actions/create_candidate.yaml", "connector.yml", "specs/acme/models/users.yml",
+    "mappings/otys/models/old/users.yaml", "tests/fixtures/specs/extra/acme/actions/create_candidate.yaml",
+])
+def test_the_pre_commit_hook_selects_spec_files(path: str) -> None:
+    assert re.search(str(hook()["files"]), path)
+
+
+@pytest.mark.parametrize("path", [
+    ".pre-commit-config.yaml", ".pre-commit-hooks.yaml", ".github/workflows/ci.yaml", "docs/mkdocs.yml",
+    "mappings/otys/models/notes.md", "mappings/otys/modelsx.yaml", "helm/values.yaml",
+])
+def test_the_pre_commit_hook_leaves_other_yaml_alone(path: str) -> None:
+    assert not re.search(str(hook()["files"]), path)
+
+
+def test_the_pre_commit_hook_passes_on_the_shipped_specs() -> None:
+    pattern = re.compile(str(hook()["files"]))
+    files = sorted(p.relative_to(REPO).as_posix() for p in (REPO / "mappings").rglob("*") if p.is_file())
+    selected = [f for f in files if pattern.search(f)]
+    assert "mappings/otys/connector.yaml" in selected
+    proc = run("lint", *selected)  # as pre-commit calls it: the entry plus the file names
+    no_traceback(proc)
+    assert proc.returncode == 0, proc.stdout
+
+
+HINT = re.compile(r"^# yaml-language-server: \$schema=(\S+)$", re.MULTILINE)
+
+
+@pytest.mark.parametrize("path", sorted([*(REPO / "mappings").rglob("*.yaml"), *(SPECS / "extra").rglob("*.yaml"),
+                                         *(SPECS / "three_errors").rglob("*.yaml")]),
+                         ids=lambda p: p.relative_to(REPO).as_posix())
+def test_spec_files_point_editors_at_the_right_schema(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    match = HINT.search(text.splitlines()[0] if text else "")
+    assert match, f"{path.name}: no `# yaml-language-server: $schema=...` on the first line"
+    kind = yaml.safe_load(text)["kind"]
+    target = (path.parent / match.group(1)).resolve()
+    assert target == REPO / "schemas" / "spec" / f"{kind}.schema.json"
