@@ -1,4 +1,8 @@
-"""Helpers for the OTYS sandbox tests: a tiny JSON-RPC client over httpx and a fake clock."""
+"""Helpers for the OTYS sandbox tests: a tiny JSON-RPC client over httpx and a fake clock.
+
+The ``otys_sandbox`` / ``otys_sandbox_factory`` fixtures come from
+``unimap_connectors.otys.sandbox.pytest_plugin``, registered in the root ``tests/conftest.py``.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,6 @@ from typing import Any
 import httpx
 import pytest
 
-# The root conftest may register the plugin too; importing the fixtures here keeps this folder
-# runnable on its own (a conftest-level fixture simply shadows the plugin's identical one).
-from unimap_connectors.otys.sandbox.pytest_plugin import otys_sandbox, otys_sandbox_factory  # noqa: F401
 from unimap_connectors.otys.sandbox.server import Sandbox
 
 P = "Otys.Services."
@@ -86,8 +87,9 @@ class Rpc:
             offset += page
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def http() -> Iterator[httpx.Client]:
+    """One client for the whole run (building an httpx client costs ~0.2 s of TLS set-up)."""
     with httpx.Client(timeout=10) as client:
         yield client
 
@@ -104,6 +106,6 @@ def make_rpc(http: httpx.Client):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def rpc(otys_sandbox: Sandbox, make_rpc) -> Rpc:  # type: ignore[no-untyped-def]  # noqa: F811
+def rpc(otys_sandbox: Sandbox, make_rpc) -> Rpc:  # type: ignore[no-untyped-def]
     """A logged-in client of the default small sandbox."""
     return make_rpc(otys_sandbox)
