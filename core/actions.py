@@ -92,6 +92,14 @@ def validation_errors(action: str, payload: Any) -> list[tuple[str, str]]:
     return sorted(set(problems))
 
 
+def _error(code: str, message: str, field: str | None = None) -> UnimapError:
+    """The exception for an error ``code`` of a step (``InputInvalid`` takes ``fields``, not ``code``)."""
+    cls = ERRORS.get(code, ActionError)
+    if issubclass(cls, InputInvalid):
+        return cls(message, fields=[field] if field else [])
+    return cls(message, code=code)
+
+
 def _format(message: str, ctx: dict[str, Any]) -> str:
     def value(match: re.Match[str]) -> str:
         current: Any = ctx
@@ -161,9 +169,11 @@ class ActionRunner:
         refs: dict[str, Any] = {}
         for name, ref in (file.data.get("refs") or {}).items():
             value = self._search(file.expr("refs", name, "id"), {"input": payload})
+            source = str(ref.get("id") or "")
+            field = source.removeprefix("input.") if re.fullmatch(r"input(\.\w+)+", source) else name
             if value in (None, ""):
                 if ref.get("required"):
-                    raise InputInvalid(f"{name}: an id is required", fields=[name])
+                    raise InputInvalid(f"{field}: an id is required", fields=[field])
                 refs[name] = None
                 continue
             value = str(value)
@@ -172,8 +182,8 @@ class ActionRunner:
                 continue
             record = self.store.get(self.integration.id, ref["model"], id=value)
             if record is None:
-                raise InputInvalid(f"{name}: no {ref['model']} with id {value!r} in the synced data "
-                                   f"(sync first, or pass remote:<id>)", fields=[name])
+                raise InputInvalid(f"{field}: no {ref['model']} with id {value!r} in the synced data "
+                                   f"(sync first, or pass remote:<id>)", fields=[field])
             refs[name] = record["remote_id"]
         return refs
 
@@ -203,14 +213,14 @@ class ActionRunner:
             except RemoteInputInvalid as exc:
                 code = step.get("not_found")
                 if code:
-                    raise ERRORS.get(code, ActionError)(f"{step['id']}: {exc.message}", code=code) from None
+                    raise _error(code, f"{step['id']}: {exc.message}", step["id"]) from None
                 raise
             ctx["steps"][step["id"]] = self._search(expr("result"), {"result": result}) if "result" in step \
                 else result
         elif kind == "check":
             if not self._search(expr("assert"), ctx):
                 code = step["error"]
-                raise ERRORS.get(code, ActionError)(_format(step["message"], ctx), code=code)
+                raise _error(code, _format(step["message"], ctx), step.get("id"))
         elif kind == "set":
             ctx["steps"][step["id"]] = self._search(expr("value"), ctx)
         elif kind == "hook":
