@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 from pathlib import Path
@@ -292,3 +293,14 @@ def test_acme_candidate_with_a_transform_chain_and_a_setting(clean_env: Path) ->
     assert record["phone_numbers"] == [{"phone_number": "+31201234567", "type": "WORK"}]
     assert record["remote_created_at"] == "2024-07-01T10:00:00.000Z"
     assert schema_errors("candidate", record) == []
+
+
+def test_the_benchmark_spec_maps_like_its_hand_written_twin(capsys: pytest.CaptureFixture[str]) -> None:
+    """``bench/bench_mapping.py`` compares the engine with a hand-written mapping; they must agree."""
+    path = Path(__file__).resolve().parents[1] / "bench" / "bench_mapping.py"
+    spec = importlib.util.spec_from_file_location("unimap_bench_mapping", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.main(["--records", "300", "--rounds", "1", "--no-save"]) == 0
+    assert "ratio engine ÷ hand" in capsys.readouterr().out
