@@ -27,9 +27,10 @@ def _job_short(job: dict[str, Any] | None) -> dict[str, Any] | None:
 class Assembler:
     """Adds the nested parts of each model's records, reading related records from the store."""
 
-    def __init__(self, store: Any, integration_id: str) -> None:
+    def __init__(self, store: Any, integration_id: str, *, tracked_only: bool = False) -> None:
         self.store = store
         self.integration_id = integration_id
+        self.tracked_only = tracked_only  # "sync only created applications": nest tracked applications only
         self._stages: list[dict[str, Any]] | None = None
 
     def stages(self) -> list[dict[str, Any]]:
@@ -82,6 +83,9 @@ class Assembler:
     def _candidate(self, records: list[dict[str, Any]]) -> None:
         applications = self.store.by_field(self.integration_id, "application", "candidate_id",
                                            [r["id"] for r in records])
+        if self.tracked_only:
+            tracked = self.store.tracked(self.integration_id, "application")
+            applications = [a for a in applications if a.get("remote_id") in tracked]
         jobs = self.store.by_ids(self.integration_id, "job", [a.get("job_id") for a in applications if a.get("job_id")])
         stages = {s["id"]: s for s in self.stages()}
         by_candidate: dict[str, list[dict[str, Any]]] = {}

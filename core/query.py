@@ -43,7 +43,10 @@ def parse_timestamp(value: str, name: str = "updated_after") -> str:
         text += "T00:00:00"
     text = text.removesuffix("Z").removesuffix("+00:00").removesuffix("-00:00")
     head, _, fraction = text.partition(".")
-    moment = datetime.strptime(head, "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC)
+    try:
+        moment = datetime.strptime(head, "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC)
+    except ValueError:  # the right shape but no such moment (month 13, hour 99)
+        raise InputInvalid(f"{name}: {value!r} is not a valid date-time", fields=[name]) from None
     moment = moment.replace(microsecond=int((fraction + "000000")[:6]) if fraction else 0)
     return format_utc(moment)
 
@@ -109,12 +112,19 @@ class ListQuery:
         if self.model == "candidate":
             return (f"({own} OR EXISTS (SELECT 1 FROM records a WHERE a.integration_id = r.integration_id AND "
                     "a.model = 'application' AND json_extract(a.data, '$.candidate_id') = r.id AND "
-                    "a.changed_at > ?))", [since, since])
+                    f"a.changed_at > ?{self._tracked_application()}))", [since, since])
         if self.model == "application":
             return (f"({own} OR EXISTS (SELECT 1 FROM records c WHERE c.integration_id = r.integration_id AND "
                     "c.model = 'candidate' AND c.id = json_extract(r.data, '$.candidate_id') AND c.changed_at > ?))",
                     [since, since])
         return own, [since]
+
+    def _tracked_application(self) -> str:
+        """With "sync only created applications", untracked applications (alias ``a``) do not count."""
+        if not self.tracked_only:
+            return ""
+        return (" AND EXISTS (SELECT 1 FROM tracked ta WHERE ta.integration_id = a.integration_id AND "
+                "ta.model = 'application' AND ta.remote_id = a.remote_id)")
 
     def _filter(self, name: str, kind: str, column: str, value: Any) -> tuple[str, list[Any]]:
         path = f"json_extract(r.data, '$.{column}')"
@@ -145,7 +155,7 @@ class ListQuery:
             return (f"EXISTS (SELECT 1 FROM records a WHERE a.integration_id = r.integration_id AND "
                     f"a.model = 'application' AND a.remote_deleted_at IS NULL AND "
                     f"json_extract(a.data, '$.candidate_id') = r.id AND json_extract(a.data, '$.job_id') IN "
-                    f"({','.join('?' * len(values))}))", values)
+                    f"({','.join('?' * len(values))}){self._tracked_application()})", values)
         if kind == "job_remote":
             values = split_list(value)
             return (f"EXISTS (SELECT 1 FROM records j WHERE j.integration_id = r.integration_id AND j.model = 'job' "

@@ -16,7 +16,7 @@ from unimap import ids
 from unimap.assemble import Assembler
 from unimap.engine import Engine
 from unimap.errors import ConfigError, InputInvalid, IntegrationNotFound
-from unimap.query import ListQuery
+from unimap.query import ListQuery, split_list
 from unimap.store import Integration, RecordPage, open_store
 from unimap.sync import Progress, Syncer, SyncReport
 from unimap.transport.client import VendorClient
@@ -138,18 +138,20 @@ class Unimap:
     # -- reading -------------------------------------------------------------------------------------
 
     def list_records(self, model: str, integration_id: str | None = None, *, updated_after: str | None = None,
-                     include_deleted: bool = False, ids: list[str] | None = None, remote_ids: list[str] | None = None,
-                     cursor: str | None = None, page_size: int = 100, **filters: Any) -> RecordPage:
-        """One page of unified records, with Kombo's filters and nested objects."""
+                     include_deleted: bool = False, ids: list[str] | str | None = None,
+                     remote_ids: list[str] | str | None = None, cursor: str | None = None, page_size: int = 100,
+                     **filters: Any) -> RecordPage:
+        """One page of unified records, with Kombo's filters and nested objects (``ids``: a list or a comma list)."""
         integration = self.integration(integration_id)
         if not 1 <= page_size <= 10_000:
             raise InputInvalid("page_size must be between 1 and 10000", fields=["page_size"])
-        tracked = bool(integration.settings.get(SYNC_ONLY_CREATED)) and model in TRACKED_MODELS
-        query = ListQuery(model, updated_after, include_deleted, list(ids or []), list(remote_ids or []),
-                          dict(filters), tracked)
+        only_created = bool(integration.settings.get(SYNC_ONLY_CREATED))
+        tracked = only_created and model in TRACKED_MODELS
+        query = ListQuery(model, updated_after, include_deleted, split_list(ids) if ids else [],
+                          split_list(remote_ids) if remote_ids else [], dict(filters), tracked)
         where, params = query.conditions(integration.id)
         page = self.store.page(integration.id, model, where=where, params=params, cursor=cursor, page_size=page_size)
-        Assembler(self.store, integration.id).assemble(model, page.results)
+        Assembler(self.store, integration.id, tracked_only=only_created).assemble(model, page.results)
         return page
 
     def export(self, model: str, integration_id: str | None = None, **options: Any) -> Iterator[dict[str, Any]]:

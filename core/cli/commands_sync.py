@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from typing import Any
 
@@ -116,6 +117,19 @@ def export(model: str, integration_id: str | None, updated_after: str | None, in
     name = model_name(model)
     extra = {k: str(v) for k, v in parse_settings(filters).items()}
     with _service(store_url) as um:
-        for record in um.export(name, integration_id, updated_after=updated_after, include_deleted=include_deleted,
-                                page_size=page_size, **extra):
-            click.echo(json.dumps(record, ensure_ascii=False, separators=(",", ":")))
+        try:
+            for record in um.export(name, integration_id, updated_after=updated_after,
+                                    include_deleted=include_deleted, page_size=page_size, **extra):
+                click.echo(json.dumps(record, ensure_ascii=False, separators=(",", ":")))
+            sys.stdout.flush()
+        except BrokenPipeError:  # the reader stopped early (`| head`): end quietly
+            _silence_stdout()
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush does not fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # not a real file (e.g. click's test runner)
+        pass

@@ -30,6 +30,7 @@ from unimap.transport.retry import RetryPolicy
 
 log = logging.getLogger("unimap.transport")
 MAX_RATE_LIMITED = 30  # 429s tolerated for one call before giving up
+MAX_RELOGINS = 3  # sessions refused for one call before giving up (a session may expire again mid-retries)
 
 
 @dataclass
@@ -211,7 +212,7 @@ class VendorClient:
 
     def _exchange(self, method: str, send: Callable[[], httpx.Response], *, call: VendorCall | None = None,
                   retry_relogin: bool = True, parse: Callable[[httpx.Response], Any] | None = None) -> Any:
-        attempt, limited, relogged = 0, 0, False
+        attempt, limited, relogins = 0, 0, 0
         parse = parse or (lambda response: self._parse_rpc(response, method))
         while True:
             attempt += 1
@@ -252,10 +253,10 @@ class VendorClient:
                     data = vendor.data
                 return data
             except _Relogin:
-                if relogged or not retry_relogin:
+                if relogins >= MAX_RELOGINS or not retry_relogin:
                     raise AuthenticationInvalid(f"{method}: the session was refused again after logging in",
                                                 call=method) from None
-                relogged = True
+                relogins += 1
                 attempt -= 1
                 self.session(refused=self._used_session)
             except _Retry as retry:
