@@ -3,12 +3,36 @@
 from __future__ import annotations
 
 import math
+import threading
+
+import httpx
 
 from unimap.service import Unimap
 
 from .helpers import MODELS, Sleeps, change_marks, connect, snapshot
 
 FAULTS = "5xx=0.05,malformed=0.05,burst429=0.02:2,seed=11"
+
+
+class _ExpireSessions(httpx.HTTPTransport):
+    """Real HTTP; every session dies just before the n-th list request of ``at`` goes out.
+
+    That request still carries the dead session, so each expiry is sure to be noticed.
+    """
+
+    def __init__(self, sb, at: tuple[int, ...], method: bytes = b"getListEx") -> None:
+        super().__init__()
+        self.sb, self.at, self.method, self.seen, self.expired = sb, at, method, 0, 0
+        self.lock = threading.Lock()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if self.method in request.content:
+            with self.lock:
+                self.seen += 1
+                if self.seen in self.at:
+                    self.expired += 1
+                    self.sb.expire_sessions()
+        return super().handle_request(request)
 
 
 def _clean_store(sb, path):
@@ -33,18 +57,13 @@ def test_faulty_full_sync_ends_with_the_clean_store(make_sandbox, tmp_path):
         sb.fail_next("ProcedureService.getListEx", 1, "malformed")
         sb.fail_next("VacancyService.getListEx", 1, "429")
         sb.fail_next("UserService.getListEx", 1, "503")
-        pages = []
-
-        def progress(model, done, total):  # every session dies after the 2nd, 4th and 6th stored page
-            pages.append(model)
-            if len(pages) in (2, 4, 6):
-                sb.expire_sessions()
-
+        expiring = _ExpireSessions(sb, at=(2, 5, 8))
         sleeps = Sleeps()
-        report = um.sync(iid, full=True, progress=progress, sleep=sleeps)
+        report = um.sync(iid, full=True, sleep=sleeps, transport=expiring)
         assert report.ok, report.as_dict()
         faults = sb.stats.faults
         assert faults["500"] >= 1 and faults["503"] >= 1 and faults["malformed"] >= 1 and faults["429"] >= 1, faults
+        assert expiring.expired == 3
         assert sb.stats.count("loginByUid") >= 2  # logged in again after the sessions expired
         assert sleeps.calls  # retries waited through the hook, not for real
         assert snapshot(um, iid) == expected
@@ -52,10 +71,24 @@ def test_faulty_full_sync_ends_with_the_clean_store(make_sandbox, tmp_path):
         # faults never pass for deletions or changes: a second faulty full sync changes nothing
         before = change_marks(um, iid)
         sb.fail_next("CandidateService.getListEx", 2, "502")
-        again = um.sync(iid, full=True, progress=progress, sleep=sleeps)
+        again = um.sync(iid, full=True, sleep=sleeps, transport=_ExpireSessions(sb, at=(3,)))
         assert again.ok, again.as_dict()
         assert all(r.deleted == r.changed == r.created == 0 for r in again.models.values())
         assert change_marks(um, iid) == before
+
+
+def test_a_session_that_expires_again_during_the_retry_is_renewed_again(make_sandbox, tmp_path):
+    sb = make_sandbox()
+    with Unimap(f"sqlite:///{tmp_path / 'relogin.db'}") as um:
+        iid = connect(um, sb)
+        sb.stats.reset()
+        # the candidate list call is refused, logs in, and its resend is refused once more
+        expiring = _ExpireSessions(sb, at=(1, 2), method=b"CandidateService.getListEx")
+        report = um.sync(iid, full=True, sleep=Sleeps(), transport=expiring)
+        assert expiring.expired == 2
+        assert report.ok, report.as_dict()
+        assert sb.stats.count("loginByUid") == 3
+        assert um.store.count(iid, "candidate") == sb.tenant.count("CandidateService")
 
 
 def test_a_sync_that_gives_up_midway_resumes_to_the_clean_store(make_sandbox, tmp_path):
