@@ -57,9 +57,10 @@ class CallStats:
 
 
 class _Retry(Exception):
-    def __init__(self, reason: str, wait: float | None = None) -> None:
+    def __init__(self, reason: str, wait: float | None = None, *, sent: bool = True) -> None:
         self.reason = reason
         self.wait = wait
+        self.sent = sent  # whether the vendor may have run the call
 
 
 class _Relogin(Exception):
@@ -223,6 +224,8 @@ class VendorClient:
             try:
                 try:
                     response = send()
+                except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+                    raise _Retry(f"connection failed ({type(exc).__name__})", sent=False) from None
                 except httpx.TimeoutException:
                     raise _Retry("timed out") from None
                 except httpx.TransportError as exc:
@@ -241,7 +244,7 @@ class VendorClient:
                     attempt -= 1  # waiting out a 429 does not use up an attempt
                     continue
                 if response.status_code in self.retry.retry_on_status or response.status_code >= 500:
-                    raise _Retry(f"HTTP {response.status_code}")
+                    raise _Retry(f"HTTP {response.status_code}", sent=response.status_code not in (502, 503, 504))
                 if response.status_code >= 400:
                     raise RemoteError(f"{method}: HTTP {response.status_code}", call=method,
                                       status=response.status_code)
@@ -260,6 +263,9 @@ class VendorClient:
                 attempt -= 1
                 self.session(refused=self._used_session)
             except _Retry as retry:
+                if retry.sent and self.retry.is_write(method):
+                    raise RemoteUnavailable(f"{method}: {retry.reason}; the outcome is unknown (the vendor may have "
+                                            f"applied it), so the write was not repeated", call=method) from None
                 if attempt >= self.retry.max_attempts or not self._retryable(retry.reason):
                     raise RemoteUnavailable(f"{method}: {retry.reason} after {attempt} attempt(s)",
                                             call=method) from None

@@ -219,8 +219,6 @@ def test_data_url_is_downloaded_once_even_when_uploads_are_retried(env: Env, fil
     assert file_server.hits == {"/resume.pdf": 1}
 
 
-@pytest.mark.xfail(strict=True, reason="transport bug: a write whose response was lost (malformed body) is re-sent, "
-                                       "so OTYS stores the document twice; see the write-side report")
 def test_lost_response_of_the_attach_call_does_not_duplicate(env: Env) -> None:
     env.sb.fail_next("AttachedDocumentsService.add", 1, "malformed")
     apply(env)
