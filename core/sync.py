@@ -195,7 +195,9 @@ class Syncer:
         finally:
             report.seconds = time.monotonic() - started
             report.requests = self.client.stats.requests - requests_before
-            self.store.finish_sync(sync_id, status, report.as_dict())
+            if report.models and all(r.kind == "full" for r in report.models.values()):
+                report.kind = "full"
+            self.store.finish_sync(sync_id, status, report.as_dict(), kind=report.kind)
         return report
 
     def _context(self) -> MappingContext:

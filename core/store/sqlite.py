@@ -245,16 +245,18 @@ class SQLiteStore:
                    (integration_id, model, cursor, _dumps(run) if run is not None else None))
 
     def start_sync(self, integration_id: str, kind: str) -> int:
-        """Record a sync run; returns its id."""
+        """Record a sync run; returns its id. Runs left "running" by a killed process become "interrupted"."""
         with self.transaction() as db:
+            db.execute("UPDATE syncs SET status='interrupted', finished_at=? WHERE integration_id=? AND "
+                       "status='running'", (utc_now(), integration_id))
             return int(db.execute("INSERT INTO syncs (integration_id, kind, status, started_at) VALUES (?,?,?,?)",
                                   (integration_id, kind, "running", utc_now())).lastrowid or 0)
 
-    def finish_sync(self, sync_id: int, status: str, stats: dict[str, Any]) -> None:
-        """Close a sync run with its status and statistics."""
+    def finish_sync(self, sync_id: int, status: str, stats: dict[str, Any], kind: str | None = None) -> None:
+        """Close a sync run with its status, statistics and (if it changed) its kind."""
         with self.transaction() as db:
-            db.execute("UPDATE syncs SET status=?, finished_at=?, stats=? WHERE id=?",
-                       (status, utc_now(), _dumps(stats), sync_id))
+            db.execute("UPDATE syncs SET status=?, finished_at=?, stats=?, kind=COALESCE(?, kind) WHERE id=?",
+                       (status, utc_now(), _dumps(stats), kind, sync_id))
 
     def syncs(self, integration_id: str, limit: int = 20) -> list[dict[str, Any]]:
         """The latest sync runs of an integration, newest first."""

@@ -236,7 +236,8 @@ class VendorClient:
                 if response.status_code == 429:
                     limited += 1
                     self.stats.bump("rate_limited")
-                    wait = float(_int(response.headers.get("Retry-After")) or 1)
+                    retry_after = _int(response.headers.get("Retry-After"))
+                    wait = float(retry_after) if retry_after is not None and retry_after >= 0 else 1.0
                     self.limiter.block_for(wait)
                     if limited > MAX_RATE_LIMITED:
                         raise RemoteRateLimited(f"{method}: rate limited {limited} times", call=method, status=429,
