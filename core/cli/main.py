@@ -51,7 +51,7 @@ def sandbox() -> None:
 
 
 def _register_commands() -> None:
-    from unimap.cli import commands_actions, commands_lint, commands_sync  # noqa: F401  (they register on import)
+    from unimap.cli import commands_actions, commands_lint, commands_serve, commands_sync  # noqa: F401  (register)
 
     try:
         from unimap.plugins import make_manager

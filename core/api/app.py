@@ -1,0 +1,347 @@
+"""The ASGI app (Starlette) under ``/v1``: Kombo's ATS lists and actions, passthrough, syncs, keys.
+
+Handlers are thin: authenticate, pick the integration, check the input, then run the blocking
+work (store reads, vendor calls) in the thread pool and wrap the result in Kombo's envelope.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
+
+from unimap import ids
+from unimap.errors import InputInvalid, IntegrationNotFound, SyncPending, UnimapError
+from unimap.query import ListQuery
+
+from .auth import ApiKey, KeyStore, bearer_token, integration_for
+from .describe import integration_details, sync_status
+from .errors import ApiError, error_response, http_error_handler, unexpected_error_handler
+from .limits import ConcurrencyLimiter, RateLimiter
+from .listing import ENDPOINTS, mapped_fields, parse_list_query
+from .openapi import ACTION_PATHS, openapi_document
+from .scheduler import SyncScheduler
+
+log = logging.getLogger("unimap.api")
+MAX_BODY = 64 * 1024 * 1024
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+@dataclass
+class ApiState:
+    """Everything the handlers share: the service, keys, scheduler and limits."""
+
+    service: Any
+    keys: KeyStore
+    scheduler: SyncScheduler
+    rate: RateLimiter
+    concurrency: ConcurrencyLimiter
+    environment_id: str
+    owns_service: bool = False
+    _mapped: dict[str, dict[str, set[str]]] = field(default_factory=dict)
+
+    def mapped(self, connector: str) -> dict[str, set[str]]:
+        """Fields the connector maps, per model (cached)."""
+        if connector not in self._mapped:
+            self._mapped[connector] = mapped_fields(self.service.engine.connector(connector))
+        return self._mapped[connector]
+
+
+def _state(request: Request) -> ApiState:
+    return request.app.state.api  # type: ignore[no-any-return]
+
+
+def ok(data: Any, *, warnings: list[str] | None = None, headers: dict[str, str] | None = None) -> JSONResponse:
+    """Kombo's success envelope (``warnings`` only where the endpoint has them)."""
+    body: dict[str, Any] = {"status": "success", "data": data}
+    if warnings is not None:
+        body["warnings"] = [{"message": w} for w in warnings]
+    return JSONResponse(body, headers=headers)
+
+
+def render(data: Any) -> bytes:
+    """A success envelope as JSON bytes (made in a worker thread, so big pages do not stall the event loop)."""
+    return json.dumps({"status": "success", "data": data}, ensure_ascii=False, allow_nan=False,
+                      separators=(",", ":")).encode()
+
+
+def endpoint(handler: Handler) -> Handler:
+    """Turn every error of a handler into Kombo's JSON envelope."""
+
+    async def wrapped(request: Request) -> Response:
+        try:
+            return await handler(request)
+        except UnimapError as exc:
+            return error_response(request, exc)
+        except HTTPException:
+            raise
+        except Exception as exc:
+            return await unexpected_error_handler(request, exc)
+
+    wrapped.__name__ = handler.__name__
+    wrapped.__doc__ = handler.__doc__
+    return wrapped
+
+
+async def authenticate(request: Request) -> ApiKey:
+    """The caller's key (401 otherwise), counted against the rate limit."""
+    state = _state(request)
+    token = bearer_token(request.headers.get("authorization"))
+    key = await run_in_threadpool(state.keys.verify, token)
+    state.rate.check(key.id)
+    return key
+
+
+async def integration(request: Request, key: ApiKey) -> str:
+    """The ``X-Integration-Id`` integration, if the key may use it."""
+    state = _state(request)
+    return await run_in_threadpool(integration_for, key, request.headers.get("x-integration-id"), state.service.store)
+
+
+async def json_body(request: Request, *, required: bool = True) -> dict[str, Any]:
+    """The request's JSON object body."""
+    declared = request.headers.get("content-length") or "0"
+    if declared.isdigit() and int(declared) > MAX_BODY:
+        raise _too_large()
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise _too_large()
+        chunks.append(chunk)
+    raw = b"".join(chunks)
+    if not raw.strip():
+        if required:
+            raise InputInvalid("a JSON request body is required", fields=["(body)"])
+        return {}
+    try:
+        body = json.loads(raw)
+    except ValueError as exc:
+        raise InputInvalid(f"the request body is not valid JSON ({exc})", fields=["(body)"]) from None
+    if not isinstance(body, dict):
+        raise InputInvalid("the request body must be a JSON object", fields=["(body)"])
+    return body
+
+
+def _too_large() -> ApiError:
+    return ApiError("PLATFORM.INPUT_INVALID", f"the request body is larger than {MAX_BODY // 2**20} MiB", status=413)
+
+
+def _query(request: Request) -> dict[str, str]:
+    """Query parameters; a repeated one is read as a comma list."""
+    return {k: ",".join(request.query_params.getlist(k)) for k in request.query_params}
+
+
+# -- ATS lists -------------------------------------------------------------------------------
+
+
+def list_handler(model: str) -> Handler:
+    """``GET /ats/<model>``: one page with Kombo's filters."""
+
+    async def handler(request: Request) -> Response:
+        state = _state(request)
+        key = await authenticate(request)
+        integration_id = await integration(request, key)
+        query = _query(request)
+
+        def page() -> bytes:
+            connector = state.service.store.integration(integration_id).connector
+            wanted = parse_list_query(model, query, state.mapped(connector))
+            if not state.service.store.has_finished_sync(integration_id):
+                raise SyncPending(f"the first sync of {integration_id} has not finished yet; poll "
+                                  f"GET /v1/integrations/{integration_id} or wait and retry")
+            if wanted.empty:  # still refuse values that would be invalid
+                ListQuery(model, filters={k: wanted.kwargs[k] for k in wanted.unsupported}).conditions(integration_id)
+                return render({"next": None, "results": []})
+            result = state.service.list_records(model, integration_id, **wanted.kwargs)
+            return render({"next": result.next, "results": result.results})
+
+        return Response(await run_in_threadpool(page), media_type="application/json")
+
+    handler.__name__ = f"list_{model}"
+    return endpoint(handler)
+
+
+# -- ATS actions -----------------------------------------------------------------------------
+
+
+def action_handler(action: str, id_param: str | None) -> Handler:
+    """``POST`` of a write action; the path id (if any) goes into the action input."""
+
+    async def handler(request: Request) -> Response:
+        state = _state(request)
+        key = await authenticate(request)
+        integration_id = await integration(request, key)
+        payload = await json_body(request)
+        if id_param:
+            payload[id_param] = request.path_params[id_param]
+        with state.concurrency.slot(integration_id) as left:
+            result = await run_in_threadpool(state.service.action, action, payload, integration_id)
+        return ok(result.data, warnings=list(result.warnings), headers={"Concurrency-Remaining": str(left)})
+
+    handler.__name__ = action
+    return endpoint(handler)
+
+
+# -- general endpoints --------------------------------------------------------------------------
+
+
+@endpoint
+async def passthrough(request: Request) -> Response:
+    """``POST /passthrough/{tool}/{api}``: a raw vendor call with the stored auth (JSON-RPC for OTYS)."""
+    state = _state(request)
+    key = await authenticate(request)
+    integration_id = await integration(request, key)
+    body = await json_body(request)
+    tool, api = request.path_params["tool"], request.path_params["api"]
+    connector = (await run_in_threadpool(state.service.store.integration, integration_id)).connector
+    if tool != connector or api != "json-rpc":
+        raise InputInvalid(f"passthrough API {tool}/{api} is not available for this integration "
+                           f"(use {connector}/json-rpc)", fields=["tool", "api"])
+    method, path, data = body.get("method"), body.get("path"), body.get("data")
+    if method != "POST":
+        raise InputInvalid("method: JSON-RPC calls are POSTs", fields=["method"])
+    if not isinstance(path, str):
+        raise InputInvalid("path: a string is required, e.g. /jservice.php", fields=["path"])
+    if "://" in path or path.startswith("//"):
+        raise InputInvalid("path: give a path on the integration's own host, not a URL", fields=["path"])
+    if not isinstance(data, dict) or not isinstance(data.get("method"), str) or not data["method"]:
+        raise InputInvalid("data: the JSON-RPC request {method, params} is required", fields=["data.method"])
+    params = data.get("params", [])
+    if not isinstance(params, list):
+        raise InputInvalid("data.params: a JSON array is required (the session is inserted as params[0])",
+                           fields=["data.params"])
+    result = await run_in_threadpool(state.service.passthrough, data["method"], params, integration_id,
+                                     path=path if path.strip("/") else None)
+    return ok(result, warnings=[])
+
+
+@endpoint
+async def force_sync(request: Request) -> Response:
+    """``POST /force-sync``: start a sync of the integration unless one is running."""
+    state = _state(request)
+    key = await authenticate(request)
+    integration_id = await integration(request, key)
+    body = await json_body(request, required=False)
+    kind = str(body.get("type") or "FULL")
+    if kind not in ("FULL", "DELTA"):
+        raise InputInvalid(f"type: {kind!r} is not FULL or DELTA", fields=["type"])
+    job, already = await run_in_threadpool(state.scheduler.request, integration_id, kind.lower(),
+                                           reason="force-sync", wait_started=10.0)
+    if job.sync_id is None and job.done.is_set():
+        raise UnimapError(f"the sync could not start: {job.error}")
+    return ok({"already_queued": already, "sync_id": str(job.sync_id or "pending"), "type": job.type})
+
+
+@endpoint
+async def check_api_key(request: Request) -> Response:
+    """``GET /check-api-key``."""
+    await authenticate(request)
+    return ok({"environment_id": _state(request).environment_id})
+
+
+@endpoint
+async def get_integration(request: Request) -> Response:
+    """``GET /integrations/{integration_id}``: Kombo's integration object plus sync status."""
+    state = _state(request)
+    key = await authenticate(request)
+    integration_id = request.path_params["integration_id"]
+    if not key.grants(integration_id):
+        raise IntegrationNotFound(f"no integration {integration_id!r} for this API key")
+    try:
+        data = await run_in_threadpool(integration_details, state.service, state.scheduler, integration_id)
+    except IntegrationNotFound:
+        raise IntegrationNotFound(f"no integration {integration_id!r} for this API key") from None
+    return ok(data)
+
+
+@endpoint
+async def list_syncs(request: Request) -> Response:
+    """``GET /syncs``: the integration's latest syncs and the running one (unimap extension)."""
+    state = _state(request)
+    key = await authenticate(request)
+    integration_id = await integration(request, key)
+    raw = request.query_params.get("limit") or "10"
+    if not raw.isdigit() or not 1 <= int(raw) <= 100:
+        raise InputInvalid("limit must be an integer from 1 to 100", fields=["limit"])
+    data = await run_in_threadpool(sync_status, state.service, state.scheduler, integration_id, int(raw))
+    return ok(data)
+
+
+async def openapi(request: Request) -> Response:
+    """``GET /openapi.json`` (no key needed)."""
+    return JSONResponse(openapi_document())
+
+
+# -- the app ------------------------------------------------------------------------------------
+
+
+def routes() -> list[Route]:
+    """Every route below ``/v1``."""
+    out = [Route(f"/ats/{segment}", list_handler(model), methods=["GET"]) for segment, model in ENDPOINTS.items()]
+    out += [Route(path, action_handler(action, id_param), methods=["POST"])
+            for action, (path, id_param) in ACTION_PATHS.items()]
+    out += [
+        Route("/passthrough/{tool}/{api}", passthrough, methods=["POST"]),
+        Route("/force-sync", force_sync, methods=["POST"]),
+        Route("/check-api-key", check_api_key, methods=["GET"]),
+        Route("/integrations/{integration_id}", get_integration, methods=["GET"]),
+        Route("/syncs", list_syncs, methods=["GET"]),
+        Route("/openapi.json", openapi, methods=["GET"]),
+    ]
+    return out
+
+
+def environment_id(store: Any) -> str:
+    """A stable id of this store (what ``check-api-key`` reports)."""
+    path = getattr(store, "path", ":memory:")
+    where = path if path == ":memory:" else os.path.abspath(path)
+    return ids.unified_id("unimap", "environment", where)
+
+
+def create_app(service: Any = None, *, delta_every: float = 300, full_every: float = 86400, rate_limit: int = 0,
+               max_concurrent_actions: int = 30, scheduler_tick: float = 1.0,
+               sync_options: dict[str, Any] | None = None) -> Starlette:
+    """The ASGI app over ``service`` (a :class:`~unimap.service.Unimap`, or a store URL to open one).
+
+    The sync schedule starts and stops with the app's lifespan.
+    """
+    owns = not hasattr(service, "store")
+    if owns:
+        from unimap.service import Unimap
+
+        service = Unimap(service)
+    scheduler = SyncScheduler(service, delta_every=delta_every, full_every=full_every, tick=scheduler_tick,
+                              sync_options=sync_options)
+    state = ApiState(service, KeyStore(service.store), scheduler, RateLimiter(rate_limit),
+                     ConcurrencyLimiter(max_concurrent_actions), environment_id(service.store), owns)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        scheduler.start()
+        try:
+            yield
+        finally:
+            await run_in_threadpool(scheduler.stop)
+            if state.owns_service:
+                service.close()
+
+    app = Starlette(routes=[Mount("/v1", routes=routes())], lifespan=lifespan,
+                    exception_handlers={HTTPException: http_error_handler, Exception: unexpected_error_handler})
+    app.state.api = state
+    return app
+
+
+__all__ = ["ApiError", "ApiState", "create_app"]

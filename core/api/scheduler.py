@@ -1,0 +1,235 @@
+"""Background syncs: each integration kept fresh on a schedule, never two syncs of one at once.
+
+A delta sync runs every ``delta_every`` seconds and a full one every ``full_every`` seconds
+(0 disables either), counted from the last successful sync in the store, so a restarted
+server carries on where the last one stopped. An integration that never finished a sync
+gets a full one as soon as either schedule is on. ``request()`` starts a sync now, unless
+one of that integration is already running (``already_queued``).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from unimap.errors import UnimapError
+
+log = logging.getLogger("unimap.api.scheduler")
+
+
+@dataclass
+class SyncJob:
+    """One sync run started by the scheduler."""
+
+    integration_id: str
+    kind: str  # "full" or "delta"
+    reason: str
+    sync_id: int | None = None
+    error: str | None = None
+    started: threading.Event = field(default_factory=threading.Event)
+    done: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def type(self) -> str:
+        """Kombo's spelling of the kind: FULL or DELTA."""
+        return self.kind.upper()
+
+
+class _RecordingStore:
+    """The store, passed to a sync so the scheduler learns the sync id as soon as it exists."""
+
+    def __init__(self, store: Any, job: SyncJob) -> None:
+        self._store = store
+        self._job = job
+
+    def start_sync(self, integration_id: str, kind: str) -> int:
+        sync_id = int(self._store.start_sync(integration_id, kind))
+        self._job.sync_id = sync_id
+        self._job.started.set()
+        return sync_id
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+
+def _epoch(stamp: str | None) -> float:
+    if not stamp:
+        return 0.0
+    return datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC).timestamp()
+
+
+@dataclass
+class _History:
+    """When an integration last tried a sync, last finished one, and last finished a full one (epoch s)."""
+
+    last_try: float = 0.0
+    last_ok: float = 0.0
+    last_full_ok: float = 0.0
+
+    def merge(self, syncs: list[dict[str, Any]]) -> None:
+        for row in syncs:
+            self.last_try = max(self.last_try, _epoch(row["started_at"]))
+            if row["status"] == "success":
+                self.last_ok = max(self.last_ok, _epoch(row["finished_at"]))
+                if row["kind"] == "full":
+                    self.last_full_ok = max(self.last_full_ok, _epoch(row["finished_at"]))
+
+    def due(self, now: float, delta_every: float, full_every: float) -> str | None:
+        """The kind of sync due at ``now``; a failed attempt waits the shorter interval before the next."""
+        pause = min(x for x in (delta_every, full_every) if x > 0)
+        if not self.last_ok:
+            return "full" if not self.last_try or now - self.last_try >= pause else None
+        if full_every > 0 and now - self.last_full_ok >= full_every and now - self.last_try >= pause:
+            return "full"
+        if delta_every > 0 and now - max(self.last_ok, self.last_try) >= delta_every:
+            return "delta"
+        return None
+
+
+class SyncScheduler:
+    """Runs syncs of a :class:`~unimap.service.Unimap` service in background threads."""
+
+    def __init__(self, service: Any, *, delta_every: float = 300, full_every: float = 86400, tick: float = 1.0,
+                 clock: Callable[[], float] = time.time, sync_options: dict[str, Any] | None = None) -> None:
+        self.service = service
+        self.delta_every = delta_every
+        self.full_every = full_every
+        self.tick = tick
+        self.clock = clock
+        self.sync_options = dict(sync_options or {})
+        self.running: dict[str, SyncJob] = {}
+        self.last_error: dict[str, str] = {}
+        self._history: dict[str, _History] = {}
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._workers: set[threading.Thread] = set()
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    @property
+    def enabled(self) -> bool:
+        """Whether any schedule is on."""
+        return self.delta_every > 0 or self.full_every > 0
+
+    def start(self) -> SyncScheduler:
+        """Start the schedule loop (a no-op when both schedules are off)."""
+        if self.enabled and self._thread is None:
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._loop, name="unimap-scheduler", daemon=True)
+            self._thread.start()
+        return self
+
+    def stop(self, wait: float = 10.0) -> None:
+        """Stop scheduling and give running syncs ``wait`` seconds to finish (they resume next time)."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        deadline = time.monotonic() + wait
+        for worker in list(self._workers):
+            worker.join(max(0.0, deadline - time.monotonic()))
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Wait until no sync runs; False if ``timeout`` passed first."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            with self._lock:
+                jobs = list(self.running.values())
+            if not jobs:
+                return True
+            for job in jobs:
+                left = None if deadline is None else max(0.0, deadline - time.monotonic())
+                if not job.done.wait(left):
+                    return False
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                for integration_id, kind in self.due(self.clock()):
+                    self.request(integration_id, kind, reason="schedule")
+            except Exception:  # the loop must survive a bad store read
+                log.exception("scheduler tick failed")
+            self._stop.wait(self.tick)
+
+    # -- planning ------------------------------------------------------------------------------
+
+    def due(self, now: float) -> list[tuple[str, str]]:
+        """``(integration id, kind)`` of every sync the schedule wants at ``now`` and that is not running."""
+        if not self.enabled:
+            return []
+        out: list[tuple[str, str]] = []
+        for integration in self.service.store.integrations():
+            with self._lock:
+                if integration.id in self.running:
+                    continue
+            kind = self._state(integration.id).due(now, self.delta_every, self.full_every)
+            if kind:
+                out.append((integration.id, kind))
+        return out
+
+    def _state(self, integration_id: str) -> _History:
+        """What the store says about past syncs (a deep look once, then the latest few each tick)."""
+        known = self._history.get(integration_id)
+        rows = self.service.store.syncs(integration_id, 20 if known else 2000)
+        history = known or _History()
+        history.merge(rows)
+        self._history[integration_id] = history
+        return history
+
+    # -- running -------------------------------------------------------------------------------
+
+    def current(self, integration_id: str) -> SyncJob | None:
+        """The sync of ``integration_id`` running now, if any."""
+        with self._lock:
+            return self.running.get(integration_id)
+
+    def request(self, integration_id: str, kind: str = "delta", *, reason: str = "request",
+                wait_started: float = 0.0) -> tuple[SyncJob, bool]:
+        """Start a ``kind`` sync unless one runs; returns (the running job, whether it was already running).
+
+        ``wait_started`` waits that long for the new sync's id.
+        """
+        with self._lock:
+            job = self.running.get(integration_id)
+            if job is not None:
+                return job, True
+            job = SyncJob(integration_id, kind, reason)
+            self.running[integration_id] = job
+            worker = threading.Thread(target=self._run, args=(job,), name=f"unimap-sync-{integration_id}",
+                                      daemon=True)
+            self._workers.add(worker)
+        worker.start()
+        if wait_started:
+            job.started.wait(wait_started)
+        return job, False
+
+    def _run(self, job: SyncJob) -> None:
+        from unimap.service import Unimap
+
+        try:
+            runner = Unimap(engine=self.service.engine, store=_RecordingStore(self.service.store, job))
+            report = runner.sync(job.integration_id, full=job.kind == "full", **self.sync_options)
+            errors = [f"{name}: {row.error}" for name, row in report.models.items() if row.error]
+            job.error = "; ".join(errors) or None
+        except UnimapError as exc:
+            job.error = str(exc)
+        except Exception as exc:
+            log.exception("sync of %s failed", job.integration_id)
+            job.error = f"internal error ({type(exc).__name__}: {exc})"
+        finally:
+            if job.error:
+                self.last_error[job.integration_id] = job.error
+                log.warning("%s sync of %s failed: %s", job.kind, job.integration_id, job.error)
+            else:
+                self.last_error.pop(job.integration_id, None)
+            with self._lock:
+                self.running.pop(job.integration_id, None)
+                self._workers.discard(threading.current_thread())
+            job.started.set()
+            job.done.set()
