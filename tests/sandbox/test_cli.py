@@ -132,3 +132,8 @@ def test_click_command_rejects_bad_options() -> None:
     assert runner.invoke(command, ["--size", "huge"]).exit_code == 2
     assert runner.invoke(command, ["--faults", "teapot=1"]).exit_code == 2
     assert runner.invoke(command, ["--host", "0.0.0.0"]).exit_code == 2
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        result = runner.invoke(command, ["--port", str(busy.getsockname()[1])])
+    assert result.exit_code == 1 and "cannot listen" in result.output

@@ -60,7 +60,10 @@ def command(host: str, port: int, seed: int, size: int, rate_limit: int, faults:
         for sig in (signal.SIGINT, signal.SIGTERM):
             previous[sig] = signal.signal(sig, lambda *_: stop.set())
     try:
-        sandbox.start()
+        try:
+            sandbox.start()
+        except OSError as exc:
+            raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
         t = sandbox.tenant
         click.echo(f"base_url: {sandbox.base_url}")
         click.echo(f"jservice: {sandbox.jservice_url}")
