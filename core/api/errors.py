@@ -116,12 +116,6 @@ def error_response(request: Request, exc: UnimapError) -> JSONResponse:
     return JSONResponse(body, status_code=status, headers=headers)
 
 
-async def unimap_error_handler(request: Request, exc: Exception) -> JSONResponse:
-    """Starlette handler for :class:`UnimapError`."""
-    assert isinstance(exc, UnimapError)
-    return error_response(request, exc)
-
-
 async def http_error_handler(request: Request, exc: Exception) -> JSONResponse:
     """Routing failures (404, 405, 413…) as Kombo envelopes instead of plain text."""
     assert isinstance(exc, HTTPException)
