@@ -112,6 +112,25 @@ def test_the_spec_format_docs_list_every_rule() -> None:
     assert rows == [f"| {r.code} | `{r.name}` | {r.severity} | {r.summary} |" for r in rules.ALL_RULES]
 
 
+def _property_names(node: Any, found: set[str]) -> set[str]:
+    if isinstance(node, dict):
+        found.update(node.get("properties", {}))
+        for value in node.values():
+            _property_names(value, found)
+    elif isinstance(node, list):
+        for value in node:
+            _property_names(value, found)
+    return found
+
+
+@pytest.mark.parametrize("kind", unified.SPEC_KINDS)
+def test_the_spec_format_docs_name_every_key(kind: str) -> None:
+    text = (DOCS / "spec-format.md").read_text(encoding="utf-8")
+    missing = sorted(name for name in _property_names(unified.schema("spec", kind), set())
+                     if not any(f"`{name}{end}" in text for end in ("`", ":", ".")))
+    assert missing == [], f"docs/spec-format.md does not mention these {kind} keys"
+
+
 def test_rule_codes_and_names_are_unique_and_listed_in_order() -> None:
     names = [rule.name for rule in rules.ALL_RULES]
     assert len(set(CODES)) == len(CODES)
