@@ -38,7 +38,7 @@ def make_manager(plugins: Iterable[str | object] = (), *, entry_points: bool = T
     pm = pluggy.PluginManager(hookspecs.PROJECT)
     pm.add_hookspecs(hookspecs)
     for name in DEFAULT_PLUGINS:
-        pm.register(_import(name), name=name)
+        register(pm, _import(name), name)
     if entry_points and os.environ.get("UNIMAP_DISABLE_ENTRY_POINTS") != "1":
         try:
             pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
@@ -52,12 +52,22 @@ def make_manager(plugins: Iterable[str | object] = (), *, entry_points: bool = T
         name = plugin if isinstance(plugin, str) else None
         if name and pm.get_plugin(name) is not None:
             continue
-        pm.register(obj, name=name)
+        register(pm, obj, name)
     try:
         pm.check_pending()
     except pluggy.PluginValidationError as exc:
         raise PluginError(f"plugin {exc.plugin!r} implements an unknown hook: {exc}") from exc
     return pm
+
+
+def register(pm: pluggy.PluginManager, plugin: object, name: str | None = None) -> None:
+    """Register ``plugin``, turning pluggy's validation errors into :class:`PluginError`."""
+    try:
+        pm.register(plugin, name=name)
+    except pluggy.PluginValidationError as exc:
+        raise PluginError(f"plugin {name or plugin!r} is invalid: {exc}") from exc
+    except ValueError as exc:  # registered twice under different names
+        raise PluginError(str(exc)) from exc
 
 
 def plugin_report(pm: pluggy.PluginManager) -> list[dict[str, Any]]:

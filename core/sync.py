@@ -221,6 +221,10 @@ class Syncer:
                 report.warnings.append(f"lookup {name!r} unavailable: {exc}")
 
     def _sync_model(self, name: str, full: bool, sync_id: int, report: SyncReport) -> None:
+        with context.mapping_context(self._context()):  # params expressions may read settings
+            self._sync_model_in_context(name, full, sync_id, report)
+
+    def _sync_model_in_context(self, name: str, full: bool, sync_id: int, report: SyncReport) -> None:
         model = self.specs.models[name]
         source = _Source(self.specs, model, self.settings)
         checkpoint = self.store.checkpoint(self.integration.id, name)
@@ -261,9 +265,14 @@ class Syncer:
         extra = source.since_filter(run["since"]) if run["kind"] == "delta" and run["since"] else None
         pages: queue.Queue[Any] = queue.Queue(maxsize=2)
         stop = threading.Event()
+        ctx = self._context()
 
         def produce() -> None:
             offset = run["offset"]
+            with context.mapping_context(ctx):
+                fetch(offset)
+
+        def fetch(offset: int) -> None:
             try:
                 while not stop.is_set():
                     result = self.client.call(source.method, source.build(offset, extra))

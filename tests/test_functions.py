@@ -156,8 +156,6 @@ def test_no_phone_is_null(value: Any) -> None:
     assert fn.phone(value, "NL") is None
 
 
-@pytest.mark.xfail(strict=True, reason="core/default_plugins/functions.py keeps the trunk 0 of '+31 (0)6…' "
-                                       "(reported, not fixed here)")
 def test_phone_drops_the_bracketed_trunk_zero() -> None:
     assert fn.phone("+31 (0)6 1234 5678") == "+31612345678"
 

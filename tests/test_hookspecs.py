@@ -142,9 +142,6 @@ def test_a_misspelled_hook_in_a_module_from_the_environment(tmp_path: Path, monk
         make_manager(entry_points=False)
 
 
-@pytest.mark.xfail(strict=True, raises=pluggy.PluginValidationError,
-                   reason="core/plugins.py lets pluggy's PluginValidationError from register() escape "
-                          "instead of PluginError (reported)")
 def test_an_argument_the_hook_does_not_offer_is_refused() -> None:
     with pytest.raises(PluginError):
         make_manager([UnknownArgument()], entry_points=False)

@@ -57,7 +57,7 @@ def _register_commands() -> None:
         from unimap.plugins import make_manager
 
         make_manager().hook.unimap_register_commands(cli=cli)
-    except UnimapError as exc:
+    except Exception as exc:  # a broken plugin must not take the whole CLI down
         click.echo(f"warning: plugins not loaded: {exc}", err=True)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -106,7 +106,7 @@ def phone(value: Any, country: str | None = None) -> str | None:
     text = str(value).strip()
     if not text:
         return None
-    digits = re.sub(r"[^\d+]", "", text)
+    digits = re.sub(r"[^\d+]", "", text.replace("(0)", "") if text.startswith(("+", "00")) else text)
     digits = digits[0] + digits[1:].replace("+", "") if digits else digits
     if digits.startswith("00"):
         digits = "+" + digits[2:]
@@ -293,7 +293,7 @@ def to_text(value: Any) -> str | None:
 
 def today() -> str:
     """Today's date (UTC) as ``YYYY-MM-DD``."""
-    return date.today().isoformat()
+    return datetime.now(UTC).date().isoformat()
 
 
 BUILTINS: list[tuple[str, Callable[..., Any], list[list[str]], int]] = [
