@@ -8,13 +8,16 @@ from every plugin's ``unimap_register_functions``.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import jmespath
 from jmespath import exceptions as jexc
 from jmespath import functions as jfunctions
 from jmespath.visitor import Options
+
+from unimap import compiled as compiler
 
 BUILTIN_FUNCTIONS = frozenset(jfunctions.Functions.FUNCTION_TABLE)
 JMESPATH_TYPES = frozenset({"number", "string", "boolean", "array", "object", "null", "expref", "any",
@@ -125,15 +128,57 @@ class FunctionRegistry:
 
 @dataclass(frozen=True)
 class Expression:
-    """A compiled JMESPath expression bound to a function registry."""
+    """A compiled JMESPath expression bound to a function registry.
+
+    ``search`` runs the expression compiled to Python (:mod:`unimap.compiled`), which returns
+    what jmespath's interpreter returns; expressions the compiler leaves out are interpreted.
+    """
 
     text: str
     parsed: Any
     registry: FunctionRegistry
+    # (the registry's Options it was compiled for, the compiled function or None)
+    _compiled: list[Any] = field(default_factory=lambda: [(None, None)], init=False, repr=False, compare=False)
 
     def search(self, data: Any) -> Any:
         """Evaluate against ``data``."""
+        options = self.registry.options()
+        built_for, evaluate = self._compiled[0]
+        if built_for is not options:
+            evaluate = self._compile(options)
+        if evaluate is None:
+            return self.parsed.search(data, options=options)
+        return evaluate(data)
+
+    def _compile(self, options: Options) -> Callable[[Any], Any] | None:
+        evaluate = compiler.compile_ast(self.parsed.parsed, self.registry)
+        self._compiled[0] = (options, evaluate)
+        return evaluate
+
+    def interpret(self, data: Any) -> Any:
+        """Evaluate against ``data`` with jmespath's interpreter (what ``search`` always equals)."""
         return self.parsed.search(data, options=self.registry.options())
+
+    def evaluator(self, *, compiled: bool = True) -> Callable[[Any], Any]:
+        """A function of ``data`` evaluating the expression, valid until the registry gains functions.
+
+        The compiled function when there is one (and ``compiled``), else the interpreter.
+        """
+        options = self.registry.options()
+        if compiled:
+            built_for, evaluate = self._compiled[0]
+            if built_for is not options:
+                evaluate = self._compile(options)
+            if evaluate is not None:
+                return evaluate
+        return partial(self.parsed.search, options=options)
+
+    @property
+    def is_compiled(self) -> bool:
+        """Whether ``search`` runs compiled code rather than the interpreter."""
+        options = self.registry.options()
+        built_for, evaluate = self._compiled[0]
+        return (evaluate if built_for is options else self._compile(options)) is not None
 
     def functions(self) -> set[str]:
         """Names of the functions this expression calls."""

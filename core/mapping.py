@@ -34,7 +34,8 @@ def _empty_value(node: dict[str, Any]) -> Any:
 class RecordMapper:
     """Maps vendor records of one model: the spec's fields, then unmapped required keys as null."""
 
-    def __init__(self, connector: str, spec: ModelSpec, functions: FunctionRegistry, hook: Any = None) -> None:
+    def __init__(self, connector: str, spec: ModelSpec, functions: FunctionRegistry, hook: Any = None, *,
+                 compiled: bool = True) -> None:
         self.connector = connector
         self.spec = spec
         self.model = spec.model
@@ -47,9 +48,25 @@ class RecordMapper:
         rich = [f for f in spec.fields if f.transforms or f.enum or f.default is not None]
         self._plain = [(f.name, f.expression) for f in spec.fields if f not in rich]
         self._rich = rich
+        self.compiled = compiled  # False: every expression runs in jmespath's interpreter
+        self._prepared: tuple[Any, list[tuple[str, Any]], list[tuple[FieldMapping, Any]]] = (None, [], [])
 
-    def _value(self, field: FieldMapping, raw: Any) -> Any:
-        value = field.expression.search(raw)
+    def _evaluators(self) -> tuple[list[tuple[str, Any]], list[tuple[FieldMapping, Any]]]:
+        """Each field's evaluating function, rebuilt when the function registry changes."""
+        options = self.functions.options()
+        built_for, plain, rich = self._prepared
+        if built_for is not options:
+            if all(f.expression.registry is self.functions for f in self.spec.fields):
+                plain = [(name, e.evaluator(compiled=self.compiled)) for name, e in self._plain]
+                rich = [(f, f.expression.evaluator(compiled=self.compiled)) for f in self._rich]
+            else:  # expressions bound to another registry: let each one follow its own
+                plain = [(name, e.search if self.compiled else e.interpret) for name, e in self._plain]
+                rich = [(f, f.expression.search if self.compiled else f.expression.interpret) for f in self._rich]
+            self._prepared = (options, plain, rich)
+        return plain, rich
+
+    def _value(self, field: FieldMapping, raw: Any, evaluate: Any = None) -> Any:
+        value = (evaluate or field.expression.search)(raw)
         for name in field.transforms:
             value = self.functions.call(name, value)
         if field.enum is not None:
@@ -60,10 +77,11 @@ class RecordMapper:
 
     def fields(self, raw: dict[str, Any]) -> dict[str, Any]:
         """The mapped fields of one vendor record (no engine fields)."""
+        plain, rich = self._evaluators()
         try:
-            record = {name: expression.search(raw) for name, expression in self._plain}
-            for field in self._rich:
-                record[field.name] = self._value(field, raw)
+            record = {name: evaluate(raw) for name, evaluate in plain}
+            for field, evaluate in rich:
+                record[field.name] = self._value(field, raw, evaluate)
         except Exception as exc:
             raise MappingError(f"{self.spec.file.path}: mapping a {self.model} record failed: {exc}") from exc
         for name, value in self.fillers.items():
