@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import pluggy
+import yaml
 
 from unimap import plugins as plugin_manager
 from unimap.config import Config
@@ -18,6 +20,17 @@ from unimap.loader import CONNECTOR_FILE, SpecLoader
 from unimap.mapping import RecordMapper
 from unimap.resources import mappings_dir
 from unimap.specs import ConnectorSpecs
+
+
+def connector_header(root: Path) -> dict[str, Any]:
+    """The ``name`` and ``plugin`` of a connector folder's ``connector.yaml`` (empty when unreadable)."""
+    try:
+        data = yaml.safe_load((root / CONNECTOR_FILE).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError, UnicodeDecodeError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {k: data[k] for k in ("name", "plugin") if isinstance(data.get(k), str)}
 
 
 def connector_roots(folder: Path) -> list[Path]:
@@ -43,17 +56,28 @@ class Engine:
         self.config = config if config is not None else Config.load()
         self.pm: pluggy.PluginManager = plugin_manager.make_manager(
             [*self.config.plugins, *plugins], entry_points=entry_points)
-        self.functions = FunctionRegistry()
-        self.pm.hook.unimap_register_functions(register=self.functions.register)
-        self._roots: dict[str, Path] = {root.name: root for root in connector_roots(mappings_dir())}
+        self._roots: dict[str, Path] = {}
+        self._add_roots(connector_roots(mappings_dir()))
         self.pm.hook.unimap_register_connectors(register=self._register_connector)
         for folder in [*self.config.spec_dirs, *map(Path, spec_dirs)]:
             if not folder.is_dir():
                 raise ConfigError(f"spec folder {folder} does not exist")
-            for root in connector_roots(folder):
-                self._roots[root.name] = root
+            self._add_roots(connector_roots(folder))
+        for root in self._roots.values():  # connector plugins first: they may register functions
+            module_name = connector_header(root).get("plugin")
+            if module_name and importlib.util.find_spec(module_name.split(".")[0]) is not None:
+                module = plugin_manager._import(module_name)
+                if not self.pm.is_registered(module):
+                    plugin_manager.register(self.pm, module, module_name)
+        self.pm.check_pending()
+        self.functions = FunctionRegistry()
+        self.pm.hook.unimap_register_functions(register=self.functions.register)
         self._connectors: dict[str, ConnectorSpecs] = {}
         self._mappers: dict[tuple[str, str], RecordMapper] = {}
+
+    def _add_roots(self, roots: list[Path]) -> None:
+        for root in roots:
+            self._roots[connector_header(root).get("name") or root.name] = root
 
     def _register_connector(self, name: str, spec_dir: Path | str) -> None:
         self._roots[name] = Path(spec_dir)
@@ -91,7 +115,7 @@ class Engine:
             if plugin:
                 module = plugin_manager._import(plugin)
                 if not self.pm.is_registered(module):
-                    self.pm.register(module, name=plugin)
+                    plugin_manager.register(self.pm, module, plugin)
                     self.pm.check_pending()
             self._connectors[name] = specs
         return self._connectors[name]

@@ -340,7 +340,14 @@ class SpecLoader:
     def load_connector(self, root: Path, findings: Findings) -> ConnectorSpecs | None:
         """Load a connector folder (``connector.yaml``, ``models/``, ``actions/``) and cross-check it."""
         files = sorted(p for p in root.rglob("*") if p.suffix in SPEC_SUFFIXES and p.is_file())
-        loaded = [(p, self.load_file(p, findings)) for p in files]
+        # the connector file first: its plugin may register functions the other files call
+        files.sort(key=lambda p: p != root / CONNECTOR_FILE)
+        loaded: list[tuple[Path, SpecFile | None]] = []
+        for path in files:
+            loaded.append((path, self.load_file(path, findings)))
+            head = loaded[-1][1]
+            if len(loaded) == 1 and head is not None and head.kind == "connector":
+                self._register_plugin_functions(head.data.get("plugin"))
         connectors = [s for _, s in loaded if s and s.kind == "connector"]
         if not connectors:
             for path, spec in loaded:
@@ -429,6 +436,18 @@ class SpecLoader:
                             findings.add(rule, f"{function.split('_')[0]} {name!r} is not defined in {CONNECTOR_FILE}",
                                          spec.document.scalar_location(path, max(0, text.find(name))), path,
                                          did_you_mean(name, known))
+
+    def _register_plugin_functions(self, module_name: Any) -> None:
+        """Let the connector's plugin register its JMESPath functions before its specs compile."""
+        if not isinstance(module_name, str):
+            return
+        try:
+            module = importlib.import_module(module_name)
+        except Exception:  # reported as U306 by _check_plugin
+            return
+        register = getattr(module, "unimap_register_functions", None)
+        if callable(register):
+            register(register=self.functions.register)
 
     def _check_plugin(self, connector: SpecFile, findings: Findings) -> None:
         module_name = connector.data.get("plugin")

@@ -61,8 +61,13 @@ def schema_errors(model: str, record: dict[str, Any]) -> list[str]:
 
 
 def copy_connector(source: Path, parent: Path, name: str | None = None) -> Path:
+    """Copy a connector folder; with ``name``, the copy is that connector (folder and ``name:``)."""
     target = parent / (name or source.name)
     shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
+    if name:
+        spec = target / "connector.yaml"
+        text = spec.read_text(encoding="utf-8")
+        spec.write_text(text.replace(f"name: {source.name}\n", f"name: {name}\n", 1), encoding="utf-8")
     return target
 
 
@@ -127,6 +132,13 @@ def test_unimap_spec_path_adds_folders(clean_env: Path, tmp_path: Path, monkeypa
     monkeypatch.setenv("UNIMAP_SPEC_PATH", os.pathsep.join([str(EXTRA), str(second)]))
     engine = Engine()
     assert {"acme", "beta", "otys"} <= set(engine.connector_names())
+
+
+def test_connectors_are_named_by_their_spec_not_their_folder(clean_env: Path, tmp_path: Path) -> None:
+    shutil.copytree(EXTRA / "acme", tmp_path / "folder-name", ignore=shutil.ignore_patterns("__pycache__", "*.py"))
+    engine = Engine(config=Config(), spec_dirs=[tmp_path])
+    assert "acme" in engine.connector_names()
+    assert "folder-name" not in engine.connector_names()
 
 
 def test_a_later_folder_replaces_a_shipped_connector(clean_env: Path, tmp_path: Path) -> None:
