@@ -29,9 +29,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 import httpx
+from common import RESULTS, save
 
-RESULTS = Path(__file__).resolve().parent / "results.json"
 KEY = "api_load"
 INTEGRATION = "otys:bench"
 LISTS = ("users", "jobs", "candidates", "application-stages", "applications")
@@ -188,13 +189,6 @@ def worker(argv: list[str]) -> int:
 # -- the serving process ------------------------------------------------------------------------------
 
 
-def save(figures: dict[str, Any]) -> None:
-    """Merge ``figures`` into ``bench/results.json`` under ``KEY``, keeping every other key."""
-    data = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    data[KEY] = figures
-    RESULTS.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
-
-
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["--worker"]:
@@ -249,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
     for failure in figures["failure_examples"]:
         print(f"  failure: {failure}")
     if not args.no_save:
-        save(figures)
+        save(KEY, figures)
         print(f"\nsaved under {KEY!r} in {RESULTS}")
     return 0
 

@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import json
-import os
 import platform
 import random
 import sys
@@ -30,6 +28,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import RESULTS, save
 
 from unimap import context, ids
 from unimap.config import Config
@@ -50,7 +51,6 @@ from unimap.default_plugins.functions import (
 from unimap.engine import Engine
 from unimap.mapping import RecordMapper
 
-RESULTS = Path(__file__).resolve().parent / "results.json"
 KEY = "mapping_20_fields"
 METHOD = "/candidates"
 
@@ -224,15 +224,6 @@ def best_per_record(runners: dict[str, Callable[[list[Any]], object]], records: 
     return {name: sum(times) / len(records) * 1e6 for name, times in best.items()}
 
 
-def save(figures: dict[str, Any]) -> None:
-    """Merge ``figures`` into ``bench/results.json`` under ``KEY``, keeping every other key."""
-    data = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else {}
-    data[KEY] = figures
-    temporary = RESULTS.with_name(RESULTS.name + ".tmp")
-    temporary.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    os.replace(temporary, RESULTS)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=5000)
@@ -289,7 +280,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {name:<20} {value:9.2f} µs/record   {value / timings['hand']:5.2f} × hand")
     print(f"ratio engine ÷ hand: {figures['ratio_engine_to_hand']}")
     if not args.no_save:
-        save(figures)
+        save(KEY, figures)
         print(f"saved under {KEY!r} in {RESULTS}")
     return 0
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -15,9 +16,11 @@ RESULTS = HERE / "results.json"
 
 def save(key: str, figures: dict[str, Any]) -> None:
     """Merge ``figures`` into ``bench/results.json`` under ``key`` (other keys are kept)."""
-    data = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    data = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else {}
     data[key] = figures
-    RESULTS.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+    temporary = RESULTS.with_name(RESULTS.name + ".tmp")
+    temporary.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(temporary, RESULTS)
 
 
 def table(title: str, rows: list[tuple[str, str, str]]) -> None:

@@ -23,6 +23,7 @@ from starlette.routing import Mount, Route
 
 from unimap import ids
 from unimap.errors import InputInvalid, IntegrationNotFound, SyncPending, UnimapError
+from unimap.jsoninput import parse_json
 from unimap.query import ListQuery
 
 from .auth import ApiKey, KeyStore, bearer_token, integration_for
@@ -126,13 +127,7 @@ async def json_body(request: Request, *, required: bool = True) -> dict[str, Any
         if required:
             raise InputInvalid("a JSON request body is required", fields=["(body)"])
         return {}
-    try:
-        body = json.loads(raw)
-    except ValueError as exc:
-        raise InputInvalid(f"the request body is not valid JSON ({exc})", fields=["(body)"]) from None
-    if not isinstance(body, dict):
-        raise InputInvalid("the request body must be a JSON object", fields=["(body)"])
-    return body
+    return parse_json(raw, "(body)", expect=dict)
 
 
 def _too_large() -> ApiError:

@@ -11,6 +11,7 @@ import click
 from unimap.cli.main import cli
 from unimap.cli.options import store_option
 from unimap.errors import InputInvalid
+from unimap.jsoninput import parse_json
 from unimap.unified import ACTIONS
 
 
@@ -19,10 +20,7 @@ def _read_json(source: str, what: str) -> Any:
         text = sys.stdin.read() if source == "-" else open(source, encoding="utf-8").read()  # noqa: SIM115
     except OSError as exc:
         raise InputInvalid(f"{what}: cannot read {source}: {exc.strerror}", fields=[what]) from None
-    try:
-        return json.loads(text)
-    except ValueError as exc:
-        raise InputInvalid(f"{what}: {source} is not valid JSON ({exc})", fields=[what]) from None
+    return parse_json(text, f"{what} file {source}")
 
 
 @cli.command()
@@ -69,12 +67,7 @@ def passthrough(integration_id: str, method: str, params: str, path: str | None,
     """Send a raw call with the stored auth (the session goes in as params[0]); prints {url, status, headers, data}."""
     from unimap.service import Unimap
 
-    try:
-        parsed = json.loads(params)
-    except ValueError as exc:
-        raise InputInvalid(f"PARAMS is not valid JSON ({exc})", fields=["params"]) from None
-    if not isinstance(parsed, list):
-        raise InputInvalid("PARAMS must be a JSON array (the params after the session)", fields=["params"])
+    parsed = parse_json(params, "params", expect=list, hint=" (the params after the session)")
     with Unimap(store_url) as um:
         response = um.passthrough(method, parsed, integration_id, path=path)
     click.echo(json.dumps(response, indent=2, ensure_ascii=False))

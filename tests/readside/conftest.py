@@ -20,21 +20,9 @@ from .helpers import Synced, connect
 
 
 @pytest.fixture
-def make_sandbox() -> Iterator[Callable[..., Sandbox]]:
+def make_sandbox(otys_sandbox_factory: Callable[..., Sandbox]) -> Callable[..., Sandbox]:
     """``make(**kwargs)``: a started sandbox (seed 1, small, rate limit off by default)."""
-    made: list[Sandbox] = []
-
-    def make(**kwargs: Any) -> Sandbox:
-        kwargs.setdefault("seed", 1)
-        kwargs.setdefault("size", "small")
-        kwargs.setdefault("rate_limit", None)
-        sb = Sandbox(**kwargs).start()
-        made.append(sb)
-        return sb
-
-    yield make
-    for sb in reversed(made):
-        sb.stop()
+    return otys_sandbox_factory
 
 
 @pytest.fixture
