@@ -15,11 +15,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from unimap.errors import InputInvalid, IntegrationNotFound, StoreError
 from unimap.store.base import Integration, RecordPage, UpsertResult
 from unimap.store.migrations import LATEST, MIGRATIONS
 
 ENGINE_KEYS = ("changed_at", "remote_deleted_at", "remote_data")
+_SORTED = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
 
 
 def utc_now() -> str:
@@ -31,12 +34,11 @@ def utc_now() -> str:
 def record_hash(record: dict[str, Any]) -> str:
     """Hash of a record's unified content (engine keys excluded)."""
     content = {k: v for k, v in record.items() if k not in ENGINE_KEYS}
-    return hashlib.blake2b(json.dumps(content, sort_keys=True, separators=(",", ":"), default=str).encode(),
-                           digest_size=16).hexdigest()
+    return hashlib.blake2b(orjson.dumps(content, default=str, option=_SORTED), digest_size=16).hexdigest()
 
 
 def _dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
+    return orjson.dumps(value, default=str, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 def encode_cursor(rowid: int) -> str:
@@ -312,10 +314,10 @@ class SQLiteStore:
     # -- reading ---------------------------------------------------------------------------------
 
     def _row(self, row: sqlite3.Row) -> dict[str, Any]:
-        record = json.loads(row["data"])
+        record = orjson.loads(row["data"])
         record["changed_at"] = row["changed_at"]
         record["remote_deleted_at"] = row["remote_deleted_at"]
-        record["remote_data"] = json.loads(row["remote_data"]) if row["remote_data"] else None
+        record["remote_data"] = orjson.loads(row["remote_data"]) if row["remote_data"] else None
         return record
 
     def get(self, integration_id: str, model: str, *, id: str | None = None,

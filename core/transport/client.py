@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+import orjson
 
 from unimap.calls import VendorCall, VendorResponse
 from unimap.errors import (
@@ -288,7 +289,7 @@ class VendorClient:
 
     def _parse_rpc(self, response: httpx.Response, method: str) -> Any:
         try:
-            body = response.json()
+            body = orjson.loads(response.content)
         except ValueError:
             raise _Retry("malformed response body (not JSON)") from None
         if not isinstance(body, dict):
@@ -324,7 +325,7 @@ class VendorClient:
 
         def parse(response: httpx.Response) -> Any:
             try:
-                body = response.json()
+                body = orjson.loads(response.content)
             except ValueError:
                 raise _Retry("malformed response body (not JSON)") from None
             if isinstance(body, dict) and body.get("error"):
@@ -367,7 +368,7 @@ class VendorClient:
 
         def parse(response: httpx.Response) -> Any:
             try:
-                body = response.json()
+                body = orjson.loads(response.content)
             except ValueError:
                 body = response.text
             if isinstance(body, dict) and isinstance(body.get("error"), dict) and \
