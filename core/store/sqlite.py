@@ -174,6 +174,7 @@ class SQLiteStore:
             for row in db.execute(f"SELECT id, hash, remote_deleted_at FROM records WHERE integration_id=? AND "
                                   f"model=? AND id IN ({marks})", (integration_id, model, *chunk)):
                 existing[row["id"]] = row
+        inserts, changes, touches = [], [], []
         for record, parent in rows:
             digest = record_hash(record)
             data = _dumps({k: v for k, v in record.items() if k not in ENGINE_KEYS})
@@ -181,22 +182,23 @@ class SQLiteStore:
             old = existing.get(record["id"])
             if old is None:
                 result.created += 1
-                db.execute("INSERT INTO records (integration_id, model, id, remote_id, parent_remote_id, data, "
-                           "remote_data, hash, changed_at, remote_deleted_at, created_at, seen_sync) "
-                           "VALUES (?,?,?,?,?,?,?,?,?,NULL,?,?)",
-                           (integration_id, model, record["id"], record.get("remote_id"), parent, data, raw, digest,
-                            now, now, seen_sync))
+                inserts.append((integration_id, model, record["id"], record.get("remote_id"), parent, data, raw,
+                                digest, now, now, seen_sync))
             elif old["hash"] != digest or old["remote_deleted_at"] is not None:
                 result.changed += old["hash"] != digest
                 result.restored += old["remote_deleted_at"] is not None
-                db.execute("UPDATE records SET data=?, remote_data=?, hash=?, changed_at=?, remote_deleted_at=NULL, "
-                           "parent_remote_id=?, seen_sync=COALESCE(?, seen_sync) WHERE integration_id=? AND model=? "
-                           "AND id=?", (data, raw, digest, now, parent, seen_sync, integration_id, model, record["id"]))
+                changes.append((data, raw, digest, now, parent, seen_sync, integration_id, model, record["id"]))
             else:
                 result.unchanged += 1
-                db.execute("UPDATE records SET remote_data=?, seen_sync=COALESCE(?, seen_sync) WHERE "
-                           "integration_id=? AND model=? AND id=?",
-                           (raw, seen_sync, integration_id, model, record["id"]))
+                touches.append((raw, seen_sync, integration_id, model, record["id"]))
+        db.executemany("INSERT INTO records (integration_id, model, id, remote_id, parent_remote_id, data, "
+                       "remote_data, hash, changed_at, remote_deleted_at, created_at, seen_sync) "
+                       "VALUES (?,?,?,?,?,?,?,?,?,NULL,?,?)", inserts)
+        db.executemany("UPDATE records SET data=?, remote_data=?, hash=?, changed_at=?, remote_deleted_at=NULL, "
+                       "parent_remote_id=?, seen_sync=COALESCE(?, seen_sync) WHERE integration_id=? AND model=? "
+                       "AND id=?", changes)
+        db.executemany("UPDATE records SET remote_data=?, seen_sync=COALESCE(?, seen_sync) WHERE "
+                       "integration_id=? AND model=? AND id=?", touches)
         return result
 
     def mark_deleted(self, integration_id: str, model: str, ids: Iterable[str], *, now: str,
