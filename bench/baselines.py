@@ -189,10 +189,9 @@ def map_application(raw: dict[str, Any], ctx: MappingContext) -> dict[str, Any]:
     stage = _obj(raw.get(settings.get("stage_field")))
     outcome_status = _obj(raw.get(settings.get("outcome_field"))).get("status")
     mapped = enum_map(outcome_status, settings.get("outcome_map"))
-    if stage.get("status") in settings.get("hired_stages"):
-        outcome = "HIRED"
-    else:
-        outcome = enum_map(outcome_status, settings.get("outcome_map"), "PENDING")
+    hired = stage.get("status") in settings.get("hired_stages")
+    outcome = "HIRED" if hired else enum_map(outcome_status, settings.get("outcome_map"), "PENDING")
+    declined = not hired and mapped == "DECLINED" and not _falsy(outcome_status)
     uid = raw.get("uid")
     remote_id = _remote_id(uid)
     with context.mapping_context(ctx):
@@ -202,7 +201,7 @@ def map_application(raw: dict[str, Any], ctx: MappingContext) -> dict[str, Any]:
     return {
         "remote_id": remote_id,
         "outcome": outcome,
-        "rejection_reason_name": outcome_status if mapped == "DECLINED" and not _falsy(outcome_status) else None,
+        "rejection_reason_name": outcome_status if declined else None,
         "current_stage_id": stage_id,
         "job_id": job_id,
         "candidate_id": candidate_id,

@@ -14,6 +14,8 @@ the same implementation the interpreter's function table holds; when the fast ty
 argument does not pass (or the arity is wrong, or the function is unknown) the call goes through
 ``Functions.call_function``, which raises exactly the interpreter's error. Literals are returned
 as the same objects the interpreter returns (the AST's own values, shared between evaluations).
+An ``&expr`` argument is passed as jmespath's own expression-reference object, made once per
+call site (the interpreter makes one per evaluation), whose ``visit`` runs compiled code.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from jmespath import functions as jfunctions
 from jmespath.visitor import TreeInterpreter
+from jmespath.visitor import _Expression as ExpressionReference
 
 if TYPE_CHECKING:
     from unimap.expressions import FunctionRegistry
@@ -142,21 +145,23 @@ def _all_types(values: list[Any], types: frozenset[type]) -> bool:
     return True
 
 
-class _Expression:
-    """What a compiled ``&expr`` argument passes to a function.
+class _CompiledVisitor:
+    """Stands in for the interpreter inside an ``&expr`` argument: visiting runs the compiled function."""
 
-    Named like jmespath's own expression reference so the functions' ``expref`` type check
-    accepts it; ``visit(expression, value)`` evaluates the compiled reference on ``value``.
-    """
+    __slots__ = ("evaluate",)
 
-    __slots__ = ("evaluate", "expression")
-
-    def __init__(self, expression: dict[str, Any], evaluate: Callable[[Any], Any]) -> None:
-        self.expression = expression
+    def __init__(self, evaluate: Callable[[Any], Any]) -> None:
         self.evaluate = evaluate
 
     def visit(self, node: Any, value: Any) -> Any:
         return self.evaluate(value)
+
+
+def _expref(ast: Any, evaluate: Callable[[Any], Any]) -> Any:
+    """The object a compiled ``&expr`` argument passes: jmespath's own expression reference (so type
+    checks, ``to_string`` and functions that return it see what the interpreter gives them), whose
+    ``visit`` runs the compiled function."""
+    return ExpressionReference(ast, _CompiledVisitor(evaluate))
 
 
 _HELPERS: dict[str, Any] = {
@@ -409,7 +414,7 @@ class _Generator:
         args = []
         for child in node["children"]:
             if isinstance(child, dict) and child.get("type") == "expref":
-                args.append(self.const(_Expression(child["children"][0], self._sub(child["children"][0]))))
+                args.append(self.const(_expref(child["children"][0], self._sub(child["children"][0]))))
             else:
                 args.append(self.node(child, src))
         out = self.var()
@@ -465,8 +470,7 @@ class _Generator:
         elements = frozenset(t for n, t in _BUILTIN_TYPES.items() if subtypes and n in subtypes[0])
         if atom in self.known:
             value = self.known[atom]
-            if (type(value) in fast or (type(value).__name__ in allowed and isinstance(value, _Expression))) and (
-                    not subtypes or _all_types(value, elements)):
+            if type(value).__name__ in allowed and (not subtypes or _all_types(value, elements)):
                 return None
             return "False"
         if len(fast) == 1:

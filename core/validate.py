@@ -42,6 +42,7 @@ _EXACT = {"string": (str,), "null": (_NONE_TYPE,), "boolean": (bool,), "array": 
           "number": (int, float), "integer": (int,)}
 _JSON_TYPES = frozenset({str, _NONE_TYPE, bool, list, dict, int, float})
 _VALIDATING = frozenset(jsonschema.Draft202012Validator.VALIDATORS)
+_OBJECT = frozenset({"required", "properties", "additionalProperties"})
 
 
 class Unsupported(Exception):
@@ -86,8 +87,10 @@ class _Compiler:
         self.keep.append(schema)
         if "$id" in schema:
             resolver = resolver.in_subresource(DRAFT202012.create_resource(schema))
-        checks = [check for keyword, value in schema.items()
-                  if keyword in _VALIDATING and (check := self.keyword(keyword, value, schema, resolver)) is not None]
+        checks = [check for keyword, value in schema.items() if keyword in _VALIDATING and keyword not in _OBJECT
+                  and (check := self.keyword(keyword, value, schema, resolver)) is not None]
+        if _OBJECT.intersection(schema):
+            checks.insert(0, self.object_keywords(schema, resolver))
         check = _all(checks)
         cell.append(check)
         del self.pending[key]
@@ -99,6 +102,27 @@ class _Compiler:
         if method is None:
             raise Unsupported(f"keyword {keyword!r}")
         return method(value, schema, resolver)
+
+    def object_keywords(self, schema: dict[str, Any], resolver: Any) -> Check:
+        """``required``, ``properties`` and ``additionalProperties`` in one pass (all three only look at objects)."""
+        required = tuple(schema.get("required", ()))
+        pairs = tuple((name, self.schema(sub, resolver)) for name, sub in schema.get("properties", {}).items())
+        pairs = tuple((name, sub) for name, sub in pairs if sub is not _true)
+        extra = self.k_additionalProperties(schema["additionalProperties"], schema, resolver) \
+            if "additionalProperties" in schema else None
+
+        def check(instance: Any) -> bool:
+            if not isinstance(instance, dict):
+                return True
+            for name in required:
+                if name not in instance:
+                    return False
+            for name, sub in pairs:
+                if name in instance and not sub(instance[name]):
+                    return False
+            return extra is None or extra(instance)
+
+        return check
 
     # -- keywords
     def k_ref(self, ref: str, schema: dict[str, Any], resolver: Any) -> Check:
