@@ -322,10 +322,21 @@ class _Generator:
                 self.emit(f"{out} = {negate}_eq({left}, {right})")
         elif op in _ORDERING:
             sign, helper = _ORDERING[op]
-            self.emit(f"if type({left}) in _CMP and type({right}) in _CMP:")
-            self.emit(f"    {out} = {left} {sign} {right}")
-            self.emit("else:")
-            self.emit(f"    {out} = {helper}({left}, {right})")
+            tests = []
+            for atom in (left, right):
+                if atom not in self.known:
+                    tests.append(f"type({atom}) in _CMP")
+                elif type(self.known[atom]) not in _CMP_TYPES:
+                    tests.append("False")
+            if "False" in tests:
+                self.emit(f"{out} = {helper}({left}, {right})")
+            elif not tests:
+                self.emit(f"{out} = {left} {sign} {right}")
+            else:
+                self.emit(f"if {' and '.join(tests)}:")
+                self.emit(f"    {out} = {left} {sign} {right}")
+                self.emit("else:")
+                self.emit(f"    {out} = {helper}({left}, {right})")
         else:
             raise Unsupported(f"comparator {op!r}")
         return out
