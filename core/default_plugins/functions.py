@@ -264,9 +264,9 @@ def labelled_fields(record: Any, prefix: str, table: str) -> dict[str, Any]:
         return {}
     labels = context.current().lookups.get(table, {})
     result: dict[str, Any] = {}
-    for key in sorted(record, key=_sort_key):
+    for key in sorted((k for k in record if k.startswith(prefix)), key=_sort_key):
         value = record[key]
-        if not key.startswith(prefix) or value in (None, "", [], {}):
+        if value is None or value == "" or value == [] or value == {}:
             continue
         suffix = key[len(prefix):]
         result[str(labels.get(suffix) or labels.get(key) or key)] = value
