@@ -19,6 +19,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from jsonschema.exceptions import best_match
+
 from unimap import context
 from unimap.context import MappingContext
 from unimap.default_plugins.functions import format_utc, parse_datetime
@@ -29,8 +31,10 @@ from unimap.specs import ConnectorSpecs, ModelSpec
 from unimap.store.base import Integration
 from unimap.store.sqlite import SQLiteStore, utc_now
 from unimap.transport.client import VendorClient
+from unimap.validate import record_validator
 
 log = logging.getLogger("unimap.sync")
+MAX_WARNINGS = 20  # per model and sync; the rest are only counted
 Progress = Callable[[str, int, int | None], None]
 
 
@@ -47,6 +51,8 @@ class ModelReport:
     deleted: int = 0
     restored: int = 0
     skipped: int = 0
+    skipped_ids: list[str] = field(default_factory=list, repr=False)
+    warnings: list[str] = field(default_factory=list)
     requests: int = 0
     pages: int = 0
     seconds: float = 0.0
@@ -74,7 +80,8 @@ class SyncReport:
         """Plain data (stored with the sync run, printed as JSON)."""
         return {"integration_id": self.integration_id, "sync_id": self.sync_id, "kind": self.kind,
                 "requests": self.requests, "seconds": round(self.seconds, 3), "warnings": self.warnings,
-                "models": {k: asdict(v) for k, v in self.models.items()}}
+                "models": {k: {f: x for f, x in asdict(v).items() if f != "skipped_ids"}
+                           for k, v in self.models.items()}}
 
 
 class _Source:
@@ -250,6 +257,8 @@ class Syncer:
         try:
             self._pages(model, source, run, report)
             if kind == "full":
+                # records left out as invalid were still there: they are not deletions
+                self.store.mark_seen(self.integration.id, name, stats.skipped_ids, run["sync_id"])
                 self._detect_deletions(model, source, run, report)
             with self.store.transaction() as db:
                 self.store.set_checkpoint(self.integration.id, name, cursor=run["max_cursor"], run=None, db=db)
@@ -340,15 +349,20 @@ class Syncer:
              source: _Source) -> tuple[list[tuple[dict[str, Any], None]], str | None]:
         rows: list[tuple[dict[str, Any], None]] = []
         cursor: str | None = None
+        validator = record_validator(mapper.model)
         for raw in records:
             if not isinstance(raw, dict):
-                stats.skipped += 1
+                self._skip(stats, None, "the vendor sent a record that is not an object")
                 continue
             try:
                 record = mapper.map(raw, ctx)
             except MappingError as exc:
-                stats.skipped += 1
-                log.warning("skipped a record: %s", exc)
+                self._skip(stats, raw.get(source.id_field or ""), str(exc))
+                continue
+            if not validator.is_valid(record):
+                error = best_match(validator.reference.iter_errors(record))
+                where = ".".join(str(p) for p in error.absolute_path) if error else "?"
+                self._skip(stats, record["remote_id"], f"{where}: {error.message if error else 'invalid'}")
                 continue
             rows.append((record, None))
             if source.cursor_value is not None:
@@ -381,6 +395,16 @@ class Syncer:
                 report.models[derived.model].skipped += 1
                 log.warning("skipped a derived record: %s", exc)
         return self._merge(children), parent_ids
+
+    def _skip(self, stats: ModelReport, remote_id: Any, reason: str) -> None:
+        """Leave a record out (it stays as it was in the store) and say why in the report."""
+        stats.skipped += 1
+        if remote_id is not None:
+            stats.skipped_ids.append(str(remote_id))
+        message = f"{stats.model} {remote_id or '(no id)'} skipped: {reason}"
+        log.debug("%s", message)
+        if len(stats.warnings) < MAX_WARNINGS:
+            stats.warnings.append(message)
 
     @staticmethod
     def _merge(rows: list[tuple[dict[str, Any], Any]]) -> list[tuple[dict[str, Any], Any]]:

@@ -70,6 +70,11 @@ def print_report(report: SyncReport, console: Console) -> None:
     console.print(table)
     for warning in report.warnings:
         console.print(f"warning: {warning}")
+    for row in report.models.values():
+        for warning in row.warnings:
+            console.print(f"warning: {warning}", markup=False)
+        if row.skipped > len(row.warnings):
+            console.print(f"warning: {row.skipped - len(row.warnings)} more {row.model} record(s) skipped")
 
 
 @cli.command()

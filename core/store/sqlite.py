@@ -212,6 +212,13 @@ class SQLiteStore:
                                 (now, now, integration_id, model, *chunk)).rowcount
         return count
 
+    def mark_seen(self, integration_id: str, model: str, remote_ids: list[str], sync_id: int) -> None:
+        """Count records as seen by full sync ``sync_id`` (e.g. ones it had to leave out as invalid)."""
+        with self.transaction() as db:
+            for chunk in _chunks(remote_ids, 500):
+                db.execute(f"UPDATE records SET seen_sync=? WHERE integration_id=? AND model=? AND remote_id IN "
+                           f"({','.join('?' * len(chunk))})", (sync_id, integration_id, model, *chunk))
+
     def unseen(self, integration_id: str, model: str, sync_id: int) -> list[tuple[str, str]]:
         """``(id, remote_id)`` of live records a full sync ``sync_id`` has not seen."""
         with self._lock:
