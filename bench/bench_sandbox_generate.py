@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
 
 from unimap_connectors.otys.sandbox import generate
 from unimap_connectors.otys.sandbox.settings import SandboxSettings
 from unimap_connectors.otys.sandbox.store import Tenant
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import save  # noqa: E402  (bench/ is not a package)
 
 
 def run(n: int, seed: int) -> tuple[float, str, dict[str, int]]:
@@ -37,6 +41,8 @@ def main(argv: list[str]) -> int:
         print(f"FAIL: digests differ ({second_digest})")
         return 1
     print(f"same seed -> same data; slowest run {max(first_s, second_s):.2f} s (target < 30 s)")
+    save("sandbox_generate", {"candidates": n, "seed": seed, "run1_seconds": round(first_s, 2),
+                              "run2_seconds": round(second_s, 2), "same_digest": True, "counts": counts})
     return 0 if max(first_s, second_s) < 30 else 2
 
 
