@@ -16,7 +16,7 @@ from unimap_connectors.otys.sandbox.settings import SandboxSettings
 from unimap_connectors.otys.sandbox.store import Tenant
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import save  # noqa: E402  (bench/ is not a package)
+from common import save
 
 
 def run(n: int, seed: int) -> tuple[float, str, dict[str, int]]:
