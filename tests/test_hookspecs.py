@@ -21,7 +21,6 @@ from typing import Any
 
 import click
 import httpx
-import pluggy
 import pytest
 
 from unimap import hookimpl, hookspecs
