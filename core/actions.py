@@ -230,6 +230,8 @@ class ActionRunner:
             action_ctx.warnings.extend(warnings or [])
             if "id" in step:
                 ctx["steps"][step["id"]] = warnings
+        elif kind == "warn":
+            action_ctx.warnings.append(_format(step["message"], ctx))
         elif kind == "attachments":
             items = self._search(expr("items"), ctx) or []
             target = self._search(expr("target"), ctx) or {}
