@@ -121,6 +121,17 @@ class FunctionRegistry:
 
                 method.signature = info.signature  # type: ignore[attr-defined]
                 attrs[f"_func_{info.name}"] = method
+            optional_only = {i.name: i for i in self._functions.values() if i.required == 0 and i.optional}
+
+            def _validate_arguments(self: Any, args: list[Any], signature: Any, function_name: str) -> None:
+                # jmespath cannot say "zero or more": check functions with only optional arguments here
+                info = optional_only.get(function_name)
+                if info is None:
+                    jfunctions.Functions._validate_arguments(self, args, signature, function_name)
+                elif len(args) > info.optional:
+                    raise jexc.ArityError(info.optional, len(args), function_name)
+
+            attrs["_validate_arguments"] = _validate_arguments
             table = type("UnimapFunctions", (jfunctions.Functions,), attrs)
             self._options = Options(custom_functions=table())
         return self._options

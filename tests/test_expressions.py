@@ -93,8 +93,6 @@ def test_optional_arguments(registry: FunctionRegistry) -> None:
     assert [info.accepts(n) for n in range(4)] == [False, True, True, False]
 
 
-@pytest.mark.xfail(strict=True, reason="core/expressions.py: a function with no required argument but optional "
-                                       "ones is registered as needing one (reported, not fixed here)")
 def test_optional_arguments_without_required_ones() -> None:
     functions = FunctionRegistry()
     functions.register("count_args", lambda *args: len(args), [], optional=2)
