@@ -23,26 +23,42 @@ def _service(store_url: str) -> Any:
     return Unimap(store_url)
 
 
+def _interactive() -> bool:
+    """Whether a person is at the keyboard (prompts make sense)."""
+    return sys.stdin.isatty()
+
+
 @cli.command()
 @click.argument("connector")
-@click.option("--api-key", help="The vendor API key (asked for when omitted on a terminal).")
+@click.option("--api-key", help="Shortcut for --credential api_key=KEY.")
+@click.option("--credential", "credentials", multiple=True, metavar="NAME=VALUE",
+              help="A credential the connector asks for (missing ones are prompted for on a terminal).")
 @click.option("--base-url", help="The vendor host, if not the connector's default.")
 @click.option("--name", help="A name for this integration.")
 @click.option("--setting", "settings", multiple=True, metavar="NAME=VALUE", help="Override a connector setting.")
 @click.option("--no-check", is_flag=True, help="Store without logging in first.")
 @store_option
-def connect(connector: str, api_key: str | None, base_url: str | None, name: str | None, settings: tuple[str, ...],
-            no_check: bool, store_url: str) -> None:
+def connect(connector: str, api_key: str | None, credentials: tuple[str, ...], base_url: str | None,
+            name: str | None, settings: tuple[str, ...], no_check: bool, store_url: str) -> None:
     """Connect an account: check its credentials and store them (readable by the owner only)."""
-    if not api_key:
-        if not sys.stdin.isatty():
-            raise click.UsageError("--api-key is required when not running on a terminal")
-        api_key = click.prompt(f"{connector} API key", hide_input=True)
-    if base_url is None and sys.stdin.isatty() and click.confirm("Use a different host than the default?",
-                                                                   default=False):
-        base_url = click.prompt("Base URL (e.g. https://ows.otys.nl)")
+    given = {k: str(v) for k, v in parse_settings(credentials).items()}
+    if api_key:
+        given["api_key"] = api_key
+    interactive = _interactive()
     with _service(store_url) as um:
-        integration = um.connect(connector, {"api_key": api_key}, base_url=base_url, name=name,
+        spec = um.engine.connector(connector).data
+        for wanted in spec.get("credentials", []):
+            if given.get(wanted["name"]):
+                continue
+            option = "--api-key" if wanted["name"] == "api_key" else f"--credential {wanted['name']}=…"
+            if not interactive:
+                raise click.UsageError(f"{option} is required when not running on a terminal")
+            label = wanted.get("description") or wanted["name"]
+            given[wanted["name"]] = click.prompt(label, hide_input=bool(wanted.get("secret", True)))
+        if base_url is None and interactive and click.confirm(
+                f"Use another host than {spec['transport']['base_url']}?", default=False):
+            base_url = click.prompt("Base URL")
+        integration = um.connect(connector, given, base_url=base_url, name=name,
                                  settings=parse_settings(settings), check=not no_check)
     click.echo(integration.id)
 
