@@ -31,12 +31,14 @@ MODEL_SERVICES = {"user": "UserService", "job": "VacancyService", "candidate": "
                   "application": "ProcedureService"}
 
 
-def _sync(base_url: str, api_key: str, store: str, *, full: bool = True) -> tuple[float, object]:
+def _sync(base_url: str, api_key: str, store: str, rate: int, *, full: bool = True) -> tuple[float, object]:
+    """A sync whose client budget is the sandbox's rate (0 = no limit), as a tenant setting would say."""
     from unimap.service import Unimap
 
     with Unimap(f"sqlite:///{store}") as um:
         if not um.store.integrations():
-            um.connect("otys", {"api_key": api_key}, base_url=base_url, integration_id="otys:bench")
+            um.connect("otys", {"api_key": api_key}, base_url=base_url, integration_id="otys:bench",
+                       settings={"requests_per_minute": rate})
         started = time.perf_counter()
         report = um.sync("otys:bench", full=full)
         return time.perf_counter() - started, report
@@ -50,7 +52,7 @@ def _rss_of_sync(candidates: int) -> int:
         "from common import SandboxProcess\n"
         "from bench_sync import _sync\n"
         f"with SandboxProcess({candidates}, 0) as sb, tempfile.TemporaryDirectory() as d:\n"
-        "    _sync(sb.base_url, sb.api_key, os.path.join(d, 's.db'))\n"
+        "    _sync(sb.base_url, sb.api_key, os.path.join(d, 's.db'), 0)\n"
         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -84,12 +86,12 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp, SandboxProcess(args.candidates, args.rate) as sb:
         counts = json.loads(sb.ask("counts"))
-        wall, report = _sync(sb.base_url, sb.api_key, f"{tmp}/limited.db")
+        wall, report = _sync(sb.base_url, sb.api_key, f"{tmp}/limited.db", args.rate)
         requests = report.requests  # type: ignore[attr-defined]
         floor = requests / (args.rate / 60.0)
         ideal = sum(math.ceil(counts[s] / 200) for s in MODEL_SERVICES.values()) + 1  # + the stage catalogue
         sb.ask("touch 100")
-        _, delta = _sync(sb.base_url, sb.api_key, f"{tmp}/limited.db", full=False)
+        _, delta = _sync(sb.base_url, sb.api_key, f"{tmp}/limited.db", args.rate, full=False)
         per_model = {m: r.requests for m, r in delta.models.items()}  # type: ignore[attr-defined]
         figures.update(full_sync_seconds=round(wall, 2), floor_seconds=round(floor, 2),
                        wall_over_floor=round(wall / floor, 3), requests=requests, ideal_requests=ideal,
@@ -99,7 +101,7 @@ def main() -> None:
                        incremental_changed=delta.models["candidate"].changed)  # type: ignore[attr-defined]
     records = sum(counts[s] for s in MODEL_SERVICES.values())
     with tempfile.TemporaryDirectory() as tmp, SandboxProcess(args.candidates, 0) as sb:
-        wall_free, _ = _sync(sb.base_url, sb.api_key, f"{tmp}/free.db")
+        wall_free, _ = _sync(sb.base_url, sb.api_key, f"{tmp}/free.db", 0)
         figures.update(unlimited_seconds=round(wall_free, 2), records=records,
                        records_per_second=round(records / wall_free))
     if not args.skip_memory:

@@ -52,6 +52,9 @@ class Unimap:
     def client(self, integration: Integration, **options: Any) -> VendorClient:
         """A vendor client for ``integration``."""
         specs = self.engine.connector(integration.connector)
+        budget = self.engine.settings(integration.connector, integration.settings).get("requests_per_minute")
+        if budget is not None:  # a tenant with another request budget than the connector's
+            options.setdefault("requests_per_minute", float(budget))
         return VendorClient(integration.connector, specs.data, integration.credentials, base_url=integration.base_url,
                             hook=self.engine.hook, integration_id=integration.id, **options)
 

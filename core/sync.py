@@ -144,9 +144,12 @@ class Syncer:
         self.integration = integration
         self.specs = engine.connector(integration.connector)
         self.settings = engine.settings(integration.connector, integration.settings)
+        options = dict(client_options or {})
+        if self.settings.get("requests_per_minute") is not None:  # a tenant with another budget
+            options.setdefault("requests_per_minute", float(self.settings["requests_per_minute"]))
         self.client = client or VendorClient(
             integration.connector, self.specs.data, integration.credentials, base_url=integration.base_url,
-            hook=engine.hook, integration_id=integration.id, **(client_options or {}))
+            hook=engine.hook, integration_id=integration.id, **options)
         self._owns_client = client is None
         self.progress = progress
         self.lookups: dict[str, dict[str, Any]] = {}
