@@ -13,6 +13,7 @@ import threading
 import time
 
 import httpx
+import pytest
 from click.testing import CliRunner
 
 from unimap_connectors.otys.sandbox import Sandbox
@@ -64,12 +65,13 @@ class _Lines:
         return "".join(out)
 
 
-def test_module_runs_serves_and_stops_on_sigint() -> None:
+@pytest.mark.parametrize("command", [["unimap_connectors.otys.sandbox"], ["unimap", "sandbox", "otys"]],
+                         ids=["module", "unimap-cli"])
+def test_module_runs_serves_and_stops_on_sigint(command: list[str]) -> None:
     port = _free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "unimap_connectors.otys.sandbox", "--port", str(port), "--seed", "3",
-         "--rate-limit", "0"],
+        [sys.executable, "-m", *command, "--port", str(port), "--seed", "3", "--rate-limit", "0"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
         lines = _Lines(proc)
