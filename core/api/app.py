@@ -110,6 +110,12 @@ async def integration(request: Request, key: ApiKey) -> str:
     return await run_in_threadpool(integration_for, key, request.headers.get("x-integration-id"), state.service.store)
 
 
+async def scoped(request: Request) -> tuple[ApiState, str]:
+    """The app state and the integration the caller's key selected (the preamble of ATS endpoints)."""
+    key = await authenticate(request)
+    return _state(request), await integration(request, key)
+
+
 async def json_body(request: Request, *, required: bool = True) -> dict[str, Any]:
     """The request's JSON object body."""
     declared = request.headers.get("content-length") or "0"
@@ -146,9 +152,7 @@ def list_handler(model: str) -> Handler:
     """``GET /ats/<model>``: one page with Kombo's filters."""
 
     async def handler(request: Request) -> Response:
-        state = _state(request)
-        key = await authenticate(request)
-        integration_id = await integration(request, key)
+        state, integration_id = await scoped(request)
         query = _query(request)
 
         def page() -> bytes:
@@ -176,9 +180,7 @@ def action_handler(action: str, id_param: str | None) -> Handler:
     """``POST`` of a write action; the path id (if any) goes into the action input."""
 
     async def handler(request: Request) -> Response:
-        state = _state(request)
-        key = await authenticate(request)
-        integration_id = await integration(request, key)
+        state, integration_id = await scoped(request)
         payload = await json_body(request)
         if id_param:
             payload[id_param] = request.path_params[id_param]
@@ -196,9 +198,7 @@ def action_handler(action: str, id_param: str | None) -> Handler:
 @endpoint
 async def passthrough(request: Request) -> Response:
     """``POST /passthrough/{tool}/{api}``: a raw vendor call with the stored auth (JSON-RPC for OTYS)."""
-    state = _state(request)
-    key = await authenticate(request)
-    integration_id = await integration(request, key)
+    state, integration_id = await scoped(request)
     body = await json_body(request)
     tool, api = request.path_params["tool"], request.path_params["api"]
     connector = (await run_in_threadpool(state.service.store.integration, integration_id)).connector
@@ -226,9 +226,7 @@ async def passthrough(request: Request) -> Response:
 @endpoint
 async def force_sync(request: Request) -> Response:
     """``POST /force-sync``: start a sync of the integration unless one is running."""
-    state = _state(request)
-    key = await authenticate(request)
-    integration_id = await integration(request, key)
+    state, integration_id = await scoped(request)
     body = await json_body(request, required=False)
     kind = str(body.get("type") or "FULL")
     if kind not in ("FULL", "DELTA"):
@@ -265,9 +263,7 @@ async def get_integration(request: Request) -> Response:
 @endpoint
 async def list_syncs(request: Request) -> Response:
     """``GET /syncs``: the integration's latest syncs and the running one (unimap extension)."""
-    state = _state(request)
-    key = await authenticate(request)
-    integration_id = await integration(request, key)
+    state, integration_id = await scoped(request)
     raw = request.query_params.get("limit") or "10"
     if not raw.isdigit() or not 1 <= int(raw) <= 100:
         raise InputInvalid("limit must be an integer from 1 to 100", fields=["limit"])
