@@ -75,6 +75,13 @@ class RateLimiter:
 
     def hit(self, key: str) -> Decision:
         """Admit or reject one request of ``key``."""
+        return self._decide(key, count=True)
+
+    def peek(self, key: str) -> Decision:
+        """The current state of ``key`` without counting a request."""
+        return self._decide(key, count=False)
+
+    def _decide(self, key: str, *, count: bool) -> Decision:
         with self._lock:
             limit = self._limit
             if limit is None:
@@ -82,17 +89,9 @@ class RateLimiter:
             now = self.clock()
             win = self._window(key, now)
             reset_in = win[0] + self.window - now
+            if not count:
+                return Decision(True, int(max(0, limit - win[1])), reset_in, limit)
             if win[1] < limit:
                 win[1] += 1
                 return Decision(True, int(limit - win[1]), reset_in, limit)
             return Decision(False, 0, reset_in, limit)
-
-    def peek(self, key: str) -> Decision:
-        """The current state of ``key`` without counting a request."""
-        with self._lock:
-            limit = self._limit
-            if limit is None:
-                return Decision(True, 0, self.window, None)
-            now = self.clock()
-            win = self._window(key, now)
-            return Decision(True, int(max(0, limit - win[1])), win[0] + self.window - now, limit)
