@@ -1,19 +1,24 @@
-"""Package layout: the repository folders map onto import names (see pyproject.toml)."""
+"""Package layout: each package sits at the path of its import name.
+
+``core/unimap`` is ``unimap``, ``connectors/unimap_connectors`` is ``unimap_connectors``;
+``mappings/`` and ``schemas/`` ship inside the wheel as ``unimap/_shipped/{mappings,schemas}``.
+Static tools resolve the packages through ``mypy_path``/``extraPaths`` (pyproject.toml).
+"""
 
 from setuptools import find_namespace_packages, setup
 
-LAYOUT = {
-    "unimap": "core",
-    "unimap_connectors": "connectors",
-    "unimap._shipped.mappings": "mappings",
-    "unimap._shipped.schemas": "schemas",
-}
+ROOTS = {"core": "unimap", "connectors": "unimap_connectors"}
+DATA = {"unimap._shipped.mappings": "mappings", "unimap._shipped.schemas": "schemas"}
 
 
 def _packages() -> tuple[list[str], dict[str, str]]:
     packages: list[str] = []
     package_dir: dict[str, str] = {}
-    for name, folder in LAYOUT.items():
+    for root, top in ROOTS.items():
+        for name in find_namespace_packages(where=root, include=[top, f"{top}.*"], exclude=["*__pycache__*"]):
+            packages.append(name)
+            package_dir[name] = f"{root}/{name.replace('.', '/')}"
+    for name, folder in DATA.items():
         packages.append(name)
         package_dir[name] = folder
         for sub in find_namespace_packages(where=folder, exclude=["*__pycache__*"]):

@@ -13,9 +13,9 @@ def shipped_dir(name: str) -> Path:
     """The folder of shipped ``mappings`` or ``schemas``.
 
     A wheel carries them as ``unimap/_shipped/<name>``; an editable install or a checkout
-    finds them at the repository's top level beside ``core/``.
+    finds them at the repository's top level, two folders above this package (``core/unimap``).
     """
-    for candidate in (_PACKAGE / "_shipped" / name, _PACKAGE.parent / name):
+    for candidate in (_PACKAGE / "_shipped" / name, _PACKAGE.parents[1] / name):
         if candidate.is_dir():
             return candidate
     raise FileNotFoundError(f"unimap's shipped {name!r} folder is missing from {_PACKAGE}")
