@@ -234,3 +234,106 @@ def _raise(text: str, exc: Any, message: str) -> Any:
 def compile_expression(text: str, registry: FunctionRegistry) -> Expression:
     """Parse ``text`` once and bind it to ``registry``."""
     return Expression(text, parse(text), registry)
+
+
+@dataclass(frozen=True)
+class Template:
+    """Text with ``{expression}`` placeholders: ``/v3/jobs/{parent.id}/stages``, ``Job {refs.job} is closed``.
+
+    The one template syntax of the spec format: each placeholder is a JMESPath expression over
+    the same context as the slot's expressions. ``{{`` and ``}}`` are literal braces. A value
+    renders as text (``null`` as an empty string, numbers without a trailing ``.0``).
+    """
+
+    text: str
+    parts: tuple[str | Expression, ...]
+    offsets: tuple[int, ...] = ()
+
+    def render(self, data: Any) -> str:
+        """The text with every placeholder evaluated against ``data``."""
+        out: list[str] = []
+        for part in self.parts:
+            if isinstance(part, str):
+                out.append(part)
+            else:
+                out.append(render_value(part.search(data)))
+        return "".join(out)
+
+    @property
+    def is_constant(self) -> bool:
+        """Whether the template has no placeholder."""
+        return all(isinstance(p, str) for p in self.parts)
+
+    def expressions(self) -> list[tuple[int, Expression]]:
+        """``(offset in the text, expression)`` of every placeholder."""
+        found = [p for p in self.parts if isinstance(p, Expression)]
+        return list(zip(self.offsets, found, strict=True))
+
+
+def render_value(value: Any) -> str:
+    """A placeholder's value as text."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int):
+        return str(value)
+    import orjson
+
+    return orjson.dumps(value).decode()
+
+
+def compile_template(text: str, registry: FunctionRegistry) -> Template:
+    """Split ``text`` into literal parts and compiled placeholders; :class:`ExpressionError` on a bad one."""
+    parts: list[str | Expression] = []
+    offsets: list[int] = []
+    literal: list[str] = []
+    i = 0
+    while i < len(text):
+        char = text[i]
+        if char in "{}" and text[i:i + 2] in ("{{", "}}"):
+            literal.append(char)
+            i += 2
+            continue
+        if char == "}":
+            raise ExpressionError("unmatched '}' (write '}}' for a literal brace)", text, i)
+        if char != "{":
+            literal.append(char)
+            i += 1
+            continue
+        depth, j = 1, i + 1
+        quote: str | None = None
+        while j < len(text) and depth:
+            c = text[j]
+            if quote:
+                if c == "\\":
+                    j += 1
+                elif c == quote:
+                    quote = None
+            elif c in "'`\"":
+                quote = c
+            elif c == "{":
+                depth += 1
+            elif c == "}":
+                depth -= 1
+            j += 1
+        if depth:
+            raise ExpressionError("unclosed '{' placeholder", text, i)
+        inner = text[i + 1:j - 1]
+        try:
+            expression = compile_expression(inner, registry)
+        except ExpressionError as exc:
+            raise ExpressionError(f"{exc.message} in placeholder {{{inner}}}", text, i + 1 + exc.position) from None
+        if literal:
+            parts.append("".join(literal))
+            literal = []
+        parts.append(expression)
+        offsets.append(i + 1)
+        i = j
+    if literal:
+        parts.append("".join(literal))
+    return Template(text, tuple(parts), tuple(offsets))
