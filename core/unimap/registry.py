@@ -23,8 +23,8 @@ from unimap.findings import did_you_mean
 
 __all__ = [
     "CATEGORIES",
-    "BuildEnv",
     "COMPONENT_KEY",
+    "BuildEnv",
     "ComponentRegistry",
     "ComponentType",
     "compose",
