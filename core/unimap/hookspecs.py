@@ -47,6 +47,19 @@ def unimap_register_functions(register: Callable[..., None]) -> None:
     """
 
 
+@hookspec(historic=True)
+def unimap_register_components(register: Callable[..., None]) -> None:
+    """Register spec component types: ``register(category, type, schema, factory, summary=..., aliases=...)``.
+
+    ``category`` is one of ``transport``, ``request``, ``auth``, ``paginator``, ``rate_limit``,
+    ``source``, ``incremental``, ``deletion`` or ``step``; ``schema`` is the JSON Schema fragment
+    of the component object (without ``type``; mark expression slots with
+    ``unimap.registry.expression(...)``), and ``factory(config, *, env)`` builds its runtime
+    (``env`` is a :class:`unimap.registry.BuildEnv`). The spec schemas, the linter and the
+    runtime all follow the registration: a new paginator is one class, one fragment, one call.
+    """
+
+
 @hookspec
 def unimap_register_connectors(register: Callable[..., None]) -> None:
     """Register connectors: ``register(name, spec_dir)`` names a folder of YAML specs.
