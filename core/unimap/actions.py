@@ -124,6 +124,10 @@ class ActionRunner:
         self.client = client or service.client(integration)
         self._owns_client = client is None
         self._sleep = sleep
+        self._action_ctx = ActionContext(integration, self.settings, self.client, self.store)
+        self._contents: dict[int, tuple[bytes, str]] = {}
+        self._input: Any = {}
+        self._steps: dict[str, Any] = {}
 
     def close(self) -> None:
         """Close the vendor client if the runner opened it."""
@@ -200,6 +204,7 @@ class ActionRunner:
         ctx: dict[str, Any] = {"input": payload, "steps": {}, "settings": self.settings, "refs": refs}
         self._action_ctx = ActionContext(self.integration, self.settings, self.client, self.store)
         self._contents = contents
+        self._input, self._steps = payload, ctx["steps"]
         for step in spec.typed_steps:
             if step.when is not None and not self._search(step.when, ctx):
                 continue
@@ -251,8 +256,9 @@ class ActionRunner:
                 attachment: dict[str, Any], content: bytes) -> str | None:
         """One attachment through the step's upload request, else through the plugin hook."""
         if step is not None and step.upload is not None:
-            data = {"attachment": {**attachment, "content_base64": base64.b64encode(content).decode()},
-                    "target": target, "settings": self.settings}
+            data = {"attachment": {**attachment, "content_base64": base64.b64encode(content).decode(),
+                                   "content": content, "size": len(content)},
+                    "target": target, "settings": self.settings, "input": self._input, "steps": self._steps}
             with context.mapping_context(self._mapping()):
                 request = step.upload.build(data)
             view = self.client.send(request).view()

@@ -61,8 +61,11 @@ def build_components(specs: ConnectorSpecs, env: BuildEnv) -> None:
         model.component = env.build("source", model.source)
         model.lookups = _lookups_read(f.expression for f in model.fields)
         request = getattr(getattr(model.component, "list", model.component), "request", None)
-        label = getattr(request, "label_for", None)
-        model.remote_data_name = label(settings_view) if callable(label) else getattr(request, "label", None)
+        if request is None and hasattr(model.component, "parts"):
+            request = model.component.parts[0].request
+        method = getattr(request, "method", None)  # a JSON-RPC method template, rendered with the defaults
+        model.remote_data_name = method.render(settings_view) if hasattr(method, "render") \
+            else getattr(request, "label", None)
         detail = model.file.data.get("detail")
         if isinstance(detail, dict) and isinstance(detail.get("request"), dict):
             model.detail = DetailSpec(env.build("request", {**detail["request"], "type": specs.transport}),

@@ -172,6 +172,10 @@ class SpecLoader:
             findings.add(rules.UNKNOWN_KIND, f"`kind` must be one of {', '.join(unified.SPEC_KINDS)} (got {kind!r})",
                          where, ("kind",), hint)
             return None
+        if kind == "connector":  # its own transport decides the shape of its lookups' requests
+            transport = _mapping(doc.data.get("transport")).get("type")
+            if self.components.find("request", transport) is not None:
+                selected = {**(selected or {}), "request": str(transport)}
         self._check_schema(doc, spec_validator(kind, self.components, selected), findings)
         spec = SpecFile(kind, doc)
         self._compile_expressions(spec, spec_schema(kind, self.components, selected), findings)

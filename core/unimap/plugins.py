@@ -18,6 +18,7 @@ ENTRY_POINT_GROUP = "unimap.plugins"
 DEFAULT_PLUGINS = (
     "unimap.default_plugins.functions",
     "unimap.default_plugins.auth",
+    "unimap.default_plugins.components",
     "unimap.default_plugins.engine_components",
 )
 

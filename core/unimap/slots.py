@@ -37,10 +37,16 @@ def _condition_holds(condition: dict[str, Any], value: Any) -> bool:
     """The ``if`` conditions composed schemas use: ``properties.<key>.const``."""
     if not isinstance(value, dict):
         return False
+    required = condition.get("required", [])
     for key, sub in (condition.get("properties") or {}).items():
-        if "const" in sub and value.get(key) != sub["const"]:
+        if "const" not in sub:
+            continue
+        if key in value:
+            if value[key] != sub["const"]:
+                return False
+        elif key in required:
             return False
-    return all(key in value for key in condition.get("required", []))
+    return all(key in value for key in required)
 
 
 def iter_slots(schema: dict[str, Any], data: Any, path: JsonPath = ()) -> Iterator[tuple[JsonPath, SlotKind]]:
