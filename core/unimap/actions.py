@@ -9,13 +9,10 @@ from __future__ import annotations
 
 import base64
 import logging
-import random
 import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
-
-from jsonschema.exceptions import ValidationError, best_match
 
 from unimap import context, unified
 from unimap.assemble import Assembler
@@ -32,13 +29,17 @@ from unimap.errors import (
     UnimapError,
 )
 from unimap.expressions import Expression, Template
+from unimap.schemaerrors import field_path, problems
 from unimap.steps import AttachmentsStep, HookStep, RequestStep
 from unimap.store.base import Integration
 from unimap.timeutil import utc_now
 from unimap.transport.client import VendorClient
 from unimap.transport.request import Request
+from unimap.transport.retry import RetryPolicy
 
 log = logging.getLogger("unimap.actions")
+#: waits between rounds of an attachment set (the transport's own retries happen inside each round)
+ATTACHMENT_BACKOFF = RetryPolicy(initial_backoff=0.5, max_backoff=8.0)
 ERRORS: dict[str, type[UnimapError]] = {"ATS.JOB_CLOSED": JobClosed, "ATS.APPLICATION_ALREADY_EXISTS":
                                         ApplicationAlreadyExists, "PLATFORM.INPUT_INVALID": InputInvalid}
 
@@ -80,26 +81,10 @@ class ActionResult:
         return {"status": "success", "data": self.data, "warnings": [{"message": w} for w in self.warnings]}
 
 
-def _field_path(error: ValidationError) -> str:
-    parts = [str(p) if isinstance(p, str) else f"[{p}]" for p in error.absolute_path]
-    text = ".".join(parts).replace(".[", "[")
-    if error.validator == "required" and "'" in error.message:
-        missing = error.message.split("'")[1]
-        text = f"{text}.{missing}" if text else missing
-    return text or "(body)"
-
-
 def validation_errors(action: str, payload: Any) -> list[tuple[str, str]]:
     """``(field, message)`` for every problem of ``payload`` against the action's input schema."""
-    problems: list[tuple[str, str]] = []
-    for error in unified.validator("actions", action).iter_errors(payload):
-        chosen = best_match(error.context) if error.validator in ("oneOf", "anyOf") and error.context else error
-        chosen = chosen or error
-        message = chosen.message if len(chosen.message) < 300 else chosen.message[:297] + "..."
-        if chosen.validator == "not" and chosen.schema.get("title"):
-            message = str(chosen.schema["title"])
-        problems.append((_field_path(chosen), message))
-    return sorted(set(problems))
+    found = {(field_path(p), p.message) for p in problems(unified.validator("actions", action).iter_errors(payload))}
+    return sorted(found)
 
 
 def _error(code: str, message: str, field: str | None = None) -> UnimapError:
@@ -295,7 +280,7 @@ class ActionRunner:
             if not pending:
                 break
             if attempt < max_attempts:
-                self._sleep(min(8.0, 0.5 * 2 ** (attempt - 1)) * random.uniform(0.5, 1.0))
+                self._sleep(ATTACHMENT_BACKOFF.backoff(attempt))
         for i, attachment in pending.items():
             if remember:
                 content, content_type = contents[id(attachment)]

@@ -63,9 +63,10 @@ def build_components(specs: ConnectorSpecs, env: BuildEnv) -> None:
         request = getattr(getattr(model.component, "list", model.component), "request", None)
         if request is None and hasattr(model.component, "parts"):
             request = model.component.parts[0].request
-        method = getattr(request, "method", None)  # a JSON-RPC method template, rendered with the defaults
-        model.remote_data_name = method.render(settings_view) if hasattr(method, "render") \
-            else getattr(request, "label", None)
+        path = getattr(request, "path", None)  # REST: the path as written; JSON-RPC: the method, rendered
+        method = getattr(request, "method", None)
+        model.remote_data_name = path.text if hasattr(path, "text") else method.render(settings_view) \
+            if hasattr(method, "render") else getattr(request, "label", None)
         detail = model.file.data.get("detail")
         if isinstance(detail, dict) and isinstance(detail.get("request"), dict):
             model.detail = DetailSpec(env.build("request", {**detail["request"], "type": specs.transport}),

@@ -13,7 +13,6 @@ from typing import Any
 
 import jsonschema
 import pluggy
-from jsonschema.exceptions import ValidationError, best_match
 
 from unimap import rules, unified
 from unimap.expressions import (
@@ -26,6 +25,7 @@ from unimap.expressions import (
 )
 from unimap.findings import Findings, did_you_mean
 from unimap.registry import ComponentRegistry
+from unimap.schemaerrors import Problem, problems
 from unimap.slots import iter_slots
 from unimap.specs import ActionSpec, ConnectorSpecs, FieldMapping, ModelSpec, SpecFile
 from unimap.specschema import spec_schema, spec_validator
@@ -186,36 +186,29 @@ class SpecLoader:
         return spec
 
     def _check_schema(self, doc: YamlDocument, validator: jsonschema.protocols.Validator, findings: Findings) -> None:
-        for error in validator.iter_errors(doc.data):
-            self._report_schema_error(doc, error, findings)
+        for problem in problems(validator.iter_errors(doc.data)):
+            self._report_schema_problem(doc, problem, findings)
 
-    def _report_schema_error(self, doc: YamlDocument, error: ValidationError, findings: Findings) -> None:
-        if error.validator in ("oneOf", "anyOf") and error.context:
-            chosen = best_match(error.context)
-            if chosen is not None:
-                self._report_schema_error(doc, chosen, findings)
-                return
-        path = tuple(error.absolute_path)
-        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-            allowed = set(error.schema.get("properties", {}))
-            for key in error.instance:
-                if key not in allowed:
-                    findings.add(rules.UNKNOWN_KEY, f"unknown key {key!r}", doc.location((*path, key), key=True),
-                                 (*path, key), did_you_mean(key, allowed))
+    def _report_schema_problem(self, doc: YamlDocument, problem: Problem, findings: Findings) -> None:
+        path = problem.path
+        if problem.kind == "additionalProperties" and problem.unknown:
+            allowed = set(problem.error.schema.get("properties", {}))
+            for key in problem.unknown:
+                findings.add(rules.UNKNOWN_KEY, f"unknown key {key!r}", doc.location((*path, key), key=True),
+                             (*path, key), did_you_mean(key, allowed))
             return
-        if error.validator == "required":
-            missing = error.message.split("'")[1] if "'" in error.message else error.message
-            findings.add(rules.SCHEMA, f"missing required key {missing!r}", doc.location(path, key=True), path)
+        if problem.kind == "required":
+            findings.add(rules.SCHEMA, f"missing required key {problem.missing or problem.message!r}",
+                         doc.location(path, key=True), path)
             return
-        if error.validator in ("enum", "const"):
-            options = error.validator_value if error.validator == "enum" else [error.validator_value]
-            shown = ", ".join(repr(o) for o in options)
-            findings.add(rules.SCHEMA, f"{error.instance!r} is not one of {shown}", doc.location(path), path,
-                         did_you_mean(str(error.instance), [str(o) for o in options]))
+        if problem.kind in ("enum", "const"):
+            value = problem.error.validator_value
+            options = value if problem.kind == "enum" else [value]
+            findings.add(rules.SCHEMA, problem.message, doc.location(path), path,
+                         did_you_mean(str(problem.error.instance), [str(o) for o in options]))
             return
-        message = error.message if len(error.message) < 200 else error.message[:197] + "..."
         where = ".".join(str(p) for p in path) or "the file"
-        findings.add(rules.SCHEMA, f"{where}: {message}", doc.location(path), path)
+        findings.add(rules.SCHEMA, f"{where}: {problem.message}", doc.location(path), path)
 
     # -- expressions ---------------------------------------------------------------------
 

@@ -42,6 +42,8 @@ COMPONENT_KEY = "x-unimap-component"
 EXTENDS_KEY = "x-unimap-extends"
 #: the type a component of these categories has when its ``type`` is left out
 DEFAULT_TYPES = {"incremental": "timestamp", "rate_limit": "window"}
+#: categories whose objects carry no ``type``: the connector's transport picks the shape
+UNTYPED = frozenset({"request"})
 
 Factory = Callable[..., Any]
 
@@ -180,6 +182,15 @@ class ComponentRegistry:
             node["properties"].pop("type", None)
             return node
         names = sorted(self.names(category))
+        if category in UNTYPED:  # no `type` to dispatch on: any registered shape will do
+            shapes = []
+            for name in names:
+                shape = _resolve(self.get(category, name).fragment(), self, selected)
+                shape["properties"].pop("type", None)
+                shapes.append(shape)
+            return {"title": f"{category.capitalize()}", "description": f"A {category} of any transport (the "
+                    "connector's transport decides which keys apply).", "examples": [{}], "type": "object",
+                    "anyOf": shapes}
         default = DEFAULT_TYPES.get(category)
         branches = []
         for name in names:

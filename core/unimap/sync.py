@@ -26,12 +26,11 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from jsonschema.exceptions import best_match
-
 from unimap import context
 from unimap.context import MappingContext
 from unimap.engine import Engine
 from unimap.errors import MappingError, RemoteError, SyncInterrupted, UnimapError
+from unimap.schemaerrors import first_problem
 from unimap.sources import DerivedSource, FanOutSource, ListSource, UnionSource
 from unimap.specs import ConnectorSpecs, ModelSpec
 from unimap.store.base import Integration, Store
@@ -513,9 +512,9 @@ class Syncer:
                 self._skip(stats, remote_id, str(exc))
                 continue
             if not validator.is_valid(record):
-                error = best_match(validator.reference.iter_errors(record))
-                where = ".".join(str(p) for p in error.absolute_path) if error else "?"
-                self._skip(stats, record["remote_id"], f"{where}: {error.message if error else 'invalid'}")
+                problem = first_problem(validator.reference.iter_errors(record))
+                where = ".".join(str(p) for p in problem.path) if problem else "?"
+                self._skip(stats, record["remote_id"], f"{where}: {problem.message if problem else 'invalid'}")
                 continue
             parent_id = source.parent_id.search(raw) if source.parent_id is not None else None
             rows.append((record, None if parent_id is None else str(parent_id)))
