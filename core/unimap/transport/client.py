@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import weakref
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -41,6 +42,28 @@ __all__ = ["CallStats", "VendorClient", "default_functions", "default_registry",
 
 log = logging.getLogger("unimap.transport")
 MAX_RATE_LIMITED = 30  # 429s tolerated for one call before giving up
+
+
+class _Redactor(logging.Filter):
+    """Redacts the secrets of every open client from httpx's own log lines (which carry full URLs)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.clients: weakref.WeakSet[VendorClient] = weakref.WeakSet()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        clients = list(self.clients)
+        if clients:
+            message = record.getMessage()
+            for client in clients:
+                message = client.redact(message)
+            record.msg, record.args = message, ()
+        return True
+
+
+_REDACTOR = _Redactor()
+for _name in ("httpx", "httpcore"):
+    logging.getLogger(_name).addFilter(_REDACTOR)
 
 _defaults: dict[str, Any] = {}
 _defaults_lock = threading.Lock()
@@ -148,6 +171,7 @@ class VendorClient:
             headers.update(built.default_headers(context))
         self._http = httpx.Client(transport=transport, timeout=self.timeout, follow_redirects=False, headers=headers)
         self.stats = CallStats()
+        _REDACTOR.clients.add(self)
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -157,6 +181,7 @@ class VendorClient:
             self.auth.close(self)
         finally:
             self._http.close()
+            _REDACTOR.clients.discard(self)
 
     def __enter__(self) -> VendorClient:
         return self
@@ -215,11 +240,14 @@ class VendorClient:
         values = [str(v) for v in self._credentials.values() if v and isinstance(v, str | int | float)]
         return [*values, *self.auth.secrets()]
 
-    def _redact(self, text: str) -> str:
+    def redact(self, text: str) -> str:
+        """``text`` with every secret of this client replaced by ``***``."""
         for secret in sorted(self.secrets, key=len, reverse=True):
             if secret and len(secret) >= 4:
                 text = text.replace(secret, "***")
         return text
+
+    _redact = redact
 
     # -- sessions and credentials ---------------------------------------------------------------
 

@@ -11,7 +11,6 @@ vendor serves the same page again and again.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Mapping
 from typing import Any, Protocol, runtime_checkable
 from urllib.parse import urljoin
@@ -248,21 +247,68 @@ class CursorPaginator(_Base):
         return {"cursor": cursor, "seen": self._seen(state, records), "digest": digest, "trail": trail}
 
 
-_LINK = re.compile(r"<([^>]*)>((?:\s*;\s*[^;,]+?(?:\s*=\s*(?:\"(?:[^\"\\]|\\.)*\"|[^;,]*))?)*)")
-_PARAM = re.compile(r";\s*([^\s=;,]+)\s*(?:=\s*(\"(?:[^\"\\]|\\.)*\"|[^;,]*))?")
-
-
 def parse_link_header(value: str | None) -> list[tuple[str, dict[str, str]]]:
-    """RFC 8288 ``Link`` values: ``[(url, {param: value})]``; parameter names lower-cased, quotes removed."""
+    """RFC 8288 ``Link`` values: ``[(url, {param: value})]``; parameter names lower-cased, quotes removed.
+
+    Handles several links, quoted values holding ``,`` or ``;``, escaped quotes, and stray whitespace.
+    """
+    text = value or ""
     links: list[tuple[str, dict[str, str]]] = []
-    for match in _LINK.finditer(value or ""):
+    i, n = 0, len(text)
+    while i < n:
+        while i < n and text[i] in " \t,":
+            i += 1
+        if i >= n:
+            break
+        if text[i] != "<":  # garbage: skip to the next link
+            comma = text.find(",", i)
+            i = n if comma < 0 else comma + 1
+            continue
+        close = text.find(">", i)
+        if close < 0:
+            break
+        url = text[i + 1:close].strip()
+        i = close + 1
         params: dict[str, str] = {}
-        for name, raw in _PARAM.findall(match.group(2)):
-            text = raw.strip()
-            if len(text) >= 2 and text[0] == text[-1] == '"':
-                text = re.sub(r"\\(.)", r"\1", text[1:-1])
-            params.setdefault(name.lower(), text)
-        links.append((match.group(1).strip(), params))
+        while True:
+            while i < n and text[i] in " \t":
+                i += 1
+            if i >= n or text[i] != ";":
+                break
+            i += 1
+            while i < n and text[i] in " \t":
+                i += 1
+            start = i
+            while i < n and text[i] not in "=;, \t":
+                i += 1
+            name = text[start:i].lower()
+            while i < n and text[i] in " \t":
+                i += 1
+            param = ""
+            if i < n and text[i] == "=":
+                i += 1
+                while i < n and text[i] in " \t":
+                    i += 1
+                if i < n and text[i] == '"':
+                    i += 1
+                    chars: list[str] = []
+                    while i < n and text[i] != '"':
+                        if text[i] == "\\" and i + 1 < n:
+                            i += 1
+                        chars.append(text[i])
+                        i += 1
+                    i += 1
+                    param = "".join(chars)
+                else:
+                    start = i
+                    while i < n and text[i] not in ";,":
+                        i += 1
+                    param = text[start:i].strip()
+            if name:
+                params.setdefault(name, param)
+        links.append((url, params))
+        while i < n and text[i] != ",":
+            i += 1
     return links
 
 
