@@ -322,6 +322,7 @@ class VendorClient:
             self.limiter.acquire()
             started = time.monotonic()
             used: Any = None
+            retry_after: float | None = None
             try:
                 outgoing = request
                 if call is not None and self.hook is not None:
@@ -353,11 +354,14 @@ class VendorClient:
                                                 retry_after=wait)
                     attempt -= 1  # waiting out a 429 does not use up an attempt
                     continue
+                if log.isEnabledFor(logging.DEBUG):
+                    log.debug("%s: HTTP %d (attempt %d)", self.redact(name), response.status_code, attempt)
                 if parse is not None:
                     parsed = parse(response, outgoing)
                 else:
                     parsed = self.transport.parse(response, outgoing, ctx, raw=raw) if not any_host else \
                         RestTransport.parse_plain(response, outgoing, ctx)
+                parsed.request = request
                 if call is not None and self.hook is not None:
                     vendor = VendorResponse(parsed.status, parsed.body, dict(parsed.headers), parsed.url,
                                             time.monotonic() - started)
@@ -382,8 +386,10 @@ class VendorClient:
                 if attempt >= self.retry.max_attempts or not self._retryable(retry.kind):
                     raise RemoteUnavailable(f"{name}: {reason} after {attempt} attempt(s)", call=name) from None
                 self.stats.bump("retries")
-                log.info("%s: %s; retrying (attempt %d of %d)", name, reason, attempt + 1, self.retry.max_attempts)
-                self._sleep(retry.wait if retry.wait is not None else self.retry.backoff(attempt))
+                log.info("%s: %s; retrying (attempt %d of %d)", self.redact(name), reason, attempt + 1,
+                         self.retry.max_attempts)
+                pause = retry.wait if retry.wait is not None else retry_after  # a 503's Retry-After
+                self._sleep(pause if pause is not None else self.retry.backoff(attempt))
 
     def _retryable(self, kind: str) -> bool:
         if kind in ("timeout", "connection"):

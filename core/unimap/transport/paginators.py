@@ -89,6 +89,8 @@ class _Base:
 
     @staticmethod
     def _call(response: Response) -> str:
+        if response.request is not None:
+            return response.request.name
         return response.url.split("?", 1)[0] or "paginated request"
 
     def variables(self, state: dict[str, Any]) -> dict[str, Any]:
