@@ -1,4 +1,4 @@
-"""Whole flows: a Greenhouse-like REST vendor (OAuth2, Link pagination, rate-limit headers) and an OTYS-like RPC list."""
+"""Whole flows: a Greenhouse-like REST vendor (OAuth2, Link pages, rate-limit headers) and an OTYS-like RPC list."""
 
 from __future__ import annotations
 
