@@ -129,7 +129,7 @@ class OffsetPaginator(_Base):
         self.first_offset = start
 
     def start(self, resume: dict[str, Any] | None) -> dict[str, Any]:
-        return dict(resume) if resume else {"offset": self.first_offset, "seen": 0}
+        return {"offset": self.first_offset, "seen": 0, **(resume or {})}
 
     def variables(self, state: dict[str, Any]) -> dict[str, Any]:
         return {"offset": state["offset"], "limit": self.page_size, "first": not state.get("seen")}
@@ -164,7 +164,7 @@ class PageNumberPaginator(_Base):
         self.total_pages = total_pages
 
     def start(self, resume: dict[str, Any] | None) -> dict[str, Any]:
-        return dict(resume) if resume else {"page": self.first_page, "seen": 0}
+        return {"page": self.first_page, "seen": 0, **(resume or {})}
 
     def variables(self, state: dict[str, Any]) -> dict[str, Any]:
         return {"page": state["page"], "number": state["page"], "size": self.page_size, "limit": self.page_size,
@@ -219,7 +219,7 @@ class CursorPaginator(_Base):
         self.send_only_cursor = send_only_cursor
 
     def start(self, resume: dict[str, Any] | None) -> dict[str, Any]:
-        return dict(resume) if resume else {"cursor": None, "seen": 0}
+        return {"cursor": None, "seen": 0, **(resume or {})}
 
     def variables(self, state: dict[str, Any]) -> dict[str, Any]:
         return {"cursor": state.get("cursor"), "limit": self.page_size, "size": self.page_size,
@@ -328,7 +328,7 @@ class _UrlFollower(_Base):
     size_param: str | None = None
 
     def start(self, resume: dict[str, Any] | None) -> dict[str, Any]:
-        return dict(resume) if resume else {"url": None, "seen": 0}
+        return {"url": None, "seen": 0, **(resume or {})}
 
     def variables(self, state: dict[str, Any]) -> dict[str, Any]:
         return {"url": state.get("url"), "limit": self.page_size, "size": self.page_size,
