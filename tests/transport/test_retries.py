@@ -95,3 +95,31 @@ def test_rest_accepts_an_empty_body(vendor: Vendor) -> None:
 def test_rest_text_body_when_the_request_allows_it(vendor: Vendor) -> None:
     vendor.on("GET", "/health", httpx.Response(200, text="OK"))
     assert make_client(REST, vendor).send(Request("GET", "/health", allow_text=True)).body == "OK"
+
+
+def test_form_and_multipart_bodies(vendor: Vendor) -> None:
+    from urllib.parse import parse_qs
+
+    vendor.on("POST", "/form", httpx.Response(200, json={}))
+    vendor.on("POST", "/upload", httpx.Response(201, json={"id": 1}))
+    client = make_client(REST, vendor)
+    client.send(Request("POST", "/form", form={"n": 3, "flag": True, "skip": None}))
+    assert parse_qs(vendor.requests[0].content.decode()) == {"n": ["3"], "flag": ["true"]}
+    client.send(Request("POST", "/upload", form={"type": "resume", "n": 1},
+                        files={"file": ("cv.pdf", b"%PDF", "application/pdf")}, write=True))
+    body = vendor.requests[1].content
+    assert b'name="type"\r\n\r\nresume' in body and b'name="n"\r\n\r\n1' in body
+    assert b'filename="cv.pdf"' in body and b"%PDF" in body
+
+
+def test_query_lists_repeat_and_none_is_dropped(vendor: Vendor) -> None:
+    vendor.on("GET", "/x", httpx.Response(200, json=[]))
+    make_client(REST, vendor).send(Request("GET", "/x", query={"ids": [1, 2], "skip": None, "on": False}))
+    assert vendor.paths() == ["GET /x?ids=1&ids=2&on=false"]
+
+
+def test_call_is_for_jsonrpc_only(vendor: Vendor) -> None:
+    from unimap.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="JSON-RPC"):
+        make_client(REST, vendor).call("Svc.get", [])

@@ -274,6 +274,8 @@ class VendorClient:
 
     def call(self, method: str, params: list[Any] | None = None, *, write: bool | None = None) -> Any:
         """Call RPC ``method`` with ``params`` (the session is injected); return its ``result``."""
+        if not isinstance(self.transport, JsonRpcTransport):
+            raise ConfigError(f"{self.connector}: call() is for JSON-RPC connectors; send a Request instead")
         params = list(params or [])
         is_write = self.retry.is_write(method) if write is None else write
         return self.send(Request(method, params=params, write=is_write, label=method)).body

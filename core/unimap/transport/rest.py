@@ -37,6 +37,23 @@ def _query_value(value: Any) -> Any:
     return value
 
 
+def _form_value(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple):
+        return [_form_value(v) for v in value if v is not None]
+    if isinstance(value, dict):
+        import orjson
+
+        return orjson.dumps(value).decode()
+    return value if isinstance(value, str | bytes) else str(value)
+
+
+def _form(form: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Form fields as text (``None`` left out), as both url-encoded and multipart bodies accept them."""
+    return {k: _form_value(v) for k, v in (form or {}).items() if v is not None}
+
+
 class RestTransport:
     """``type: rest``: ``Request.method`` is the HTTP method, ``path`` joins ``base_url`` (or is an own-host URL).
 
@@ -110,9 +127,9 @@ def build_plain(request: Request, url: str | None = None) -> HttpCall:
         kwargs["headers"] = dict(request.headers)
     if request.files is not None:
         kwargs["files"] = request.files
-        kwargs["data"] = {k: v for k, v in (request.form or {}).items() if v is not None}
+        kwargs["data"] = _form(request.form)
     elif request.form is not None:
-        kwargs["data"] = {k: v for k, v in request.form.items() if v is not None}
+        kwargs["data"] = _form(request.form)
     elif request.json is not UNSET:
         kwargs["json"] = request.json
     return HttpCall(method, url, kwargs)
