@@ -143,3 +143,11 @@ def test_the_spec_block_builds_the_clients_limiter(vendor: Vendor) -> None:
     assert client.limiter.concurrency == 2
     assert client.limiter.pause_below == 3
     assert make_client(spec, vendor, requests_per_minute=60).limiter.per_minute == 60
+
+
+def test_a_reset_in_seconds_that_is_a_timestamp_and_huge_waits_are_bounded() -> None:
+    clock = Clock()
+    limit = limiter(clock, remaining_header="R", reset_header="Reset")  # says seconds, vendor sends epoch
+    assert limit.reset_seconds(str(int(clock.now) + 5)) == pytest.approx(5)
+    assert limit.reset_seconds("86400") == 3600
+    assert parse_retry_after("99999") == 3600
