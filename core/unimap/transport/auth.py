@@ -390,8 +390,10 @@ class SessionAuth(Auth):
         return str(found)
 
     def needs_session(self, request: Request) -> bool:
-        """Whether ``request`` carries the session (everything but the unauthenticated methods)."""
-        return request.method not in self.unauthenticated
+        """Whether ``request`` carries the session (all but the unauthenticated methods, labels or paths)."""
+        names = self.unauthenticated
+        return not (request.method in names or (request.label and request.label in names) or
+                    (request.path and request.path in names))
 
     def apply(self, request: Request, host: AuthHost) -> tuple[Request, Any]:
         if not self.needs_session(request):
