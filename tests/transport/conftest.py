@@ -65,9 +65,9 @@ class Clock:
         self.now += seconds
 
 
-REST = {"transport": {"type": "rest", "base_url": BASE},
+REST: dict[str, Any] = {"transport": {"type": "rest", "base_url": BASE},
         "retry": {"max_attempts": 3, "initial_backoff_seconds": 0}}
-RPC = {"transport": {"type": "jsonrpc", "base_url": BASE, "path": "/rpc"},
+RPC: dict[str, Any] = {"transport": {"type": "jsonrpc", "base_url": BASE, "path": "/rpc"},
        "retry": {"max_attempts": 3, "initial_backoff_seconds": 0}}
 
 

@@ -18,7 +18,7 @@ from .conftest import Clock, make_client
 
 ENV = BuildEnv(default_functions(), registry=default_registry())
 HARVEST = "http://harvest.vendor.test"
-CONNECTOR = {
+CONNECTOR: dict[str, Any] = {
     "transport": {"type": "rest", "base_url": "{settings.api_url}", "headers": {"Accept": "'application/json'"}},
     "auth": {"type": "oauth2_client_credentials", "token_url": "http://auth.vendor.test/token",
              "client_id": "{credentials.client_id}", "client_secret": "{credentials.client_secret}",
@@ -118,7 +118,7 @@ def test_jsonrpc_offset_listing_with_page_variables_and_total() -> None:
         body = json.loads(request.content)
         sent.append(body["params"])
         options = body["params"][0]
-        result = {"listOutput": rows[options["offset"]:options["offset"] + options["limit"]]}
+        result: dict[str, Any] = {"listOutput": rows[options["offset"]:options["offset"] + options["limit"]]}
         if options["getTotalCount"]:
             result["totalCount"] = len(rows)
         return httpx.Response(200, json={"jsonrpc": "2.0", "id": body["id"], "result": result})
