@@ -125,9 +125,9 @@ def test_greenhouse_headers_through_the_client(vendor: Vendor) -> None:
     vendor.on("GET", "/v3/jobs", httpx.Response(200, json=[], headers={
         "X-RateLimit-Limit": "50", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(int(clock.now) + 9)}),
               httpx.Response(200, json=[]))
-    spec: dict[str, Any] = {**REST, "rate_limit": {"type": "window", "window_seconds": 10, "limit_header": "X-RateLimit-Limit",
-                                   "remaining_header": "X-RateLimit-Remaining", "reset_header": "X-RateLimit-Reset",
-                                   "reset": "epoch"}}
+    limits = {"type": "window", "window_seconds": 10, "limit_header": "X-RateLimit-Limit",
+              "remaining_header": "X-RateLimit-Remaining", "reset_header": "X-RateLimit-Reset", "reset": "epoch"}
+    spec: dict[str, Any] = {**REST, "rate_limit": limits}
     client = make_client(spec, vendor)
     client.limiter = RateLimiter.from_spec(spec["rate_limit"], sleep=clock.sleep, clock=clock, wall=clock)
     client.send(Request("GET", "/v3/jobs"))
