@@ -46,8 +46,8 @@ def test_a_404_carries_its_status(vendor: Vendor) -> None:
 
 
 def test_403_after_one_refresh_is_authentication_invalid(vendor: Vendor) -> None:
-    vendor.on("GET", "/x", httpx.Response(403, json={"message": "Forbidden"}))
-    with pytest.raises(AuthenticationInvalid):
+    vendor.on("GET", "/x", httpx.Response(403, json={"message": "scope harvest:jobs:list missing"}))
+    with pytest.raises(AuthenticationInvalid, match=r"refused the credentials \(HTTP 403: scope harvest:jobs"):
         make_client(REST, vendor).send(Request("GET", "/x"))
 
 

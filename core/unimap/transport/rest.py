@@ -105,7 +105,8 @@ class RestTransport:
             fallback = extract_message(body) or f"HTTP {status}"
             raise_for_rule(rule, view, fallback, call=request.name, status=status, redact=ctx.redact)
         if status in (401, 403):
-            raise Relogin(f"HTTP {status}")
+            message = extract_message(body)
+            raise Relogin(f"HTTP {status}" + (f": {ctx.redact(message)}" if message else ""))
         if status in ctx.policy.retry_on_status or status >= 500:
             raise Retry(f"HTTP {status}", sent=status not in (502, 503, 504))
         if status >= 300:
