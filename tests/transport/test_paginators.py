@@ -232,3 +232,10 @@ def test_a_next_link_to_another_host_is_refused(vendor: Vendor) -> None:
     with pytest.raises(RemoteInputInvalid, match="not this integration's host"):
         client.send(Request("GET", "https://evil.test/v3/jobs?cursor=1"))
     assert vendor.requests == []
+
+
+def test_a_known_total_outranks_a_short_page() -> None:
+    paginator = build({"type": "offset", "page_size": 5, "offset_param": "offset"})  # the vendor caps pages at 2
+    sent, _ = run(paginator, [(records(2), response()), (records(2, 2), response()), (records(1, 4), response()),
+                              (records(1, 9), response())], total=5)
+    assert [r.query["offset"] for r in sent] == [0, 2, 4]

@@ -74,9 +74,9 @@ class _Base:
     def _finished(self, state: dict[str, Any], records: list[Any], total: int | None) -> bool:
         if not records:
             return True
-        if self.stop_on_short_page and self.page_size and len(records) < self.page_size:
-            return True
-        return total is not None and self._seen(state, records) >= total
+        if total is not None:  # a known total decides (a vendor may cap pages below the size asked for)
+            return self._seen(state, records) >= total
+        return bool(self.stop_on_short_page and self.page_size and len(records) < self.page_size)
 
     def _guard(self, state: dict[str, Any], response: Response, records: list[Any]) -> str:
         """The page's digest; :class:`RemoteError` when it equals the previous page's."""
