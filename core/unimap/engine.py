@@ -193,7 +193,8 @@ class Engine:
     def stage_position(self, connector: str) -> Any:
         """A stage record → its sort key, from the stage source's ``order`` (``None`` when it has none)."""
         spec = self.connector(connector).models.get("application_stage")
-        order = getattr(getattr(spec, "component", None), "order", None)
+        component = getattr(spec, "component", None)
+        order = getattr(getattr(component, "list", component), "order", None)
         if spec is None or order is None:
             return None
         key = spec.remote_data_key
