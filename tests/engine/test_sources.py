@@ -209,6 +209,18 @@ def test_a_full_sync_reads_every_source_kind(setup: Any) -> None:
     assert sorted(fan_out) == ["/jobs/10/stages", "/jobs/11/stages"], "one request per parent"
 
 
+def test_a_second_sync_changes_nothing(setup: Any) -> None:
+    um, iid, vendor, options = setup
+    um.sync(iid, full=True, **options)
+    before = {(m, r["id"]): r["changed_at"] for m in ("user", "job", "application_stage", "job_hiring_team_member")
+              for r in um.export(m, iid)}
+    report = um.sync(iid, full=True, **options)
+    assert all(r.created == r.changed == r.deleted == 0 for r in report.models.values()), report.as_dict()
+    after = {(m, r["id"]): r["changed_at"] for m in ("user", "job", "application_stage", "job_hiring_team_member")
+             for r in um.export(m, iid)}
+    assert after == before
+
+
 def test_a_delta_asks_for_changes_since_the_cursor_less_the_overlap(setup: Any) -> None:
     um, iid, vendor, options = setup
     um.sync(iid, full=True, **options)
