@@ -34,7 +34,7 @@ def fmt_ms(ms: int) -> str:
 
 def fmt(seconds: float) -> str:
     """Epoch seconds as ``YYYY-MM-DDTHH:MM:SS.mmmZ``."""
-    return fmt_ms(int(round(seconds * 1000)))
+    return fmt_ms(round(seconds * 1000))
 
 
 def fmt_date(ms: int) -> str:
@@ -53,8 +53,16 @@ def parse(text: str) -> str:
     year, month, day, hh, mm, ss, frac, tz = match.groups()
     if hh is not None and tz is None:
         raise ValueError(text)  # a datetime needs Z or an offset
-    dt = datetime(int(year), int(month), int(day), int(hh or 0), int(mm or 0), int(ss or 0),
-                  int((frac or "0").ljust(6, "0")), tzinfo=UTC)
+    dt = datetime(
+        int(year),
+        int(month),
+        int(day),
+        int(hh or 0),
+        int(mm or 0),
+        int(ss or 0),
+        int((frac or "0").ljust(6, "0")),
+        tzinfo=UTC,
+    )
     if tz and tz != "Z":
         sign = 1 if tz[0] == "+" else -1
         digits = tz[1:].replace(":", "")
