@@ -42,8 +42,11 @@ class Api:
 
     def fetch_token(self, sub: int | None = None) -> str:
         c = self.sb.credentials
-        resp = self.http.post(self.sb.token_url, auth=(c.client_id, c.client_secret),
-                              data={"grant_type": "client_credentials", "sub": str(sub or c.user_id)})
+        resp = self.http.post(
+            self.sb.token_url,
+            auth=(c.client_id, c.client_secret),
+            data={"grant_type": "client_credentials", "sub": str(sub or c.user_id)},
+        )
         assert resp.status_code == 200, resp.text
         return resp.json()["access_token"]
 
@@ -95,7 +98,7 @@ def make_api(http: httpx.Client) -> Callable[..., Api]:
 
 
 @pytest.fixture
-def api(greenhouse_sandbox: Sandbox, make_api: Callable[..., Api]) -> Api:
+def api(greenhouse_sandbox: Sandbox, make_api: Callable[..., Api]) -> Api:  # noqa: F811
     """A client of the default small sandbox with a Site Admin token."""
     return make_api(greenhouse_sandbox)
 

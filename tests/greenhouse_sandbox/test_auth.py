@@ -26,8 +26,11 @@ def _claims(token: str) -> dict:
 def test_client_credentials_with_sub(greenhouse_sandbox_factory, http: httpx.Client, clock: FakeClock) -> None:
     sb = greenhouse_sandbox_factory(clock=clock)
     c = sb.credentials
-    resp = http.post(sb.token_url, headers=_basic(c.client_id, c.client_secret),
-                     data={"grant_type": "client_credentials", "sub": str(c.user_id)})
+    resp = http.post(
+        sb.token_url,
+        headers=_basic(c.client_id, c.client_secret),
+        data={"grant_type": "client_credentials", "sub": str(c.user_id)},
+    )
     assert resp.status_code == 200
     body = resp.json()
     assert body["token_type"] == "Bearer" and set(body) == {"token_type", "access_token", "expires_at"}
@@ -39,8 +42,9 @@ def test_client_credentials_with_sub(greenhouse_sandbox_factory, http: httpx.Cli
 
 def test_client_credentials_without_sub_is_the_service_user(greenhouse_sandbox: Sandbox, http: httpx.Client) -> None:
     c = greenhouse_sandbox.credentials
-    resp = http.post(greenhouse_sandbox.token_url, auth=(c.client_id, c.client_secret),
-                     data={"grant_type": "client_credentials"})
+    resp = http.post(
+        greenhouse_sandbox.token_url, auth=(c.client_id, c.client_secret), data={"grant_type": "client_credentials"}
+    )
     token = resp.json()["access_token"]
     assert _claims(token)["sub"] == str(greenhouse_sandbox.tenant.service_user_id)
     users = http.get(greenhouse_sandbox.base_url + "/v3/users", headers={"Authorization": f"Bearer {token}"})
@@ -56,65 +60,94 @@ def test_token_errors(greenhouse_sandbox: Sandbox, http: httpx.Client) -> None:
     assert nobody.status_code == 401 and nobody.json()["error"] == "invalid_client"
     grant = http.post(sb.token_url, auth=(c.client_id, c.client_secret), data={"grant_type": "password"})
     assert grant.status_code == 400 and grant.json()["error"] == "unsupported_grant_type"
-    ghost = http.post(sb.token_url, auth=(c.client_id, c.client_secret),
-                      data={"grant_type": "client_credentials", "sub": "1"})
+    ghost = http.post(
+        sb.token_url, auth=(c.client_id, c.client_secret), data={"grant_type": "client_credentials", "sub": "1"}
+    )
     assert ghost.status_code == 400 and ghost.json()["error"] == "invalid_grant"
     # scopes come from the credential: a requested scope changes nothing
-    scoped = http.post(sb.token_url, auth=(c.client_id, c.client_secret),
-                       data={"grant_type": "client_credentials", "scope": "harvest:jobs:list"})
+    scoped = http.post(
+        sb.token_url,
+        auth=(c.client_id, c.client_secret),
+        data={"grant_type": "client_credentials", "scope": "harvest:jobs:list"},
+    )
     token = scoped.json()["access_token"]
     assert "scope" not in _claims(token)
     assert http.get(sb.base_url + "/v3/candidates", headers={"Authorization": f"Bearer {token}"}).status_code == 200
 
 
-def test_partner_authorization_code_and_rotating_refresh(greenhouse_sandbox_factory, http: httpx.Client,
-                                                         clock: FakeClock) -> None:
+def test_partner_authorization_code_and_rotating_refresh(
+    greenhouse_sandbox_factory, http: httpx.Client, clock: FakeClock
+) -> None:
     sb = greenhouse_sandbox_factory(clock=clock)
     p = sb.partner_credentials
     redirect = "http://127.0.0.1:9/callback"
-    consent = http.get(sb.authorize_url, params={"client_id": p.client_id, "redirect_uri": redirect,
-                                                 "response_type": "code", "state": "xyz",
-                                                 "scope": "harvest:candidates:list harvest:jobs:list"})
+    consent = http.get(
+        sb.authorize_url,
+        params={
+            "client_id": p.client_id,
+            "redirect_uri": redirect,
+            "response_type": "code",
+            "state": "xyz",
+            "scope": "harvest:candidates:list harvest:jobs:list",
+        },
+    )
     assert consent.status_code == 302
     location = httpx.URL(consent.headers["location"])
     assert location.params["state"] == "xyz"
     code = location.params["code"]
     # parameters in the query string work as well as in the body
-    first = http.post(sb.token_url, auth=(p.client_id, p.client_secret),
-                      params={"grant_type": "authorization_code", "code": code, "redirect_uri": redirect})
+    first = http.post(
+        sb.token_url,
+        auth=(p.client_id, p.client_secret),
+        params={"grant_type": "authorization_code", "code": code, "redirect_uri": redirect},
+    )
     assert first.status_code == 200, first.text
     tokens = first.json()
     assert {"access_token", "refresh_token", "expires_at"} <= set(tokens)
     h = {"Authorization": f"Bearer {tokens['access_token']}"}
     assert http.get(sb.base_url + "/v3/candidates", headers=h).status_code == 200
     assert http.get(sb.base_url + "/v3/users", headers=h).status_code == 403  # not consented
-    again = http.post(sb.token_url, auth=(p.client_id, p.client_secret),
-                      data={"grant_type": "authorization_code", "code": code, "redirect_uri": redirect})
+    again = http.post(
+        sb.token_url,
+        auth=(p.client_id, p.client_secret),
+        data={"grant_type": "authorization_code", "code": code, "redirect_uri": redirect},
+    )
     assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
-    second = http.post(sb.token_url, auth=(p.client_id, p.client_secret),
-                       data={"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]})
+    second = http.post(
+        sb.token_url,
+        auth=(p.client_id, p.client_secret),
+        data={"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
+    )
     assert second.status_code == 200
     assert second.json()["refresh_token"] != tokens["refresh_token"]
-    reused = http.post(sb.token_url, auth=(p.client_id, p.client_secret),
-                       data={"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]})
+    reused = http.post(
+        sb.token_url,
+        auth=(p.client_id, p.client_secret),
+        data={"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
+    )
     assert reused.status_code == 400 and reused.json()["error"] == "invalid_grant"
     clock.advance(24 * 3600 + 1)
-    stale = http.post(sb.token_url, auth=(p.client_id, p.client_secret),
-                      data={"grant_type": "refresh_token", "refresh_token": second.json()["refresh_token"]})
+    stale = http.post(
+        sb.token_url,
+        auth=(p.client_id, p.client_secret),
+        data={"grant_type": "refresh_token", "refresh_token": second.json()["refresh_token"]},
+    )
     assert stale.status_code == 400 and stale.json()["error"] == "invalid_grant"
     # partners cannot use client credentials; the custom client cannot use codes
     cc = http.post(sb.token_url, auth=(p.client_id, p.client_secret), data={"grant_type": "client_credentials"})
     assert cc.status_code == 400 and cc.json()["error"] == "unauthorized_client"
 
 
-def test_authorization_code_lives_60_seconds(greenhouse_sandbox_factory, http: httpx.Client,
-                                             clock: FakeClock) -> None:
+def test_authorization_code_lives_60_seconds(greenhouse_sandbox_factory, http: httpx.Client, clock: FakeClock) -> None:
     sb = greenhouse_sandbox_factory(clock=clock)
     p = sb.partner_credentials
     code = sb.issue_auth_code(redirect_uri="http://127.0.0.1/cb")
     clock.advance(61)
-    resp = http.post(sb.token_url, auth=(p.client_id, p.client_secret),
-                     data={"grant_type": "authorization_code", "code": code, "redirect_uri": "http://127.0.0.1/cb"})
+    resp = http.post(
+        sb.token_url,
+        auth=(p.client_id, p.client_secret),
+        data={"grant_type": "authorization_code", "code": code, "redirect_uri": "http://127.0.0.1/cb"},
+    )
     assert resp.status_code == 400 and resp.json()["error"] == "invalid_grant"
 
 
@@ -125,8 +158,10 @@ def test_transition_endpoint_and_sunset(greenhouse_sandbox: Sandbox, http: httpx
     assert ok.status_code == 200
     body = ok.json()
     assert set(body) == {"token_type", "access_token", "expires"}
-    assert http.get(sb.base_url + "/v3/jobs", headers={"Authorization": f"Bearer {body['access_token']}"}
-                    ).status_code == 200
+    assert (
+        http.get(sb.base_url + "/v3/jobs", headers={"Authorization": f"Bearer {body['access_token']}"}).status_code
+        == 200
+    )
     assert http.post(url, auth=("not-a-key", "")).status_code == 401
     sb.set_transition_sunset(404)
     assert http.post(url, auth=(sb.api_key, "")).status_code == 404
@@ -134,8 +169,9 @@ def test_transition_endpoint_and_sunset(greenhouse_sandbox: Sandbox, http: httpx
     assert http.post(url, auth=(sb.api_key, "")).status_code == 401
 
 
-def test_bearer_missing_bad_or_expired_is_401(greenhouse_sandbox_factory, http: httpx.Client,
-                                              clock: FakeClock, make_api) -> None:
+def test_bearer_missing_bad_or_expired_is_401(
+    greenhouse_sandbox_factory, http: httpx.Client, clock: FakeClock, make_api
+) -> None:
     sb = greenhouse_sandbox_factory(clock=clock)
     url = sb.base_url + "/v3/candidates"
     assert http.get(url).status_code == 401

@@ -164,11 +164,18 @@ def test_date_filters_on_extra_fields_and_offsets(api: Api) -> None:
     assert api.rows("candidates", created_at="gte|2100-01-01") == []
 
 
-@pytest.mark.parametrize("params", [
-    {"updated_at": "after|2024-01-01T00:00:00Z"}, {"updated_at": "gte|yesterday"}, {"updated_at": "gte"},
-    {"updated_after": "2024-01-01T00:00:00Z"}, {"updated_at[gte]": "2024-01-01T00:00:00Z"},
-    {"page": "2"}, {"colour": "blue"},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"updated_at": "after|2024-01-01T00:00:00Z"},
+        {"updated_at": "gte|yesterday"},
+        {"updated_at": "gte"},
+        {"updated_after": "2024-01-01T00:00:00Z"},
+        {"updated_at[gte]": "2024-01-01T00:00:00Z"},
+        {"page": "2"},
+        {"colour": "blue"},
+    ],
+)
 def test_bad_or_legacy_params_are_422_with_a_reason(api: Api, params: dict[str, str]) -> None:
     resp = api.get("/v3/candidates", params=params)
     assert resp.status_code == 422
@@ -181,10 +188,15 @@ def test_resource_filters(api: Api) -> None:
     t = api.sb.tenant
     apps = api.all("applications")
     cand = apps[0]["candidate_id"]
-    assert {a["id"] for a in api.rows("applications", candidate_ids=str(cand))} == \
-        {a["id"] for a in apps if a["candidate_id"] == cand}
-    for status, stored in (("active", "in_process"), ("rejected", "rejected"), ("hired", "hired"),
-                           ("converted", "converted")):
+    assert {a["id"] for a in api.rows("applications", candidate_ids=str(cand))} == {
+        a["id"] for a in apps if a["candidate_id"] == cand
+    }
+    for status, stored in (
+        ("active", "in_process"),
+        ("rejected", "rejected"),
+        ("hired", "hired"),
+        ("converted", "converted"),
+    ):
         got = api.all("applications", status=status)
         assert got and all(a["status"] == stored for a in got)
         assert len(got) == sum(a["status"] == stored for a in apps)
@@ -273,8 +285,9 @@ def test_every_list_validates_against_its_schema(api: Api, resource: str) -> Non
 
 def test_write_responses_validate_too(api: Api) -> None:
     job = next(j for j in api.all("jobs") if not j["is_template"])
-    resp = api.post("/v3/candidates", {"first_name": "Ada", "last_name": "Lovelace",
-                                       "application": {"job_id": job["id"]}})
+    resp = api.post(
+        "/v3/candidates", {"first_name": "Ada", "last_name": "Lovelace", "application": {"job_id": job["id"]}}
+    )
     assert resp.status_code == 201
     jsonschema.validate([resp.json()["candidate"]], _schema("candidates"))
     jsonschema.validate([resp.json()["application"]], _schema("applications"))

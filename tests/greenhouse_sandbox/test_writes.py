@@ -15,8 +15,9 @@ def _job(api: Api, **want: Any) -> dict[str, Any]:
 
 
 def _stages(api: Api, job_id: int) -> list[dict[str, Any]]:
-    return sorted((s for s in api.rows("job_interview_stages", job_ids=str(job_id)) if s["active"]),
-                  key=lambda s: s["sort_order"])
+    return sorted(
+        (s for s in api.rows("job_interview_stages", job_ids=str(job_id)) if s["active"]), key=lambda s: s["sort_order"]
+    )
 
 
 def _errors(resp: Any) -> dict[str | None, str]:
@@ -28,11 +29,17 @@ def _errors(resp: Any) -> dict[str | None, str]:
 
 def test_create_candidate_with_application(api: Api) -> None:
     job = _job(api, status="open")
-    body = {"first_name": "Grace", "last_name": "Hopper", "company": "Navy", "time_zone": "eastern time (us & canada)",
-            "email_addresses": [{"value": "grace@example.com", "type": "work"}],
-            "phone_numbers": [{"value": "+1 555 0100", "type": "mobile"}], "tags": ["referral", "brand new tag"],
-            "custom_fields": [{"name_key": "work_authorization", "value": "Citizen"}],
-            "application": {"job_id": job["id"]}}
+    body = {
+        "first_name": "Grace",
+        "last_name": "Hopper",
+        "company": "Navy",
+        "time_zone": "eastern time (us & canada)",
+        "email_addresses": [{"value": "grace@example.com", "type": "work"}],
+        "phone_numbers": [{"value": "+1 555 0100", "type": "mobile"}],
+        "tags": ["referral", "brand new tag"],
+        "custom_fields": [{"name_key": "work_authorization", "value": "Citizen"}],
+        "application": {"job_id": job["id"]},
+    }
     resp = api.post("/v3/candidates", body)
     assert resp.status_code == 201, resp.text
     out = resp.json()
@@ -60,40 +67,59 @@ def test_create_candidate_without_application(api: Api) -> None:
 def test_create_candidate_initial_stage(api: Api) -> None:
     job = _job(api, status="open")
     stage = _stages(api, job["id"])[2]
-    resp = api.post("/v3/candidates", {"first_name": "A", "last_name": "B",
-                                       "application": {"job_id": job["id"], "initial_stage_id": stage["id"]}})
+    resp = api.post(
+        "/v3/candidates",
+        {"first_name": "A", "last_name": "B", "application": {"job_id": job["id"], "initial_stage_id": stage["id"]}},
+    )
     assert resp.json()["application"]["job_interview_stage_id"] == stage["id"]
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({"last_name": "B"}, "first_name"),
-    ({"first_name": "", "last_name": "B"}, "first_name"),
-    ({"first_name": "A"}, "last_name"),
-    ({"first_name": "A" * 256, "last_name": "B"}, "first_name"),
-    ({"first_name": "A", "last_name": "B", "is_private": True}, "is_private"),
-    ({"first_name": "A", "last_name": "B", "email_addresses": [{"value": "a@b.c", "type": "home"}]},
-     "email_addresses[0].type"),
-    ({"first_name": "A", "last_name": "B", "phone_numbers": [{"value": "1", "type": "personal"}]},
-     "phone_numbers[0].type"),
-    ({"first_name": "A", "last_name": "B", "time_zone": "Europe/Amsterdam"}, "time_zone"),
-    ({"first_name": "A", "last_name": "B", "application": {"job_id": 1}}, "application.job_id"),
-    ({"first_name": "A", "last_name": "B", "custom_fields": [{"name_key": "skills", "value": ["Cobol"]}]},
-     "custom_fields[0].value"),
-])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"last_name": "B"}, "first_name"),
+        ({"first_name": "", "last_name": "B"}, "first_name"),
+        ({"first_name": "A"}, "last_name"),
+        ({"first_name": "A" * 256, "last_name": "B"}, "first_name"),
+        ({"first_name": "A", "last_name": "B", "is_private": True}, "is_private"),
+        (
+            {"first_name": "A", "last_name": "B", "email_addresses": [{"value": "a@b.c", "type": "home"}]},
+            "email_addresses[0].type",
+        ),
+        (
+            {"first_name": "A", "last_name": "B", "phone_numbers": [{"value": "1", "type": "personal"}]},
+            "phone_numbers[0].type",
+        ),
+        ({"first_name": "A", "last_name": "B", "time_zone": "Europe/Amsterdam"}, "time_zone"),
+        ({"first_name": "A", "last_name": "B", "application": {"job_id": 1}}, "application.job_id"),
+        (
+            {"first_name": "A", "last_name": "B", "custom_fields": [{"name_key": "skills", "value": ["Cobol"]}]},
+            "custom_fields[0].value",
+        ),
+    ],
+)
 def test_create_candidate_validation(api: Api, body: dict[str, Any], field: str) -> None:
     assert field in _errors(api.post("/v3/candidates", body))
 
 
 def test_create_candidate_template_job_and_foreign_stage(api: Api) -> None:
     template = next(j for j in api.all("jobs") if j["is_template"])
-    errs = _errors(api.post("/v3/candidates", {"first_name": "A", "last_name": "B",
-                                               "application": {"job_id": template["id"]}}))
+    errs = _errors(
+        api.post("/v3/candidates", {"first_name": "A", "last_name": "B", "application": {"job_id": template["id"]}})
+    )
     assert "template" in errs["application.job_id"]
     job, other = [j for j in api.all("jobs") if not j["is_template"]][:2]
     foreign = _stages(api, other["id"])[1]
-    errs = _errors(api.post("/v3/candidates", {"first_name": "A", "last_name": "B",
-                                               "application": {"job_id": job["id"], "initial_stage_id":
-                                                               foreign["id"]}}))
+    errs = _errors(
+        api.post(
+            "/v3/candidates",
+            {
+                "first_name": "A",
+                "last_name": "B",
+                "application": {"job_id": job["id"], "initial_stage_id": foreign["id"]},
+            },
+        )
+    )
     assert "application.initial_stage_id" in errs
     before = api.sb.tenant.count("candidates")
     assert api.sb.tenant.count("candidates") == before  # nothing half-written
@@ -119,12 +145,19 @@ def test_create_attachment_content_url_and_resume_demotion(api: Api) -> None:
     app = api.rows("applications", status="active", per_page=1)[0]
     old = [a for a in api.all("attachments", candidate_ids=str(app["candidate_id"])) if a["type"] == "resume"]
     content = b"%PDF-1.4 my new resume"
-    resp = api.post("/v3/attachments", {"application_id": app["id"], "filename": "cv.pdf", "type": "resume",
-                                        "content": base64.b64encode(content).decode(), "visibility": "admin_only"})
+    resp = api.post(
+        "/v3/attachments",
+        {
+            "application_id": app["id"],
+            "filename": "cv.pdf",
+            "type": "resume",
+            "content": base64.b64encode(content).decode(),
+            "visibility": "admin_only",
+        },
+    )
     assert resp.status_code == 201, resp.text
     att = resp.json()
-    assert set(att) == {"id", "application_id", "candidate_id", "type", "filename", "url", "created_at",
-                        "updated_at"}
+    assert set(att) == {"id", "application_id", "candidate_id", "type", "filename", "url", "created_at", "updated_at"}
     assert att["candidate_id"] == app["candidate_id"] and att["type"] == "resume"
     downloaded = api.http.get(att["url"])
     assert downloaded.status_code == 200 and downloaded.content == content
@@ -135,23 +168,33 @@ def test_create_attachment_content_url_and_resume_demotion(api: Api) -> None:
     now = {a["id"]: a for a in api.all("attachments", candidate_ids=str(app["candidate_id"]))}
     for a in old:
         assert now[a["id"]]["type"] == "other"
-    by_url = api.post("/v3/attachments", {"application_id": app["id"], "filename": "cover.pdf",
-                                          "type": "cover_letter", "url": "https://files.example/cover.pdf"})
+    by_url = api.post(
+        "/v3/attachments",
+        {
+            "application_id": app["id"],
+            "filename": "cover.pdf",
+            "type": "cover_letter",
+            "url": "https://files.example/cover.pdf",
+        },
+    )
     assert by_url.status_code == 201
     assert api.http.get(by_url.json()["url"]).content.startswith(b"%PDF")
 
 
-@pytest.mark.parametrize(("extra", "field"), [
-    ({}, None),  # neither content nor url
-    ({"content": "aGk=", "url": "https://x.example/a.pdf"}, None),
-    ({"content": "not base64!!"}, "content"),
-    ({"url": "ftp://x.example/a.pdf"}, "url"),
-    ({"content": "aGk=", "filename": "virus.exe"}, "filename"),
-    ({"content": "aGk=", "type": "take_home_test", "filename": "answer.html"}, "filename"),
-    ({"content": "aGk=", "type": "photo"}, "type"),
-    ({"content": "aGk=", "content_type": "application/pdf"}, "content_type"),
-    ({"content": "aGk=", "application_id": 1}, "application_id"),
-])
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [
+        ({}, None),  # neither content nor url
+        ({"content": "aGk=", "url": "https://x.example/a.pdf"}, None),
+        ({"content": "not base64!!"}, "content"),
+        ({"url": "ftp://x.example/a.pdf"}, "url"),
+        ({"content": "aGk=", "filename": "virus.exe"}, "filename"),
+        ({"content": "aGk=", "type": "take_home_test", "filename": "answer.html"}, "filename"),
+        ({"content": "aGk=", "type": "photo"}, "type"),
+        ({"content": "aGk=", "content_type": "application/pdf"}, "content_type"),
+        ({"content": "aGk=", "application_id": 1}, "application_id"),
+    ],
+)
 def test_create_attachment_validation(api: Api, extra: dict[str, Any], field: str | None) -> None:
     app = api.rows("applications", per_page=1)[0]
     body = {"application_id": app["id"], "filename": "cv.pdf", "type": "resume", **extra}
@@ -160,26 +203,50 @@ def test_create_attachment_validation(api: Api, extra: dict[str, Any], field: st
 
 def test_create_note(api: Api) -> None:
     app = api.rows("applications", per_page=1)[0]
-    resp = api.post("/v3/notes", {"candidate_id": app["candidate_id"], "application_id": app["id"],
-                                  "body": "Result: https://x.example/r/1", "note_type": "NOTE",
-                                  "visibility": "admin_only"})
+    resp = api.post(
+        "/v3/notes",
+        {
+            "candidate_id": app["candidate_id"],
+            "application_id": app["id"],
+            "body": "Result: https://x.example/r/1",
+            "note_type": "NOTE",
+            "visibility": "admin_only",
+        },
+    )
     assert resp.status_code == 201
     note = resp.json()
     assert note["visibility"] == "admin_only_visible" and note["type"] == "NOTE"
     assert note["user_id"] == api.sb.credentials.user_id  # the caller by default
     assert note["id"] in {n["id"] for n in api.rows("notes", candidate_ids=str(app["candidate_id"]))}
-    email = api.post("/v3/notes", {"candidate_id": app["candidate_id"], "body": "hi", "note_type": "EMAIL",
-                                   "visibility": "public", "subject": "Hello", "email_from": ["a@x.example"],
-                                   "email_to": ["b@x.example"], "email_cc": []})
+    email = api.post(
+        "/v3/notes",
+        {
+            "candidate_id": app["candidate_id"],
+            "body": "hi",
+            "note_type": "EMAIL",
+            "visibility": "public",
+            "subject": "Hello",
+            "email_from": ["a@x.example"],
+            "email_to": ["b@x.example"],
+            "email_cc": [],
+        },
+    )
     assert email.status_code == 201 and email.json()["visibility"] == "publicly_visible"
 
 
-@pytest.mark.parametrize(("extra", "field"), [
-    ({"body": None}, "body"), ({"note_type": None}, "note_type"), ({"note_type": "MEMO"}, "note_type"),
-    ({"visibility": "admin_only_visible"}, "visibility"), ({"visibility": None}, "visibility"),
-    ({"note_type": "EMAIL"}, "subject"), ({"email_to": ["x@y.example"]}, "email_to"),
-    ({"candidate_id": None}, "candidate_id"),
-])
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [
+        ({"body": None}, "body"),
+        ({"note_type": None}, "note_type"),
+        ({"note_type": "MEMO"}, "note_type"),
+        ({"visibility": "admin_only_visible"}, "visibility"),
+        ({"visibility": None}, "visibility"),
+        ({"note_type": "EMAIL"}, "subject"),
+        ({"email_to": ["x@y.example"]}, "email_to"),
+        ({"candidate_id": None}, "candidate_id"),
+    ],
+)
 def test_create_note_validation(api: Api, extra: dict[str, Any], field: str) -> None:
     app = api.rows("applications", per_page=1)[0]
     body = {"candidate_id": app["candidate_id"], "body": "x", "note_type": "NOTE", "visibility": "private", **extra}
@@ -190,15 +257,26 @@ def test_create_note_validation(api: Api, extra: dict[str, Any], field: str) -> 
 def test_note_application_must_belong_to_candidate(api: Api) -> None:
     a, b = [x for x in api.all("applications")][:2]
     other = next(x for x in api.all("applications") if x["candidate_id"] != a["candidate_id"])
-    errs = _errors(api.post("/v3/notes", {"candidate_id": a["candidate_id"], "application_id": other["id"],
-                                          "body": "x", "note_type": "NOTE", "visibility": "private"}))
+    errs = _errors(
+        api.post(
+            "/v3/notes",
+            {
+                "candidate_id": a["candidate_id"],
+                "application_id": other["id"],
+                "body": "x",
+                "note_type": "NOTE",
+                "visibility": "private",
+            },
+        )
+    )
     assert "application_id" in errs
     assert b
 
 
 def test_move_and_advance(api: Api) -> None:
-    app = next(a for a in api.all("applications", status="active", prospect="false")
-               if a["stage_name"] == "Application Review")
+    app = next(
+        a for a in api.all("applications", status="active", prospect="false") if a["stage_name"] == "Application Review"
+    )
     stages = _stages(api, app["job_id"])
     adv = api.post(f"/v3/applications/{app['id']}/move", {})
     assert adv.status_code == 200 and adv.json()["job_interview_stage_id"] == stages[1]["id"]
@@ -222,8 +300,9 @@ def test_reject(api: Api) -> None:
     app = api.rows("applications", status="active", prospect="false", per_page=1)[0]
     reason = api.rows("rejection_reasons", per_page=1)[0]
     assert "rejection_reason_id" in _errors(api.post(f"/v3/applications/{app['id']}/reject", {}))
-    resp = api.post(f"/v3/applications/{app['id']}/reject", {"rejection_reason_id": reason["id"],
-                                                               "notes": "Not this time"})
+    resp = api.post(
+        f"/v3/applications/{app['id']}/reject", {"rejection_reason_id": reason["id"], "notes": "Not this time"}
+    )
     assert resp.status_code == 200
     out = resp.json()
     assert out["status"] == "rejected" and out["rejected_at"] and out["rejection_reason_id"] == reason["id"]
@@ -243,8 +322,9 @@ def test_applied_tags_add_and_delete(api: Api) -> None:
     resp = api.post("/v3/applied_candidate_tags", {"candidate_id": cand["id"], "candidate_tag_id": tag["id"]})
     assert resp.status_code == 201
     assert api.rows("candidates", ids=str(cand["id"]))[0]["tags"] == ["campus"]
-    assert "candidate_tag_id" in _errors(api.post("/v3/applied_candidate_tags",
-                                                  {"candidate_id": cand["id"], "candidate_tag_id": tag["id"]}))
+    assert "candidate_tag_id" in _errors(
+        api.post("/v3/applied_candidate_tags", {"candidate_id": cand["id"], "candidate_tag_id": tag["id"]})
+    )
     gone = api.delete(f"/v3/applied_candidate_tags/{resp.json()['id']}")
     assert gone.status_code == 200 and "deleted successfully" in gone.json()["message"]
     assert api.rows("candidates", ids=str(cand["id"]))[0]["tags"] == []
