@@ -17,8 +17,8 @@ def payload(env: Env) -> dict[str, Any]:
     return {"job_id": env.job()["id"], "candidate": {"first_name": "Hal", "last_name": "Fway", "email_address": EMAIL}}
 
 
-def fail_first_run(env: Env, kind: str) -> dict[str, Any]:
-    env.sb.fail_next("ProcedureService.add", 1, kind)
+def fail_first_run(env: Env, kind: str, times: int = 1) -> dict[str, Any]:
+    env.sb.fail_next("ProcedureService.add", times, kind)
     with pytest.raises(UnimapError) as failure:
         env.run("create_application", payload(env))
     assert failure.value.code is not None and failure.value.code.startswith("REMOTE.")
@@ -26,8 +26,16 @@ def fail_first_run(env: Env, kind: str) -> dict[str, Any]:
     return candidate
 
 
+def test_a_transient_rpc_error_on_the_procedure_write_is_retried(env: Env) -> None:
+    env.sb.fail_next("ProcedureService.add", 1, "error")  # "… please try again": OTYS did not run the call
+    result = env.run("create_application", payload(env))
+    [candidate] = env.candidates_by_email(EMAIL)
+    [procedure] = env.procedures(candidate["uid"])
+    assert result.data["remote_id"] == procedure["uid"]
+
+
 def test_a_refused_procedure_write_is_completed_by_running_the_action_again(env: Env) -> None:
-    candidate = fail_first_run(env, "error")  # OTYS did not run the call
+    candidate = fail_first_run(env, "503", times=10)  # refused before it ran, more often than retries allow
     assert env.procedures(candidate["uid"]) == []
     result = env.run("create_application", payload(env))
     [again] = env.candidates_by_email(EMAIL)  # matched by e-mail: still one candidate
