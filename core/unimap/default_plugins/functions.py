@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from unimap import context, ids
 from unimap.default_plugins.countries import BY_NAME, COUNTRIES
+from unimap.errors import ConfigError
 from unimap.hookspecs import hookimpl
 
 _DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%d-%m-%Y %H:%M:%S", "%d-%m-%Y",
@@ -19,12 +20,16 @@ _TAGS = re.compile(r"<[^>]+>")
 
 
 def _zone(name: str | None) -> Any:
-    if not name or name.upper() == "UTC":
+    """The time zone ``name`` (null or empty is UTC); an unknown zone is a :class:`ConfigError`, never UTC."""
+    if not name or (isinstance(name, str) and name.upper() == "UTC"):
         return UTC
+    if not isinstance(name, str):
+        raise ConfigError(f"time zone must be a string such as 'Europe/Amsterdam', not {name!r} (setting timezone)")
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return UTC
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise ConfigError(f"unknown time zone {name!r} (setting timezone); use an IANA name such as "
+                          f"'Europe/Amsterdam'") from None
 
 
 def format_utc(moment: datetime) -> str:
