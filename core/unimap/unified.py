@@ -104,6 +104,25 @@ def is_email(value: object) -> bool:
     return len(labels) >= 2 and (labels[-1].isalpha() or labels[-1].startswith("xn--"))
 
 
+def check_base_url(url: object, field: str = "base_url") -> str:
+    """``url`` if it is a usable http(s) base URL (also for httpx: IDNA, port); else :class:`InputInvalid`."""
+    from unimap.errors import InputInvalid
+
+    if not is_web_url(url):
+        raise InputInvalid(
+            f"{field}: {str(url)[:200]!r} is not an http(s) URL with a valid host and port", fields=[field]
+        )
+    try:
+        import httpx
+
+        httpx.URL(str(url))
+    except Exception:  # httpx.InvalidURL, idna.IDNAError, ...: all mean "not usable"
+        raise InputInvalid(
+            f"{field}: {str(url)[:200]!r} is not a usable URL (host name or port)", fields=[field]
+        ) from None
+    return str(url)
+
+
 def _action_formats() -> jsonschema.FormatChecker:
     checker = jsonschema.FormatChecker()
     checker.checkers = dict(jsonschema.Draft202012Validator.FORMAT_CHECKER.checkers)

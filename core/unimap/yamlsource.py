@@ -158,11 +158,21 @@ class _Builder:
         finally:
             self.active.discard(id(node))
 
+    def _construct(self, node: yaml.Node) -> Any:
+        """The node's Python value; a value PyYAML cannot build (``!!timestamp 2024-13-45``) is a syntax error."""
+        try:
+            return self.constructor.construct_object(node, deep=True)
+        except yaml.MarkedYAMLError:
+            raise
+        except (ValueError, TypeError, OverflowError, RecursionError) as exc:
+            where = Location(str(self.doc.path), node.start_mark.line + 1, node.start_mark.column + 1)
+            raise YamlSyntaxError(f"cannot read value {node.tag}: {exc}", where) from None
+
     def build(self, node: yaml.Node, path: JsonPath) -> Any:
         self._enter(node, len(path))
         self.doc.values[path] = _mark(node)
         if isinstance(node, yaml.ScalarNode):
-            return self.constructor.construct_object(node, deep=True)
+            return self._construct(node)
         self.active.add(id(node))
         try:
             if isinstance(node, yaml.MappingNode):
@@ -170,7 +180,7 @@ class _Builder:
                 for key_node, value_node in node.value:
                     if not isinstance(key_node, yaml.ScalarNode):
                         self._walk_key(key_node, len(path) + 1)
-                    key = self.constructor.construct_object(key_node, deep=True)
+                    key = self._construct(key_node)
                     if isinstance(key, list | dict):
                         key = str(key)
                     child = (*path, key)
@@ -181,7 +191,7 @@ class _Builder:
                 return result
             if isinstance(node, yaml.SequenceNode):
                 return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
-            return self.constructor.construct_object(node, deep=True)
+            return self._construct(node)
         finally:
             self.active.discard(id(node))
 

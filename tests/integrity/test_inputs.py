@@ -140,3 +140,31 @@ def test_the_shipped_otys_settings_have_the_right_types() -> None:
 
     defaults = Engine().connector("otys").settings
     assert check_setting_types(defaults, defaults) == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://[::1",
+        "http://xn--/",
+        "http://\u2603.-x-.com",
+        "http://a.example:99999",
+        "ftp://a.example",
+        "not a url",
+        "https://user:pw@a.example",
+        None,
+        12,
+    ],
+)
+def test_a_bad_base_url_is_an_input_error(url: Any) -> None:
+    from unimap.unified import check_base_url
+
+    with pytest.raises(InputInvalid, match="base_url"):
+        check_base_url(url)
+
+
+def test_a_good_base_url_passes() -> None:
+    from unimap.unified import check_base_url
+
+    assert check_base_url("https://ows.otys.nl") == "https://ows.otys.nl"
+    assert check_base_url("http://127.0.0.1:8123/") == "http://127.0.0.1:8123/"

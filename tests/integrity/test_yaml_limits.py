@@ -110,3 +110,9 @@ def test_unimap_lint_of_a_non_utf8_spec_exits_1(tmp_path: Path) -> None:
     result = _lint(folder)
     assert result.returncode == 1, result.stderr
     assert "U001" in result.stdout and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("text", ["a: !!timestamp 2024-13-45\n", "a: !!int abc\n", "a: !!float x\n"])
+def test_a_value_yaml_cannot_build_is_a_syntax_error(text: str) -> None:
+    with pytest.raises(YamlSyntaxError):
+        parse_yaml(text, "bad.yaml")
