@@ -13,6 +13,7 @@ import pytest
 from unimap import context, ids
 from unimap.context import MappingContext, current, mapping_context
 from unimap.default_plugins import functions as fn
+from unimap.errors import ConfigError
 from unimap.expressions import FunctionRegistry, compile_expression
 from unimap.plugins import make_manager
 
@@ -111,8 +112,10 @@ def test_without_a_timezone_naive_times_are_utc() -> None:
     assert fn.iso_datetime("2024-07-01 12:00:00") == "2024-07-01T12:00:00.000Z"
 
 
-def test_an_unknown_zone_is_read_as_utc() -> None:
-    assert fn.iso_datetime("2024-07-01 12:00:00", "Europe/Atlantis") == "2024-07-01T12:00:00.000Z"
+@pytest.mark.parametrize("zone", ["Europe/Atlantis", "Mars/Olympus", "../../etc/passwd", "Europe"])
+def test_an_unknown_zone_is_an_error_not_utc(zone: str) -> None:
+    with pytest.raises(ConfigError, match="unknown time zone"):
+        fn.iso_datetime("2024-07-01 12:00:00", zone)
 
 
 def test_iso_datetime_in_a_spec_expression(registry: FunctionRegistry, otys_context: MappingContext) -> None:

@@ -38,6 +38,7 @@ EXPECTED: dict[str, tuple[str, int, int, str | None]] = {
     "U003": ("models/users.yaml", 1, 7, "model"),
     "U004": ("models/users.yaml", 3, 1, None),
     "U005": ("models/users.yaml", 3, 1, "description"),
+    "U006": ("models/users.yaml", 10, 14, None),
     "U101": ("models/users.yaml", 6, 25, None),
     "U102": ("models/users.yaml", 11, 10, "email"),
     "U103": ("models/users.yaml", 11, 10, None),
@@ -55,6 +56,7 @@ EXPECTED: dict[str, tuple[str, int, int, str | None]] = {
     "U306": ("connector.yaml", 8, 9, None),
     "U307": ("connector.yaml", 8, 9, "unimap_process_record"),
     "U308": ("models/application_stages.yaml", 11, 40, "departments"),
+    "U309": ("connector.yaml", 10, 23, None),
 }
 
 CODES = [rule.code for rule in rules.ALL_RULES]

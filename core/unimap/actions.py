@@ -33,6 +33,7 @@ from unimap.errors import (
     UnimapError,
 )
 from unimap.expressions import Expression, Template
+from unimap.jsoninput import check_value
 from unimap.schemaerrors import field_path, problems
 from unimap.steps import AttachmentsStep, HookStep, RequestStep
 from unimap.sources import request_name
@@ -187,6 +188,7 @@ class ActionRunner:
             raise ConfigError(f"connector {self.specs.name!r} has no action {action!r} "
                               f"(known: {', '.join(sorted(self.specs.actions))})",
                               code="INTEGRATION.ACTION_NOT_AVAILABLE")
+        check_value(payload, "(input)")  # the Python API gets the depth and text checks the CLI and HTTP get
         problems = validation_errors(action, payload)
         if problems:
             raise InputInvalid("; ".join(f"{path}: {message}" for path, message in problems),

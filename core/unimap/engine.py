@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pluggy
-import yaml
 
 from unimap import plugins as plugin_manager
 from unimap.config import Config
@@ -23,13 +22,14 @@ from unimap.registry import BuildEnv
 from unimap.specs import ConnectorSpecs, DetailSpec, LookupSpec
 from unimap.store.base import Integration
 from unimap.transport.client import VendorClient
+from unimap.yamlsource import YamlSyntaxError, safe_load
 
 
 def connector_header(root: Path) -> dict[str, Any]:
     """The ``name`` and ``plugin`` of a connector folder's ``connector.yaml`` (empty when unreadable)."""
     try:
-        data = yaml.safe_load((root / CONNECTOR_FILE).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError, UnicodeDecodeError):
+        data = safe_load((root / CONNECTOR_FILE).read_text(encoding="utf-8"), root / CONNECTOR_FILE)
+    except (OSError, YamlSyntaxError, UnicodeDecodeError):
         return {}
     if not isinstance(data, dict):
         return {}

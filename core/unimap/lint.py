@@ -9,6 +9,9 @@ from pathlib import Path
 from unimap import rules
 from unimap.findings import Finding, Findings, Severity
 from unimap.loader import CONNECTOR_FILE, SPEC_SUFFIXES, SpecLoader
+from unimap.settings_check import check_setting_types
+from unimap.specs import ConnectorSpecs
+from unimap.yamlsource import YamlLimitError, YamlSyntaxError, load_yaml
 
 FORMATS = ("text", "json", "github")
 
@@ -46,19 +49,50 @@ def lint_paths(paths: Iterable[Path | str], loader: SpecLoader) -> Findings:
             else:
                 roots.add(root)
     collected = Findings()
+    limited = _yaml_limits(requested)
     for root in sorted(roots):
-        loader.load_connector(root, collected)
+        specs = loader.load_connector(root, collected)
+        if specs is not None:
+            check_settings(specs, collected)
     for file in loose.values():
         spec = loader.load_file(file, collected)
         if spec is not None and spec.kind != "connector":
             message = f"no {CONNECTOR_FILE} in this folder or above it, so no connector loads this {spec.kind} spec"
             collected.add(rules.MISSING_CONNECTOR, message, spec.document.location(("kind",), key=True), ("kind",))
     cwd = Path.cwd()
+    for file, error in limited.items():
+        collected.items = [
+            f for f in collected.items if not (f.rule is rules.YAML_SYNTAX and Path(f.location.file).resolve() == file)
+        ]
+        collected.add(rules.YAML_LIMIT, error.message, error.location)
     for finding in collected.items:
         file = Path(finding.location.file).resolve()
         if file in requested:
             findings.items.append(_relative(finding, file, cwd))
     return findings
+
+
+def _yaml_limits(files: set[Path]) -> dict[Path, YamlLimitError]:
+    """Files that break the YAML limits (too deep, alias bomb, recursive); the loader reports them as syntax."""
+    found: dict[Path, YamlLimitError] = {}
+    for file in sorted(files):
+        try:
+            load_yaml(file)
+        except YamlLimitError as exc:
+            found[file] = exc
+        except (YamlSyntaxError, OSError):
+            continue
+    return found
+
+
+def check_settings(specs: ConnectorSpecs, findings: Findings) -> None:
+    """U309: every default setting has the type the core expects (``settings_check.KNOWN_TYPES``)."""
+    settings = specs.data.get("settings") if isinstance(specs.data, dict) else None
+    if not isinstance(settings, dict):
+        return  # the schema check reports a settings block that is not a mapping
+    for name, message in check_setting_types(settings, settings):
+        path = ("settings", name)
+        findings.add(rules.SETTING_TYPE, message, specs.connector.document.location(path), path)
 
 
 def _relative(finding: Finding, file: Path, cwd: Path) -> Finding:
@@ -83,19 +117,30 @@ def format_text(findings: list[Finding]) -> str:
         lines.append(f"  {f.location.line}:{f.location.column}  {f.level!s:<7}  {f.rule.code} {f.rule.name}  {f.text}")
     counts = {s: sum(1 for f in findings if f.level == s) for s in Severity}
     lines.append("")
-    lines.append(f"✖ {len(findings)} problem(s) ({counts[Severity.ERROR]} error(s), {counts[Severity.WARNING]} "
-                 f"warning(s), {counts[Severity.INFO] + counts[Severity.HINT]} info)")
+    lines.append(
+        f"✖ {len(findings)} problem(s) ({counts[Severity.ERROR]} error(s), {counts[Severity.WARNING]} "
+        f"warning(s), {counts[Severity.INFO] + counts[Severity.HINT]} info)"
+    )
     return "\n".join(lines[1:])
 
 
 def format_json(findings: list[Finding]) -> str:
     """A JSON list of findings (Spectral-like: 0-based range, plus 1-based line/column)."""
-    rows = [{
-        "code": f.rule.code, "rule": f.rule.name, "severity": str(f.level), "message": f.text,
-        "suggestion": f.suggestion, "source": f.location.file, "path": list(f.path),
-        "line": f.location.line, "column": f.location.column,
-        "range": {"start": {"line": max(f.location.line - 1, 0), "character": max(f.location.column - 1, 0)}},
-    } for f in findings]
+    rows = [
+        {
+            "code": f.rule.code,
+            "rule": f.rule.name,
+            "severity": str(f.level),
+            "message": f.text,
+            "suggestion": f.suggestion,
+            "source": f.location.file,
+            "path": list(f.path),
+            "line": f.location.line,
+            "column": f.location.column,
+            "range": {"start": {"line": max(f.location.line - 1, 0), "character": max(f.location.column - 1, 0)}},
+        }
+        for f in findings
+    ]
     return json.dumps(rows, indent=2, ensure_ascii=False)
 
 
@@ -106,8 +151,10 @@ def format_github(findings: list[Finding]) -> str:
     for f in findings:
         kind = kinds.get(f.level, "notice")
         text = f.text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-        out.append(f"::{kind} file={f.location.file},line={f.location.line},col={f.location.column},"
-                   f"title={f.rule.code} {f.rule.name}::{text}")
+        out.append(
+            f"::{kind} file={f.location.file},line={f.location.line},col={f.location.column},"
+            f"title={f.rule.code} {f.rule.name}::{text}"
+        )
     return "\n".join(out)
 
 

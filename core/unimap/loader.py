@@ -29,7 +29,7 @@ from unimap.schemaerrors import Problem, problems
 from unimap.slots import iter_slots
 from unimap.specs import ActionSpec, ConnectorSpecs, FieldMapping, ModelSpec, SpecFile
 from unimap.specschema import spec_schema, spec_validator
-from unimap.yamlsource import JsonPath, YamlDocument, YamlSyntaxError, parse_yaml
+from unimap.yamlsource import JsonPath, YamlDocument, YamlLimitError, YamlSyntaxError, parse_yaml
 
 CONNECTOR_FILE = "connector.yaml"
 SPEC_SUFFIXES = (".yaml", ".yml")
@@ -155,6 +155,9 @@ class SpecLoader:
             return None
         try:
             doc = parse_yaml(text, path)
+        except YamlLimitError as exc:
+            findings.add(rules.YAML_LIMIT, exc.message, exc.location)
+            return None
         except YamlSyntaxError as exc:
             findings.add(rules.YAML_SYNTAX, exc.message, exc.location)
             return None

@@ -11,6 +11,7 @@ DUPLICATE_KEY = Rule("U002", "duplicate-key", E, "A mapping repeats a key (YAML 
 UNKNOWN_KIND = Rule("U003", "unknown-kind", E, "The file's `kind` is missing or not connector, model or action.")
 SCHEMA = Rule("U004", "schema", E, "The spec breaks the spec format (schemas/spec/*.schema.json).")
 UNKNOWN_KEY = Rule("U005", "unknown-key", E, "A key the spec format does not define (often a typo).")
+YAML_LIMIT = Rule("U006", "yaml-limit", E, "The YAML nests too deeply, expands too far via aliases, or is recursive.")
 EXPRESSION_SYNTAX = Rule("U101", "expression-syntax", E, "A JMESPath expression does not parse.")
 UNKNOWN_FUNCTION = Rule("U102", "unknown-function", E, "An expression calls a function nobody registered.")
 FUNCTION_ARITY = Rule("U103", "function-arity", E, "A function is called with the wrong number of arguments.")
@@ -28,6 +29,8 @@ UNKNOWN_SETTING = Rule("U305", "unknown-setting", W, "`setting('name')` names a 
 PLUGIN_IMPORT = Rule("U306", "plugin-import", E, "The connector's plugin module cannot be imported.")
 UNKNOWN_HOOK = Rule("U307", "unknown-hook", E, "A plugin implements a hook that does not exist.")
 UNKNOWN_LOOKUP = Rule("U308", "unknown-lookup", E, "`lookup('name', …)` names a lookup the connector does not define.")
+SETTING_TYPE = Rule("U309", "setting-type", E, "A setting's value does not have the type of its declared default.")
 
-ALL_RULES: tuple[Rule, ...] = tuple(sorted((v for v in list(globals().values()) if isinstance(v, Rule)),
-                                             key=lambda rule: rule.code))
+ALL_RULES: tuple[Rule, ...] = tuple(
+    sorted((v for v in list(globals().values()) if isinstance(v, Rule)), key=lambda rule: rule.code)
+)

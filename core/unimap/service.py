@@ -18,8 +18,10 @@ from unimap.assemble import Assembler
 from unimap.engine import Engine
 from unimap.errors import ConfigError, InputInvalid, IntegrationNotFound
 from unimap.query import ListQuery, split_list
+from unimap.settings_check import check_setting_types
 from unimap.store import Integration, RecordPage, open_store
 from unimap.sync import Progress, Syncer, SyncReport
+from unimap.unified import check_base_url
 from unimap.transport.client import VendorClient
 
 TRACKED_MODELS = ("candidate", "application")
@@ -68,6 +70,9 @@ class Unimap:
         unknown = sorted(set(settings or {}) - set(specs.settings) - ENGINE_SETTINGS)
         if unknown:
             raise InputInvalid(f"unknown setting(s) {', '.join(unknown)} for connector {connector!r}", fields=unknown)
+        self._check_settings(connector, settings or {})
+        if base_url is not None:
+            base_url = check_base_url(base_url)
         integration = Integration(integration_id or new_integration_id(connector), connector, name, base_url,
                                   dict(credentials), dict(settings or {}))
         if check:
@@ -86,9 +91,17 @@ class Unimap:
             raise IntegrationNotFound("no integration yet; run `unimap connect <connector>` first")
         raise ConfigError("several integrations exist; name one: " + ", ".join(i.id for i in found))
 
+    def _check_settings(self, connector: str, settings: dict[str, Any]) -> None:
+        """Every setting has the type of the connector's default (``requests_per_minute=abc`` is refused)."""
+        problems = check_setting_types({k: v for k, v in settings.items() if v is not None},
+                                       self.engine.connector(connector).settings)
+        if problems:
+            raise InputInvalid("; ".join(message for _, message in problems), fields=[name for name, _ in problems])
+
     def configure(self, integration_id: str, settings: dict[str, Any]) -> Integration:
         """Change setting overrides of an integration (``None`` removes one)."""
         integration = self.store.integration(integration_id)
+        self._check_settings(integration.connector, settings)
         for key, value in settings.items():
             if value is None:
                 integration.settings.pop(key, None)

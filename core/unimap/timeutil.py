@@ -6,6 +6,8 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from unimap.errors import ConfigError
+
 __all__ = ["DATE_FORMATS", "format_utc", "parse_datetime", "utc_now", "zone"]
 
 DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%d-%m-%Y %H:%M:%S", "%d-%m-%Y",
@@ -13,13 +15,16 @@ DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%d-
 
 
 def zone(name: str | None) -> tzinfo:
-    """The time zone ``name`` (UTC for none or an unknown name)."""
-    if not name or name.upper() == "UTC":
+    """The time zone ``name`` (null or empty is UTC); an unknown zone is a :class:`ConfigError`, never UTC."""
+    if not name or (isinstance(name, str) and name.upper() == "UTC"):
         return UTC
+    if not isinstance(name, str):
+        raise ConfigError(f"time zone must be a string such as 'Europe/Amsterdam', not {name!r} (setting timezone)")
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return UTC
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise ConfigError(f"unknown time zone {name!r} (setting timezone); use an IANA name such as "
+                          "'Europe/Amsterdam'") from None
 
 
 def format_utc(moment: datetime) -> str:

@@ -158,6 +158,9 @@ def list_handler(model: str) -> Handler:
 
         def page() -> bytes:
             connector = state.service.store.integration(integration_id).connector
+            if model not in state.service.engine.connector(connector).models:
+                raise ApiError("INTEGRATION.MODEL_NOT_AVAILABLE", f"the {connector} connector does not serve "
+                               f"{model} records (GET {request.url.path})", status=404)
             wanted = parse_list_query(model, query, state.mapped(connector))
             if not state.service.store.has_finished_sync(integration_id):
                 raise SyncPending(f"the first sync of {integration_id} has not finished yet; poll "

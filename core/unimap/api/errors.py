@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -15,18 +16,38 @@ from unimap.errors import RemoteRateLimited, UnimapError
 log = logging.getLogger("unimap.api")
 
 # Kombo's closed code sets (SDK 1.4.0): the ATS scope, and the general scope (PLATFORM.* only).
-PLATFORM_CODES = frozenset({
-    "PLATFORM.RATE_LIMIT_EXCEEDED", "PLATFORM.CONCURRENCY_LIMIT_EXCEEDED", "PLATFORM.INTEGRATION_NOT_FOUND",
-    "PLATFORM.INPUT_INVALID", "PLATFORM.UNKNOWN_ERROR", "PLATFORM.IP_NOT_WHITELISTED",
-    "PLATFORM.AUTHENTICATION_INVALID", "PLATFORM.TASK_TIMED_OUT",
-})
-ATS_CODES = PLATFORM_CODES | frozenset({
-    "INTEGRATION.PERMISSION_MISSING", "INTEGRATION.AUTHENTICATION_INVALID", "INTEGRATION.QA_FAILED",
-    "INTEGRATION.SETUP_SYNC_PENDING", "INTEGRATION.SETUP_INCOMPLETE", "INTEGRATION.INACTIVE",
-    "INTEGRATION.MODEL_NOT_AVAILABLE", "INTEGRATION.MODEL_DISABLED", "INTEGRATION.ACTION_NOT_AVAILABLE",
-    "INTEGRATION.ACTION_DISABLED", "REMOTE.SERVICE_UNAVAILABLE", "REMOTE.RATE_LIMIT_EXCEEDED",
-    "REMOTE.INPUT_INVALID", "REMOTE.UNKNOWN_HTTP_ERROR", "ATS.JOB_CLOSED", "ATS.APPLICATION_ALREADY_EXISTS",
-})
+PLATFORM_CODES = frozenset(
+    {
+        "PLATFORM.RATE_LIMIT_EXCEEDED",
+        "PLATFORM.CONCURRENCY_LIMIT_EXCEEDED",
+        "PLATFORM.INTEGRATION_NOT_FOUND",
+        "PLATFORM.INPUT_INVALID",
+        "PLATFORM.UNKNOWN_ERROR",
+        "PLATFORM.IP_NOT_WHITELISTED",
+        "PLATFORM.AUTHENTICATION_INVALID",
+        "PLATFORM.TASK_TIMED_OUT",
+    }
+)
+ATS_CODES = PLATFORM_CODES | frozenset(
+    {
+        "INTEGRATION.PERMISSION_MISSING",
+        "INTEGRATION.AUTHENTICATION_INVALID",
+        "INTEGRATION.QA_FAILED",
+        "INTEGRATION.SETUP_SYNC_PENDING",
+        "INTEGRATION.SETUP_INCOMPLETE",
+        "INTEGRATION.INACTIVE",
+        "INTEGRATION.MODEL_NOT_AVAILABLE",
+        "INTEGRATION.MODEL_DISABLED",
+        "INTEGRATION.ACTION_NOT_AVAILABLE",
+        "INTEGRATION.ACTION_DISABLED",
+        "REMOTE.SERVICE_UNAVAILABLE",
+        "REMOTE.RATE_LIMIT_EXCEEDED",
+        "REMOTE.INPUT_INVALID",
+        "REMOTE.UNKNOWN_HTTP_ERROR",
+        "ATS.JOB_CLOSED",
+        "ATS.APPLICATION_ALREADY_EXISTS",
+    }
+)
 
 STATUS: dict[str, int] = {
     "PLATFORM.INPUT_INVALID": 400,
@@ -61,6 +82,8 @@ TITLES: dict[str, str] = {
     "PLATFORM.RATE_LIMIT_EXCEEDED": "Rate limit exceeded.",
     "PLATFORM.CONCURRENCY_LIMIT_EXCEEDED": "Too many concurrent requests.",
     "PLATFORM.UNKNOWN_ERROR": "An unexpected error occurred.",
+    "INTEGRATION.MODEL_NOT_AVAILABLE": "The model is not available for this integration.",
+    "INTEGRATION.ACTION_NOT_AVAILABLE": "The action is not available for this integration.",
     "REMOTE.SERVICE_UNAVAILABLE": "The remote system is unavailable.",
     "REMOTE.RATE_LIMIT_EXCEEDED": "The remote system is rate limiting.",
     "REMOTE.INPUT_INVALID": "The remote system rejected the input.",
@@ -68,11 +91,78 @@ TITLES: dict[str, str] = {
 }
 
 
+#: Kombo ATS endpoints unimap has no unified model or action for (kombo-unified.md §8): they answer
+#: INTEGRATION.MODEL_NOT_AVAILABLE / ACTION_NOT_AVAILABLE (404) instead of a bare "no endpoint".
+UNSERVED: dict[tuple[str, str], tuple[str, str]] = {
+    **{
+        ("GET", path): ("INTEGRATION.MODEL_NOT_AVAILABLE", what)
+        for path, what in {
+            "/ats/rejection-reasons": "rejection reasons",
+            "/ats/notes": "notes",
+            "/ats/tags": "tags",
+            "/ats/attachments": "attachments",
+            "/ats/interviews": "interviews",
+            "/ats/offers": "offers",
+            "/ats/roles": "roles",
+            "/ats/scorecards": "scorecards",
+            "/ats/candidates/{candidate_id}/attachments": "reading candidate attachments",
+            "/ats/applications/{application_id}/attachments": "reading application attachments",
+        }.items()
+    },
+    ("PUT", "/ats/applications/{application_id}/stage"): (
+        "INTEGRATION.ACTION_NOT_AVAILABLE",
+        "moving an application to a stage",
+    ),
+    ("POST", "/ats/applications/{application_id}/reject"): (
+        "INTEGRATION.ACTION_NOT_AVAILABLE",
+        "rejecting an application",
+    ),
+    ("POST", "/ats/applications/{application_id}/notes"): (
+        "INTEGRATION.ACTION_NOT_AVAILABLE",
+        "adding a note to an application",
+    ),
+    ("POST", "/ats/candidates/{candidate_id}/tags"): (
+        "INTEGRATION.ACTION_NOT_AVAILABLE",
+        "adding a tag to a candidate",
+    ),
+    ("DELETE", "/ats/candidates/{candidate_id}/tags"): (
+        "INTEGRATION.ACTION_NOT_AVAILABLE",
+        "removing a tag from a candidate",
+    ),
+    ("POST", "/ats/applications/{application_id}/interviews"): (
+        "INTEGRATION.ACTION_NOT_AVAILABLE",
+        "scheduling an interview",
+    ),
+    ("PATCH", "/ats/applications/{application_id}/interviews/{interview_id}"): (
+        "INTEGRATION.ACTION_NOT_AVAILABLE",
+        "changing an interview",
+    ),
+    ("POST", "/ats/import-tracked-application"): (
+        "INTEGRATION.ACTION_NOT_AVAILABLE",
+        "importing a tracked application",
+    ),
+    ("GET", "/ats/actions/{action}"): ("INTEGRATION.ACTION_NOT_AVAILABLE", "describing an action's limits"),
+}
+_UNSERVED = [
+    (method, re.compile("^" + re.sub(r"\\\{[a-z_]+\\\}", "[^/]+", re.escape(path)) + "/?$"), code, what)
+    for (method, path), (code, what) in UNSERVED.items()
+]
+
+
+def unserved(method: str, path: str) -> tuple[str, str] | None:
+    """``(code, what)`` when ``method path`` (below ``/v1``) is a Kombo endpoint unimap does not serve."""
+    for wanted, pattern, code, what in _UNSERVED:
+        if wanted == method and pattern.match(path):
+            return code, what
+    return None
+
+
 class ApiError(UnimapError):
     """An error raised by the HTTP layer itself (auth, limits, routing), with extra response headers."""
 
-    def __init__(self, code: str | None, message: str, *, status: int | None = None,
-                 headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, code: str | None, message: str, *, status: int | None = None, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(message, code=code, title=TITLES.get(code or ""))
         if code is None:
             self.code = None
@@ -85,15 +175,16 @@ def status_for(code: str | None) -> int:
     return STATUS.get(code or "", 500)
 
 
-def envelope(code: str | None, message: str, title: str | None = None, *,
-             general: bool = False) -> dict[str, Any]:
+def envelope(code: str | None, message: str, title: str | None = None, *, general: bool = False) -> dict[str, Any]:
     """Kombo's error body; on general-scope endpoints (``general``) only PLATFORM codes are allowed."""
     allowed = PLATFORM_CODES if general else ATS_CODES
     if code is not None and code not in allowed:
         message = f"[{code}] {message}"
         code = None
-    return {"status": "error", "error": {"code": code, "title": title or TITLES.get(code or ""),
-                                         "message": message, "log_url": None}}
+    return {
+        "status": "error",
+        "error": {"code": code, "title": title or TITLES.get(code or ""), "message": message, "log_url": None},
+    }
 
 
 def is_general(request: Request) -> bool:
@@ -119,9 +210,17 @@ def error_response(request: Request, exc: UnimapError) -> JSONResponse:
 async def http_error_handler(request: Request, exc: Exception) -> JSONResponse:
     """Routing failures (404, 405, 413…) as Kombo envelopes instead of plain text."""
     assert isinstance(exc, HTTPException)
+    if exc.status_code in (404, 405):
+        found = unserved(request.method, request.url.path.split("/v1", 1)[-1])
+        if found is not None:
+            code, what = found
+            message = f"{what} is not available for any unimap connector ({request.method} {request.url.path})"
+            return JSONResponse(envelope(code, message), status_code=404)
     code = "PLATFORM.INPUT_INVALID" if exc.status_code in (400, 413, 422) else None
-    message = {404: f"no endpoint {request.method} {request.url.path}",
-               405: f"{request.method} is not allowed on {request.url.path}"}.get(exc.status_code, str(exc.detail))
+    message = {
+        404: f"no endpoint {request.method} {request.url.path}",
+        405: f"{request.method} is not allowed on {request.url.path}",
+    }.get(exc.status_code, str(exc.detail))
     body = envelope(code, message, general=is_general(request))
     return JSONResponse(body, status_code=exc.status_code, headers=dict(exc.headers or {}))
 

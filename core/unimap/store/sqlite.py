@@ -7,6 +7,7 @@ import binascii
 import hashlib
 import json
 import os
+import socket
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
@@ -17,6 +18,7 @@ from typing import Any
 import orjson
 
 from unimap.errors import InputInvalid, IntegrationNotFound, StoreError
+from unimap.secrets import seal, unseal
 from unimap.store.base import Integration, RecordPage, UpsertResult
 from unimap.store.migrations import LATEST, MIGRATIONS
 from unimap.timeutil import utc_now
@@ -44,12 +46,63 @@ def encode_cursor(rowid: int) -> str:
 
 def decode_cursor(cursor: str) -> int:
     """The rowid a cursor points after; :class:`InputInvalid` for a cursor we did not issue."""
+    problem = InputInvalid(f"invalid cursor {str(cursor)[:40]!r}", fields=["cursor"])
+    if not isinstance(cursor, str) or len(cursor) > 200:
+        raise problem
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        value = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        return int(value["after"])
-    except (ValueError, KeyError, TypeError, binascii.Error):
-        raise InputInvalid(f"invalid cursor {cursor[:40]!r}", fields=["cursor"]) from None
+        value = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+    except (ValueError, TypeError, binascii.Error, RecursionError):
+        raise problem from None
+    after = value.get("after") if isinstance(value, dict) else None
+    if not isinstance(after, int) or isinstance(after, bool) or not 0 <= after < 2**63:
+        raise problem  # 1e400, "many", true, -1 and 2**64 are not cursors we issue
+    return after
+
+
+_OWNER = "_owner"  # key of a running sync's stats that names its process
+
+
+def _start_ticks(pid: int) -> int | None:
+    """When process ``pid`` started (clock ticks since boot, Linux), to tell a reused pid apart."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as handle:
+            return int(handle.read().rsplit(")", 1)[1].split()[19])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _process_identity() -> dict[str, Any]:
+    return {"host": socket.gethostname(), "pid": os.getpid(), "start": _start_ticks(os.getpid())}
+
+
+def _process_gone(owner: Any) -> bool:
+    """Whether the process that ran a sync is certainly dead (only decidable on the same host)."""
+    if not isinstance(owner, dict) or owner.get("host") != socket.gethostname():
+        return False
+    pid = owner.get("pid")
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, someone else's
+        return False
+    except OSError:
+        return False
+    start = _start_ticks(pid)
+    return owner.get("start") is not None and start is not None and start != owner["start"]
+
+
+def _owner_only(path: str) -> None:
+    """Make the store file (and its WAL/shared-memory files) readable by the owner only, even if it existed."""
+    for candidate in (path, f"{path}-wal", f"{path}-shm", f"{path}-journal"):
+        try:
+            if Path(candidate).is_file() and (os.stat(candidate).st_mode & 0o077):
+                os.chmod(candidate, 0o600)
+        except OSError:  # not ours to change (e.g. a read-only mount): SQLite reports real problems
+            continue
 
 
 class SQLiteStore:
@@ -65,6 +118,7 @@ class SQLiteStore:
                 if fresh:  # credentials live here: readable by the owner only
                     fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
                     os.close(fd)
+                _owner_only(path)
             self.db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
             self.db.row_factory = sqlite3.Row
             if path != ":memory:":
@@ -126,7 +180,7 @@ class SQLiteStore:
                 "name=excluded.name, base_url=excluded.base_url, credentials=excluded.credentials, "
                 "settings=excluded.settings",
                 (integration.id, integration.connector, integration.name, integration.base_url,
-                 _dumps(integration.credentials), _dumps(integration.settings), integration.created_at))
+                 seal(integration.credentials), _dumps(integration.settings), integration.created_at))
         return integration
 
     def integration(self, integration_id: str) -> Integration:
@@ -135,7 +189,7 @@ class SQLiteStore:
             row = self.db.execute("SELECT * FROM integrations WHERE id = ?", (integration_id,)).fetchone()
         if row is None:
             raise IntegrationNotFound(f"no integration {integration_id!r} in this store")
-        return Integration(row["id"], row["connector"], row["name"], row["base_url"], json.loads(row["credentials"]),
+        return Integration(row["id"], row["connector"], row["name"], row["base_url"], unseal(row["credentials"]),
                            json.loads(row["settings"]), row["created_at"])
 
     def integrations(self) -> list[Integration]:
@@ -259,12 +313,18 @@ class SQLiteStore:
                    (integration_id, model, cursor, _dumps(run) if run is not None else None))
 
     def start_sync(self, integration_id: str, kind: str) -> int:
-        """Record a sync run; returns its id. Runs left "running" by a killed process become "interrupted"."""
+        """Record a sync run; returns its id. Runs left "running" by a killed process become "interrupted".
+
+        The run remembers its process (host, pid, start time) until it finishes, so :meth:`syncs` can
+        show a run whose process died (SIGKILL, power loss) as interrupted without waiting for the next run.
+        """
+        owner = _dumps({_OWNER: _process_identity()})
         with self.transaction() as db:
             db.execute("UPDATE syncs SET status='interrupted', finished_at=? WHERE integration_id=? AND "
                        "status='running'", (utc_now(), integration_id))
-            return int(db.execute("INSERT INTO syncs (integration_id, kind, status, started_at) VALUES (?,?,?,?)",
-                                  (integration_id, kind, "running", utc_now())).lastrowid or 0)
+            return int(db.execute("INSERT INTO syncs (integration_id, kind, status, started_at, stats) "
+                                  "VALUES (?,?,?,?,?)",
+                                  (integration_id, kind, "running", utc_now(), owner)).lastrowid or 0)
 
     def finish_sync(self, sync_id: int, status: str, stats: dict[str, Any], kind: str | None = None) -> None:
         """Close a sync run with its status, statistics and (if it changed) its kind."""
@@ -273,11 +333,25 @@ class SQLiteStore:
                        (status, utc_now(), _dumps(stats), kind, sync_id))
 
     def syncs(self, integration_id: str, limit: int = 20) -> list[dict[str, Any]]:
-        """The latest sync runs of an integration, newest first."""
+        """The latest sync runs of an integration, newest first; a run whose process is gone is "interrupted"."""
         with self._lock:
             rows = self.db.execute("SELECT * FROM syncs WHERE integration_id=? ORDER BY id DESC LIMIT ?",
                                    (integration_id, limit)).fetchall()
-        return [{**dict(r), "stats": json.loads(r["stats"]) if r["stats"] else None} for r in rows]
+            result = []
+            for r in rows:
+                run = dict(r)
+                stats = json.loads(r["stats"]) if r["stats"] else None
+                owner = stats.pop(_OWNER, None) if isinstance(stats, dict) else None
+                if run["status"] == "running" and owner is not None and _process_gone(owner):
+                    now = utc_now()
+                    self.db.execute("UPDATE syncs SET status='interrupted', finished_at=? WHERE id=? AND "
+                                    "status='running'", (now, run["id"]))
+                    run.update(status="interrupted", finished_at=now)
+                if owner is not None and not stats:
+                    stats = None  # a running run has no statistics yet
+                run["stats"] = stats
+                result.append(run)
+        return result
 
     def has_finished_sync(self, integration_id: str) -> bool:
         """Whether a sync of the integration ever finished successfully."""
