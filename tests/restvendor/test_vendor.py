@@ -335,3 +335,14 @@ def test_stop_frees_the_port() -> None:
         v.stop()
         with pytest.raises(httpx.TransportError):
             c.get(url + "/api/users", headers=v.auth_headers())
+
+
+def test_next_links_keep_the_filters(client: httpx.Client) -> None:
+    pivot = "2025-06-01T00:00:00Z"
+    jobs = client.get("/api/jobs", params={"page_size": 5, "updated_after": pivot})
+    nxt = _links(jobs.headers["Link"])["next"]
+    assert "updated_after=" in nxt
+    assert all(parse_iso(j["updated_at"]) >= parse_iso(pivot) for j in client.get(nxt).json())
+    apps = client.get("/api/applications", params={"limit": 5, "updated_after": pivot}).json()
+    later = client.get(apps["next"]).json()["items"]
+    assert later and all(parse_iso(a["updated_at"]) >= parse_iso(pivot) for a in later)
