@@ -61,9 +61,8 @@ transport: {type: rest, base_url: "https://bench.example"}
 auth: {type: none}
 lookups:
   candidate_fields:
-    method: /custom-fields
-    params: "{entity: 'candidate'}"
-    records: data
+    request: {path: /custom-fields, query: {entity: "'candidate'"}}
+    records: body.data
     key: to_text(slot)
     value: label
 settings:
@@ -76,7 +75,7 @@ settings:
 CANDIDATES = """\
 kind: model
 model: candidate
-source: {type: call, method: /candidates, records: data}
+source: {type: list, request: {path: /candidates}, records: body.data}
 fields:
   remote_id: uid
   first_name:

@@ -230,7 +230,7 @@ def test_an_expression_failing_at_run_time_raises_mapping_error(clean_env: Path,
         "join_nonempty(' ', [infix, last])", "join(' ', [infix, last])"), encoding="utf-8")
     engine = Engine(config=Config(), spec_dirs=[tmp_path])
     assert engine.map_record("acme", "user", ACME_USER)["last_name"] == "van Dijk"
-    with pytest.raises(MappingError, match="mapping a user record failed: In function join"):
+    with pytest.raises(MappingError, match="mapping a user record failed at field 'last_name': In function join"):
         engine.map_record("acme", "user", {**ACME_USER, "infix": 5})  # join() takes strings only
 
 

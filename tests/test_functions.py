@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from unimap import ids
+from unimap import context, ids
 from unimap.context import MappingContext, current, mapping_context
 from unimap.default_plugins import functions as fn
 from unimap.expressions import FunctionRegistry, compile_expression
@@ -88,9 +88,18 @@ def test_times_with_an_offset_ignore_the_zone(value: Any, utc: str) -> None:
     assert fn.iso_datetime(value, AMSTERDAM) == utc
 
 
-@pytest.mark.parametrize("value", [None, "", "0000-00-00", "0000-00-00 00:00:00", "garbage", True, [], {}])
+@pytest.mark.parametrize("value", [None, "", "0000-00-00", "0000-00-00 00:00:00"])
 def test_no_date_is_null(value: Any) -> None:
     assert fn.iso_datetime(value, AMSTERDAM) is None
+    assert fn.iso_date(value) is None
+
+
+@pytest.mark.parametrize("value", ["garbage", "not a date", True, [], {}, {"date": "2024-01-01"}])
+def test_a_value_that_is_not_a_date_is_an_error(value: Any) -> None:
+    with pytest.raises(ValueError, match="is not a date"):
+        fn.iso_datetime(value, AMSTERDAM)
+    with pytest.raises(ValueError, match="is not a date"):
+        fn.iso_date(value)
 
 
 def test_the_timezone_setting_applies_when_no_zone_is_given(otys_context: MappingContext) -> None:
@@ -196,12 +205,19 @@ def test_number(value: Any, result: Any) -> None:
 
 
 @pytest.mark.parametrize(("value", "result"), [
-    (True, True), ("ja", True), ("Yes", True), (" 1 ", True), (1, True),
-    (False, False), ("Nee", False), ("off", False), (0.0, False),
-    ("maybe", None), (None, None), ([], None),
+    (True, True), ("Yes", True), (" 1 ", True), (1, True),
+    (False, False), ("off", False), (0.0, False),
+    ("maybe", None), (None, None), ([], None), ("ja", None), ("Nee", None),
 ])
 def test_boolean(value: Any, result: Any) -> None:
     assert fn.boolean(value) is result
+
+
+@pytest.mark.parametrize(("value", "result"), [("ja", True), ("J", True), ("Nee", False), ("maybe", None)])
+def test_boolean_words_come_from_the_connector_settings(value: Any, result: Any) -> None:
+    ctx = MappingContext("otys:42", {"boolean_true": ["ja", "j"], "boolean_false": ["nee"]})
+    with context.mapping_context(ctx):
+        assert fn.boolean(value) is result
 
 
 @pytest.mark.parametrize(("value", "text"), [(1, "1"), (1.0, "1"), (1.5, "1.5"), (True, "true"), ("x", "x"),
@@ -304,9 +320,12 @@ def test_the_context_is_restored_after_the_block() -> None:
 
 
 def test_integration_fields(otys_context: MappingContext) -> None:
-    fields = fn.integration_fields({"a": 1, "extraInfo1": 2, "b": 3}, {"a": "Label A", "extraInfo1": None, "zz": "x"})
+    fields = fn.integration_fields({"a": 1, "extraInfo1": 2, "b": 3}, {"a": "Label A", "extraInfo1": None, "zz": "x"},
+                                   ["extraInfo", "matchCriteria"])
     assert [(f["key"], f["type"], f["value"], f["label"]) for f in fields] == [
         ("a", "DEFAULT", 1, "Label A"), ("extraInfo1", "CUSTOM", 2, None)]
+    plain = fn.integration_fields({"extraInfo1": 2}, ["extraInfo1"])
+    assert [f["type"] for f in plain] == ["DEFAULT"], "no prefixes: every field is DEFAULT"
     assert fields[0]["id"] == ids.unified_id("otys:42", "integration_field", "a")
     assert fn.integration_fields({"a": 1}, []) == []
     assert fn.integration_fields(None, ["a"]) == []

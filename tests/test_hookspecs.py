@@ -174,6 +174,10 @@ class Recorder:
         register("recorder_echo", lambda v: v)
 
     @hookimpl
+    def unimap_register_components(self, register: Callable[..., None]) -> None:
+        self._seen("unimap_register_components", register=register)
+
+    @hookimpl
     def unimap_register_connectors(self, register: Callable[..., None]) -> None:
         self._seen("unimap_register_connectors", register=register)
 
@@ -236,6 +240,7 @@ def documented_arguments() -> dict[str, dict[str, Any]]:
     target = {"candidate_remote_id": "c-1"}
     return {
         "unimap_register_functions": {"register": lambda *a, **k: None},
+        "unimap_register_components": {"register": lambda category, name, schema, factory=None, **k: None},
         "unimap_register_connectors": {"register": lambda name, spec_dir: None},
         "unimap_register_commands": {"cli": click.Group("unimap")},
         "unimap_authenticate": {"connector": "acme", "auth": {"type": "hook"}, "credentials": {"key": "s"},
@@ -275,9 +280,14 @@ def test_direct_call(name: str) -> None:
     recorder = Recorder()
     pm = make_manager([recorder], entry_points=False)
     kwargs = documented_arguments()[name]
+    options = getattr(HOOKS[name], f"{hookspecs.PROJECT}_spec")
+    if options["historic"]:  # registration hooks every later plugin also receives
+        getattr(pm.hook, name).call_historic(kwargs=kwargs)
+        assert recorder.calls[name] == kwargs
+        return
     result = getattr(pm.hook, name)(**kwargs)
     assert recorder.calls[name] == kwargs
-    firstresult = getattr(HOOKS[name], f"{hookspecs.PROJECT}_spec")["firstresult"]
+    firstresult = options["firstresult"]
     expected = {"unimap_authenticate": "recorded-session", "unimap_upload_attachment": "doc-1",
                 "unimap_write_source": ["source written"], "unimap_write_gdpr_consent": ["consent written"],
                 "unimap_place_result_link": ["link placed"]}

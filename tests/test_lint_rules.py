@@ -16,12 +16,15 @@ from typing import Any
 
 import jsonschema
 import pytest
+import yaml
 
 from unimap import rules, unified
 from unimap.expressions import FunctionRegistry
 from unimap.findings import Finding, Findings, Severity
 from unimap.lint import lint_paths
 from unimap.loader import SpecLoader
+from unimap.plugins import default_components
+from unimap.specschema import spec_schema
 from unimap.plugins import make_manager
 from unimap.resources import mappings_dir
 
@@ -267,8 +270,8 @@ def test_duplicate_spec_names_the_first_file_relative_to_the_connector(loader: S
 
 
 def test_unknown_key_deep_inside_a_spec(tmp_path: Path, loader: SpecLoader, monkeypatch: pytest.MonkeyPatch) -> None:
-    folder = variant(tmp_path, "U005", {"models/users.yaml": ("  records: data\n",
-                                                            "  records: data\n  id_feild: id\n")})
+    folder = variant(tmp_path, "U005", {"models/users.yaml": ("  records: body.data\n",
+                                                            "  records: body.data\n  id_feild: id\n")})
     findings = lint(folder, loader, monkeypatch)
     assert codes(findings) == ["U005"]
     assert findings[0].path == ("source", "id_feild")
@@ -318,11 +321,22 @@ def test_info_findings_do_not_block_the_engine(loader: SpecLoader, monkeypatch: 
 # -- the loader compiles every expression the spec format declares ----------------------------------------
 
 
-def _expression_validator(kind: str) -> Any:
-    """The spec schema with every expression made to fail, so its errors locate the expressions."""
-    schema = copy.deepcopy(unified.schema("spec", kind))
-    schema["$defs"]["expression"] = {"type": "string", "if": {"type": "string"}, "then": {"not": {}}}
-    return jsonschema.Draft202012Validator(schema, registry=unified.registry())
+def _expression_validator(kind: str, selected: dict[str, str]) -> Any:
+    """The spec schema with every expression and template made to fail, so its errors locate them."""
+    schema = copy.deepcopy(spec_schema(kind, default_components(), selected))
+
+    def mark(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("x-unimap-expression") or node.get("x-unimap-template"):
+                node["if"], node["then"] = {"type": "string"}, {"not": {}}
+            for value in node.values():
+                mark(value)
+        elif isinstance(node, list):
+            for value in node:
+                mark(value)
+
+    mark(schema)
+    return jsonschema.Draft202012Validator(schema)
 
 
 def _declared(errors: Iterable[Any]) -> set[tuple[str | int, ...]]:
@@ -340,8 +354,10 @@ SPEC_FILES = sorted([*mappings_dir().rglob("*.yaml"), *(p for p in RULES_DIR.glo
 
 @pytest.mark.parametrize("path", SPEC_FILES, ids=lambda p: p.relative_to(p.parents[3]).as_posix())
 def test_every_declared_expression_is_compiled(path: Path, loader: SpecLoader) -> None:
+    root = next(p for p in path.parents if (p / "connector.yaml").is_file())
+    transport = (yaml.safe_load((root / "connector.yaml").read_text(encoding="utf-8")).get("transport") or {})["type"]
     findings = Findings()
-    spec = loader.load_file(path, findings)
+    spec = loader.load_file(path, findings, {"request": transport})
     assert spec is not None and not findings.errors()
-    declared = _declared(_expression_validator(spec.kind).iter_errors(spec.data))
-    assert declared == set(spec.expressions)
+    declared = _declared(_expression_validator(spec.kind, {"request": transport}).iter_errors(spec.data))
+    assert declared == set(spec.expressions) | set(spec.templates)

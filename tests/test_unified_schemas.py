@@ -17,6 +17,9 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
+import yaml
+
+from unimap.resources import mappings_dir
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 from referencing import Registry
@@ -298,9 +301,10 @@ def test_model_annotations(model: str) -> None:
     assert {n for n, o in origins.items() if o == "engine"} == ENGINE_FIELDS
     assert {n for n, o in origins.items() if o == "nested"} == NESTED_FIELDS[model]
     assert FOREIGN_KEYS.get(model, set()) <= {n for n, o in origins.items() if o == "mapped"}
-    seeds = {name for name, node in properties.items() if node.get("x-unimap-seed") is True}
-    assert seeds == SEED_FIELDS[model]
-    assert all(node.get("x-unimap-seed", True) is True for node in properties.values()), "only `true` is used"
+    assert not any("x-unimap-seed" in node for node in properties.values()), "coverage lists live in connectors"
+    coverage = yaml.safe_load((mappings_dir() / "otys" / "connector.yaml").read_text(encoding="utf-8"))["coverage"]
+    mapped_seeds = {n for n in SEED_FIELDS[model] if origins.get(n) == "mapped"}
+    assert set(coverage.get(model, [])) == mapped_seeds
 
 
 @pytest.mark.parametrize("model", MODEL_ENDPOINTS)

@@ -9,13 +9,10 @@ from __future__ import annotations
 
 import base64
 import logging
-import random
 import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
-
-from jsonschema.exceptions import ValidationError, best_match
 
 from unimap import context, unified
 from unimap.assemble import Assembler
@@ -31,15 +28,20 @@ from unimap.errors import (
     RemoteInputInvalid,
     UnimapError,
 )
-from unimap.expressions import Expression
+from unimap.expressions import Expression, Template
+from unimap.schemaerrors import field_path, problems
+from unimap.steps import AttachmentsStep, HookStep, RequestStep
 from unimap.store.base import Integration
-from unimap.store.sqlite import utc_now
+from unimap.timeutil import utc_now
 from unimap.transport.client import VendorClient
+from unimap.transport.request import Request
+from unimap.transport.retry import RetryPolicy
 
 log = logging.getLogger("unimap.actions")
+#: waits between rounds of an attachment set (the transport's own retries happen inside each round)
+ATTACHMENT_BACKOFF = RetryPolicy(initial_backoff=0.5, max_backoff=8.0)
 ERRORS: dict[str, type[UnimapError]] = {"ATS.JOB_CLOSED": JobClosed, "ATS.APPLICATION_ALREADY_EXISTS":
                                         ApplicationAlreadyExists, "PLATFORM.INPUT_INVALID": InputInvalid}
-_PLACEHOLDER = re.compile(r"\{([a-zA-Z_][\w.]*)\}")
 
 
 @dataclass
@@ -53,9 +55,18 @@ class ActionContext:
     warnings: list[str] = field(default_factory=list)
     memo: dict[Any, Any] = field(default_factory=dict)
 
-    def call(self, method: str, params: list[Any] | None = None) -> Any:
-        """A vendor call through the integration's client."""
-        return self.client.call(method, params)
+    def call(self, method: str, params: list[Any] | None = None, *, write: bool = False) -> Any:
+        """A JSON-RPC call through the integration's client (``write``: never repeated when its outcome is unknown)."""
+        return self.client.call(method, params, write=write)
+
+    def send(self, request: Request) -> Any:
+        """Any request of the connector's transport; returns the :class:`~unimap.transport.request.Response`."""
+        return self.client.send(request)
+
+    @property
+    def upload(self) -> Any:
+        """The client's file upload (for plugins whose vendor takes files on a separate endpoint)."""
+        return self.client.upload
 
 
 @dataclass
@@ -70,26 +81,10 @@ class ActionResult:
         return {"status": "success", "data": self.data, "warnings": [{"message": w} for w in self.warnings]}
 
 
-def _field_path(error: ValidationError) -> str:
-    parts = [str(p) if isinstance(p, str) else f"[{p}]" for p in error.absolute_path]
-    text = ".".join(parts).replace(".[", "[")
-    if error.validator == "required" and "'" in error.message:
-        missing = error.message.split("'")[1]
-        text = f"{text}.{missing}" if text else missing
-    return text or "(body)"
-
-
 def validation_errors(action: str, payload: Any) -> list[tuple[str, str]]:
     """``(field, message)`` for every problem of ``payload`` against the action's input schema."""
-    problems: list[tuple[str, str]] = []
-    for error in unified.validator("actions", action).iter_errors(payload):
-        chosen = best_match(error.context) if error.validator in ("oneOf", "anyOf") and error.context else error
-        chosen = chosen or error
-        message = chosen.message if len(chosen.message) < 300 else chosen.message[:297] + "..."
-        if chosen.validator == "not" and chosen.schema.get("title"):
-            message = str(chosen.schema["title"])
-        problems.append((_field_path(chosen), message))
-    return sorted(set(problems))
+    found = {(field_path(p), p.message) for p in problems(unified.validator("actions", action).iter_errors(payload))}
+    return sorted(found)
 
 
 def _error(code: str, message: str, field: str | None = None) -> UnimapError:
@@ -98,16 +93,6 @@ def _error(code: str, message: str, field: str | None = None) -> UnimapError:
     if issubclass(cls, InputInvalid):
         return cls(message, fields=[field] if field else [])
     return cls(message, code=code)
-
-
-def _format(message: str, ctx: dict[str, Any]) -> str:
-    def value(match: re.Match[str]) -> str:
-        current: Any = ctx
-        for part in match.group(1).split("."):
-            current = current.get(part) if isinstance(current, dict) else None
-        return str(current)
-
-    return _PLACEHOLDER.sub(value, message)
 
 
 class ActionRunner:
@@ -124,6 +109,10 @@ class ActionRunner:
         self.client = client or service.client(integration)
         self._owns_client = client is None
         self._sleep = sleep
+        self._action_ctx = ActionContext(integration, self.settings, self.client, self.store)
+        self._contents: dict[int, tuple[bytes, str]] = {}
+        self._input: Any = {}
+        self._steps: dict[str, Any] = {}
 
     def close(self) -> None:
         """Close the vendor client if the runner opened it."""
@@ -138,6 +127,49 @@ class ActionRunner:
             return None
         with context.mapping_context(self._mapping()):
             return expression.search(data)
+
+    # -- what steps use (unimap.steps.StepRun) ------------------------------------------------
+
+    def search(self, expression: Any, data: Any) -> Any:
+        """Evaluate an expression of the action spec."""
+        return self._search(expression, data)
+
+    def render(self, template: Template | None, data: Any) -> str:
+        """Render a message template of the action spec."""
+        if template is None:
+            return ""
+        with context.mapping_context(self._mapping()):
+            return template.render(data)
+
+    def request(self, step: RequestStep, ctx: dict[str, Any]) -> Any:
+        """Send a request step; a vendor's "not found" becomes the step's ``not_found`` error."""
+        with context.mapping_context(self._mapping()):
+            request = step.request.build(ctx)
+        try:
+            response = self.client.send(request)
+        except RemoteInputInvalid as exc:
+            if step.not_found:
+                raise _error(step.not_found, f"{step.id}: {exc.message}", step.id) from None
+            raise
+        view = response.view()
+        return self._search(step.result, view) if step.result is not None else view["body"]
+
+    def hook(self, step: HookStep, args: dict[str, Any]) -> list[str] | None:
+        """Call the step's plugin hook with the action context."""
+        caller = getattr(self.engine.hook, f"unimap_{step.hook}", None)
+        if caller is None:
+            raise ConfigError(f"no hook unimap_{step.hook} (action step {step.id or step.hook})")
+        warnings = caller(connector=self.specs.name, context=self._action_ctx, **args)
+        self._action_ctx.warnings.extend(warnings or [])
+        return warnings
+
+    def warn(self, message: str) -> None:
+        """Add a warning to the response."""
+        self._action_ctx.warnings.append(message)
+
+    def fail(self, code: str, message: str, field: str | None) -> Exception:
+        """The exception for a failed check."""
+        return _error(code, message, field)
 
     # -- entry point --------------------------------------------------------------------------
 
@@ -155,13 +187,15 @@ class ActionRunner:
         refs = self._resolve_refs(spec.file, payload)
         contents = self._load_attachments(payload)
         ctx: dict[str, Any] = {"input": payload, "steps": {}, "settings": self.settings, "refs": refs}
-        action_ctx = ActionContext(self.integration, self.settings, self.client, self.store)
-        for index, step in enumerate(spec.steps):
-            if "when" in step and not self._search(spec.file.expr("steps", index, "when"), ctx):
+        self._action_ctx = ActionContext(self.integration, self.settings, self.client, self.store)
+        self._contents = contents
+        self._input, self._steps = payload, ctx["steps"]
+        for step in spec.typed_steps:
+            if step.when is not None and not self._search(step.when, ctx):
                 continue
-            self._step(spec.file, index, step, ctx, action_ctx, contents)
+            step.run(self, ctx)
         data = self._respond(spec.file, ctx)
-        return ActionResult(data, action_ctx.warnings)
+        return ActionResult(data, self._action_ctx.warnings)
 
     # -- preparation ----------------------------------------------------------------------------
 
@@ -199,46 +233,29 @@ class ActionRunner:
 
     # -- steps -------------------------------------------------------------------------------------
 
-    def _step(self, file: Any, index: int, step: dict[str, Any], ctx: dict[str, Any], action_ctx: ActionContext,
-              contents: dict[int, tuple[bytes, str]]) -> None:
-        kind = step["type"]
-        expr = lambda key: file.expr("steps", index, key)  # noqa: E731
-        if kind == "call":
-            method = step["method"]
-            for name, value in self.settings.items():
-                method = method.replace("{settings." + name + "}", str(value))
-            params = self._search(expr("params"), ctx)
-            try:
-                result = self.client.call(method, params)
-            except RemoteInputInvalid as exc:
-                code = step.get("not_found")
-                if code:
-                    raise _error(code, f"{step['id']}: {exc.message}", step["id"]) from None
-                raise
-            ctx["steps"][step["id"]] = self._search(expr("result"), {"result": result}) if "result" in step \
-                else result
-        elif kind == "check":
-            if not self._search(expr("assert"), ctx):
-                code = step["error"]
-                raise _error(code, _format(step["message"], ctx), step.get("id"))
-        elif kind == "set":
-            ctx["steps"][step["id"]] = self._search(expr("value"), ctx)
-        elif kind == "hook":
-            args = self._search(expr("args"), ctx) or {}
-            hook = getattr(self.engine.hook, f"unimap_{step['hook']}")
-            warnings = hook(connector=self.specs.name, context=action_ctx, **args)
-            action_ctx.warnings.extend(warnings or [])
-            if "id" in step:
-                ctx["steps"][step["id"]] = warnings
-        elif kind == "warn":
-            action_ctx.warnings.append(_format(step["message"], ctx))
-        elif kind == "attachments":
-            items = self._search(expr("items"), ctx) or []
-            target = self._search(expr("target"), ctx) or {}
-            self.attach(items, target, action_ctx, contents, int(step.get("max_attempts", 3)))
+    def attach(self, step: AttachmentsStep, items: list[dict[str, Any]], target: dict[str, Any]) -> None:
+        """The attachments step: upload ``items`` to ``target`` as a set."""
+        self.attach_all(items, target, self._action_ctx, self._contents, step.max_attempts, upload=step)
 
-    def attach(self, items: list[dict[str, Any]], target: dict[str, Any], action_ctx: ActionContext,
-               contents: dict[int, tuple[bytes, str]], max_attempts: int = 3, *, remember: bool = True) -> list[int]:
+    def _upload(self, step: AttachmentsStep | None, action_ctx: ActionContext, target: dict[str, Any],
+                attachment: dict[str, Any], content: bytes) -> str | None:
+        """One attachment through the step's upload request, else through the plugin hook."""
+        if step is not None and step.upload is not None:
+            data = {"attachment": {**attachment, "content_base64": base64.b64encode(content).decode(),
+                                   "content": content, "size": len(content)},
+                    "target": target, "settings": self.settings, "input": self._input, "steps": self._steps}
+            with context.mapping_context(self._mapping()):
+                request = step.upload.build(data)
+            view = self.client.send(request).view()
+            found = self._search(step.result, view) if step.result is not None else view["body"]
+            return None if found in (None, "") else str(found if not isinstance(found, dict) else found.get("id"))
+        remote_id = self.engine.hook.unimap_upload_attachment(
+            connector=self.specs.name, context=action_ctx, target=target, attachment=attachment, content=content)
+        return None if remote_id is None else str(remote_id)
+
+    def attach_all(self, items: list[dict[str, Any]], target: dict[str, Any], action_ctx: ActionContext,
+                   contents: dict[int, tuple[bytes, str]], max_attempts: int = 3, *, remember: bool = True,
+                   upload: AttachmentsStep | None = None) -> list[int]:
         """Upload attachments as a set, retrying the failed ones with backoff; returns the indices attached.
 
         What still fails after ``max_attempts`` becomes a warning and, when ``remember``, a
@@ -252,9 +269,7 @@ class ActionRunner:
                 unified_attachment = {k: v for k, v in attachment.items() if k not in ("data", "data_url")}
                 unified_attachment["content_type"] = content_type
                 try:
-                    remote_id = self.engine.hook.unimap_upload_attachment(
-                        connector=self.specs.name, context=action_ctx, target=target, attachment=unified_attachment,
-                        content=content)
+                    remote_id = self._upload(upload, action_ctx, target, unified_attachment, content)
                 except RemoteError as exc:
                     errors[i] = exc.message
                     continue
@@ -265,7 +280,7 @@ class ActionRunner:
             if not pending:
                 break
             if attempt < max_attempts:
-                self._sleep(min(8.0, 0.5 * 2 ** (attempt - 1)) * random.uniform(0.5, 1.0))
+                self._sleep(ATTACHMENT_BACKOFF.backoff(attempt))
         for i, attachment in pending.items():
             if remember:
                 content, content_type = contents[id(attachment)]
@@ -299,7 +314,8 @@ class ActionRunner:
         main = stored.get(response["model"])
         if main is None:
             raise RemoteError("the vendor did not return the created record")
-        assembler = Assembler(self.store, self.integration.id)
+        assembler = Assembler(self.store, self.integration.id,
+                              stage_position=self.engine.stage_position(self.integration.connector))
         if response["model"] == "application":
             application = assembler.assemble("application", [dict(main)])[0]
             candidate = self.store.get(self.integration.id, "candidate", id=application.get("candidate_id"))
@@ -317,24 +333,35 @@ class ActionRunner:
         return assembler.assemble(response["model"], [dict(main)])[0]
 
     def fetch_and_store(self, model: str, remote_id: str) -> dict[str, Any]:
-        """Fetch one record through the model's detail call, map it, and store it."""
+        """Fetch one record through the model's detail request, map it, and store it."""
         spec = self.specs.models.get(model)
-        if spec is None or spec.file.expr("detail", "params") is None:
-            raise ConfigError(f"model {model!r} has no detail call to fetch created records")
-        detail = spec.file.data["detail"]
-        projection = spec.source.get("projection")
-        params = self._search(spec.file.expr("detail", "params"), {"remote_id": remote_id, "projection": projection})
-        result = self.client.call(detail["method"], params)
-        raw = self._search(spec.file.expr("detail", "record"), {"result": result}) if "record" in detail else result
+        if spec is None or spec.detail is None:
+            raise ConfigError(f"model {model!r} has no detail request to fetch created records")
+        source = spec.component
+        variables = getattr(getattr(source, "list", source), "vars", {})
+        data = {"remote_id": remote_id, "settings": self.settings, "vars": variables}
+        with context.mapping_context(self._mapping()):
+            request = spec.detail.request.build(data)
+        view = self.client.send(request).view()
+        raw = self._search(spec.detail.record, view) if spec.detail.record is not None else view["body"]
         if not isinstance(raw, dict):
-            raise RemoteError(f"{detail['method']}: no record for {remote_id}", call=detail["method"])
+            raise RemoteError(f"{request.label}: no record for {remote_id}", call=request.label)
         record = self.engine.mapper(self.specs.name, model).map(raw, self._mapping())
-        record["remote_data"] = {detail["method"]: raw}
+        record["remote_data"] = {request.label or spec.remote_data_key: raw}
         with self.store.transaction() as db:
             self.store.upsert(self.integration.id, model, [(record, None)], seen_sync=None, now=utc_now(), db=db)
         return self.store.get(self.integration.id, model, id=record["id"]) or record
 
     # -- later retries --------------------------------------------------------------------------------
+
+    def _attachments_step(self, action: str | None) -> AttachmentsStep | None:
+        """The attachments step that uploads for this connector (the action's own, else any with an upload)."""
+        specs = [self.specs.actions[action]] if action in self.specs.actions else list(self.specs.actions.values())
+        for spec in specs:
+            for step in spec.typed_steps:
+                if isinstance(step, AttachmentsStep) and step.upload is not None:
+                    return step
+        return None
 
     def retry_pending(self, max_attempts: int = 3) -> tuple[int, list[str]]:
         """Attach every pending attachment of the integration; returns (attached, warnings)."""
@@ -344,7 +371,9 @@ class ActionRunner:
             item = row["attachment"]
             content = base64.b64decode(item["data"])
             contents = {id(item): (content, item.get("content_type") or "application/octet-stream")}
-            if self.attach([item], row["target"], action_ctx, contents, max_attempts, remember=False):
+            step = self._attachments_step(row.get("action"))
+            if self.attach_all([item], row["target"], action_ctx, contents, max_attempts, remember=False,
+                               upload=step):
                 attached += 1
                 self.store.finish_pending_attachment(row["id"])
         return attached, action_ctx.warnings

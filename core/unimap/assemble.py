@@ -7,6 +7,7 @@ query per relation.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 HIRING_TEAM_ROLES = {"RECRUITER", "HIRING_MANAGER", "COORDINATOR", "SOURCER", "INTERVIEWER"}
@@ -27,23 +28,44 @@ def _job_short(job: dict[str, Any] | None) -> dict[str, Any] | None:
 class Assembler:
     """Adds the nested parts of each model's records, reading related records from the store."""
 
-    def __init__(self, store: Any, integration_id: str, *, tracked_only: bool = False) -> None:
+    def __init__(self, store: Any, integration_id: str, *, tracked_only: bool = False,
+                 stage_position: Callable[[dict[str, Any]], Any] | None = None) -> None:
         self.store = store
         self.integration_id = integration_id
         self.tracked_only = tracked_only  # "sync only created applications": nest tracked applications only
+        self.stage_position = stage_position  # a stage record → its sort key among its job's stages
         self._stages: list[dict[str, Any]] | None = None
+        self._owners: dict[str, str] | None = None
 
     def stages(self) -> list[dict[str, Any]]:
-        """Every live stage, in catalogue order (OTYS-like tools have no per-job stages)."""
+        """Every live stage, in catalogue order (the spec's ``order``, else as synced)."""
         if self._stages is None:
-            self._stages = self.store.all(self.integration_id, "application_stage")
+            stages = self.store.all(self.integration_id, "application_stage")
+            if self.stage_position is not None:
+                keyed = [(self.stage_position(s), i, s) for i, s in enumerate(stages)]
+                stages = [s for _, _, s in sorted(keyed, key=lambda k: (_sortable(k[0]), k[1]))]
+            self._stages = stages
         return self._stages
 
+    def owners(self) -> dict[str, str]:
+        """Stage id → the remote id of the job it belongs to (empty when stages are shared by all jobs)."""
+        if self._owners is None:
+            ids = {s["id"] for s in self.stages()}
+            pairs = self.store.children_of_model(self.integration_id, "application_stage") \
+                if hasattr(self.store, "children_of_model") else []
+            self._owners = {cid: parent for cid, parent in pairs if cid in ids and parent}
+        return self._owners
+
     def stage_index(self, stage_id: str | None) -> int | None:
-        """A stage's position in the catalogue."""
-        for i, stage in enumerate(self.stages()):
+        """A stage's position among its job's stages (or in the shared catalogue)."""
+        owner = self.owners().get(stage_id or "")
+        position = 0
+        for stage in self.stages():
+            if owner is not None and self.owners().get(stage["id"]) != owner:
+                continue
             if stage["id"] == stage_id:
-                return i
+                return position
+            position += 1
         return None
 
     def assemble(self, model: str, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -58,9 +80,14 @@ class Assembler:
             record.setdefault("system_roles", [])
 
     def _job(self, records: list[dict[str, Any]]) -> None:
-        stages = [{"id": s["id"], "remote_id": s.get("remote_id"), "name": s.get("name"),
-                   "status": s.get("status"), "custom_fields": s.get("custom_fields"), "index": i,
-                   "remote_data": s.get("remote_data")} for i, s in enumerate(self.stages())]
+        owners = self.owners()
+        by_job: dict[str | None, list[dict[str, Any]]] = {}
+        for s in self.stages():
+            siblings = by_job.setdefault(owners.get(s["id"]), [])
+            siblings.append({"id": s["id"], "remote_id": s.get("remote_id"), "name": s.get("name"),
+                             "status": s.get("status"), "custom_fields": s.get("custom_fields"),
+                             "index": len(siblings), "remote_data": s.get("remote_data")})
+        shared = by_job.get(None, []) if not owners else []
         members = self.store.by_field(self.integration_id, "job_hiring_team_member", "job_id",
                                       [r["id"] for r in records])
         users = self.store.by_ids(self.integration_id, "user", [m.get("user_id") for m in members if m.get("user_id")])
@@ -75,7 +102,8 @@ class Assembler:
                 "job_roles": roles,
             })
         for record in records:
-            record["stages"] = [dict(s) for s in stages]
+            own = by_job.get(record.get("remote_id"), []) if owners else shared
+            record["stages"] = [dict(s) for s in own]
             record["hiring_team"] = team.get(record["id"], [])
             record.setdefault("screening_questions", [])
             record.setdefault("job_postings", [])
@@ -125,3 +153,12 @@ class Assembler:
             record["job"] = _job_short(jobs.get(record.get("job_id") or ""))
             record.setdefault("interviews", [])
             record.setdefault("offers", [])
+
+
+def _sortable(value: Any) -> tuple[int, Any]:
+    """A sort key that orders numbers before text and never compares across types."""
+    if isinstance(value, bool) or value is None:
+        return (2, str(value))
+    if isinstance(value, int | float):
+        return (0, value)
+    return (1, str(value))

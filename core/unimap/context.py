@@ -20,6 +20,7 @@ class MappingContext:
     integration_id: str = "local:default"
     settings: dict[str, Any] = field(default_factory=dict)
     lookups: dict[str, dict[str, Any]] = field(default_factory=dict)
+    parent: Any = None  # the parent vendor record of a fan-out source's records
 
 
 _DEFAULT = MappingContext()

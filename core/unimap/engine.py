@@ -19,7 +19,10 @@ from unimap.findings import Findings, Severity
 from unimap.loader import CONNECTOR_FILE, SpecLoader
 from unimap.mapping import RecordMapper
 from unimap.resources import mappings_dir
-from unimap.specs import ConnectorSpecs
+from unimap.registry import BuildEnv
+from unimap.specs import ConnectorSpecs, DetailSpec, LookupSpec
+from unimap.store.base import Integration
+from unimap.transport.client import VendorClient
 
 
 def connector_header(root: Path) -> dict[str, Any]:
@@ -31,6 +34,50 @@ def connector_header(root: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         return {}
     return {k: data[k] for k in ("name", "plugin") if isinstance(data.get(k), str)}
+
+
+def _lookups_read(expressions: Iterable[Any]) -> frozenset[str]:
+    """Names of lookup tables read through ``lookup('name', …)`` or ``labelled_fields(…, 'name')``."""
+    from unimap.loader import _literal_args
+
+    names: set[str] = set()
+    for expression in expressions:
+        ast = expression.parsed.parsed
+        names.update(_literal_args(ast, "lookup", 0))
+        names.update(_literal_args(ast, "labelled_fields", 2))
+    return frozenset(names)
+
+
+def build_components(specs: ConnectorSpecs, env: BuildEnv) -> None:
+    """Build the typed runtime components of a loaded connector (sources, details, lookups, steps)."""
+    from unimap.sources import build_list
+
+    data = specs.data
+    env.options = {"transport": specs.transport, "defaults": data.get("defaults") or {},
+                   "paginator": data.get("paginator")}
+    bare = BuildEnv(env.functions, env.hook, env.registry, {**env.options, "defaults": {}})
+    settings_view = {"settings": specs.settings}
+    for model in specs.models.values():
+        model.component = env.build("source", model.source)
+        model.lookups = _lookups_read(f.expression for f in model.fields)
+        request = getattr(getattr(model.component, "list", model.component), "request", None)
+        if request is None and hasattr(model.component, "parts"):
+            request = model.component.parts[0].request
+        path = getattr(request, "path", None)  # REST: the path as written; JSON-RPC: the method, rendered
+        method = getattr(request, "method", None)
+        model.remote_data_name = path.text if hasattr(path, "text") else method.render(settings_view) \
+            if hasattr(method, "render") else getattr(request, "label", None)
+        detail = model.file.data.get("detail")
+        if isinstance(detail, dict) and isinstance(detail.get("request"), dict):
+            model.detail = DetailSpec(env.build("request", {**detail["request"], "type": specs.transport}),
+                                      env.expr(detail.get("record")))
+    for name, lookup in (data.get("lookups") or {}).items():
+        source = build_list({"request": lookup["request"], "paginator": lookup.get("paginator") or {"type": "none"},
+                             "records": lookup.get("records", "body")}, env=bare)
+        specs.lookups[name] = LookupSpec(name, source, env.expr(lookup["key"]), env.expr(lookup["value"]),
+                                         bool(lookup.get("optional")))
+    for action in specs.actions.values():
+        action.typed_steps = [env.build("step", step) for step in action.steps]
 
 
 def connector_roots(folder: Path) -> list[Path]:
@@ -56,6 +103,7 @@ class Engine:
         self.config = config if config is not None else Config.load()
         self.pm: pluggy.PluginManager = plugin_manager.make_manager(
             [*self.config.plugins, *plugins], entry_points=entry_points)
+        self.components = plugin_manager.components_of(self.pm)
         self._roots: dict[str, Path] = {}
         self._add_roots(connector_roots(mappings_dir()))
         self.pm.hook.unimap_register_connectors(register=self._register_connector)
@@ -88,8 +136,8 @@ class Engine:
         return self.pm.hook
 
     def loader(self) -> SpecLoader:
-        """A spec loader bound to this engine's functions."""
-        return SpecLoader(self.functions)
+        """A spec loader bound to this engine's functions and components."""
+        return SpecLoader(self.functions, components=self.components)
 
     def connector_names(self) -> list[str]:
         """Every known connector."""
@@ -117,6 +165,7 @@ class Engine:
                 if not self.pm.is_registered(module):
                     plugin_manager.register(self.pm, module, plugin)
                     self.pm.check_pending()
+            build_components(specs, BuildEnv(self.functions, self.pm.hook, self.components))
             self._connectors[name] = specs
         return self._connectors[name]
 
@@ -129,6 +178,26 @@ class Engine:
                 raise ConfigError(f"connector {connector!r} has no spec for model {model!r}")
             self._mappers[key] = RecordMapper(connector, specs.models[model], self.functions, self.pm.hook)
         return self._mappers[key]
+
+    def client(self, integration: Integration, **options: Any) -> VendorClient:
+        """The one vendor-client factory: the integration's connector, credentials, settings and budget."""
+        specs = self.connector(integration.connector)
+        settings = self.settings(integration.connector, integration.settings)
+        budget = settings.get("requests_per_minute")
+        if budget is not None:  # a tenant with another request budget than the connector's
+            options.setdefault("requests_per_minute", float(budget))
+        return VendorClient(integration.connector, specs.data, integration.credentials, base_url=integration.base_url,
+                            hook=self.pm.hook, integration_id=integration.id, settings=settings,
+                            functions=self.functions, registry=self.components, **options)
+
+    def stage_position(self, connector: str) -> Any:
+        """A stage record → its sort key, from the stage source's ``order`` (``None`` when it has none)."""
+        spec = self.connector(connector).models.get("application_stage")
+        order = getattr(getattr(spec, "component", None), "order", None)
+        if spec is None or order is None:
+            return None
+        key = spec.remote_data_key
+        return lambda record: order.search((record.get("remote_data") or {}).get(key) or {})
 
     def settings(self, connector: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         """The connector's settings with an integration's ``overrides`` applied."""

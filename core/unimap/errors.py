@@ -177,6 +177,16 @@ class StoreError(UnimapError):
     code = "PLATFORM.UNKNOWN_ERROR"
 
 
+class SyncInterrupted(UnimapError):
+    """A sync stopped on request (Ctrl-C, SIGTERM) after committing its current page; ``report`` says how far."""
+
+    code = None
+
+    def __init__(self, message: str, *, report: Any = None) -> None:
+        super().__init__(message)
+        self.report = report
+
+
 class SyncPending(UnimapError):
     """No sync of this integration has finished yet."""
 

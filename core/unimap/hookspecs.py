@@ -11,7 +11,7 @@ the connector name and return ``None`` for connectors they do not serve.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 import pluggy
 
@@ -19,6 +19,31 @@ if TYPE_CHECKING:
     import click
 
     from unimap.calls import VendorCall, VendorResponse
+    from unimap.store.base import Integration
+    from unimap.transport.request import Request, Response
+
+
+class ActionHookContext(Protocol):
+    """What the action hooks (``write_source``, ``upload_attachment``, …) get as ``context``.
+
+    ``call`` is a JSON-RPC call and ``send`` any request of the connector's transport, both with
+    the integration's auth, retries and rate limit (pass ``write=True`` / ``Request(write=True)``
+    for calls that change vendor data: they are never repeated when their outcome is unknown);
+    ``upload(filename, content, content_type)`` is the transport's file upload; ``memo`` keeps
+    state across the attempts of one action; ``warnings`` collects what the response reports.
+    """
+
+    integration: Integration
+    settings: dict[str, Any]
+    warnings: list[str]
+    memo: dict[Any, Any]
+
+    def call(self, method: str, params: list[Any] | None = None, *, write: bool = False) -> Any: ...
+
+    def send(self, request: Request) -> Response: ...
+
+    @property
+    def upload(self) -> Callable[[str, bytes, str], dict[str, Any]]: ...
 
 PROJECT = "unimap"
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -44,6 +69,19 @@ def unimap_register_functions(register: Callable[..., None]) -> None:
     value, ``signature`` lists the JMESPath types of each required argument (e.g.
     ``[["string", "null"]]``) and ``optional`` says how many more may follow. A function
     callable with one argument may also be named in a field's ``transform:``.
+    """
+
+
+@hookspec(historic=True)
+def unimap_register_components(register: Callable[..., None]) -> None:
+    """Register spec component types: ``register(category, type, schema, factory, summary=..., aliases=...)``.
+
+    ``category`` is one of ``transport``, ``request``, ``auth``, ``paginator``, ``rate_limit``,
+    ``source``, ``incremental``, ``deletion`` or ``step``; ``schema`` is the JSON Schema fragment
+    of the component object (without ``type``; mark expression slots with
+    ``unimap.registry.expression(...)``), and ``factory(config, *, env)`` builds its runtime
+    (``env`` is a :class:`unimap.registry.BuildEnv`). The spec schemas, the linter and the
+    runtime all follow the registration: a new paginator is one class, one fragment, one call.
     """
 
 
@@ -106,7 +144,7 @@ def unimap_process_record(connector: str, model: str, record: dict[str, Any],
 
 
 @hookspec(firstresult=True)
-def unimap_write_source(connector: str, context: Any, candidate_remote_id: str,
+def unimap_write_source(connector: str, context: ActionHookContext, candidate_remote_id: str,
                         source: dict[str, Any], created: bool) -> list[str] | None:
     """Write a candidate's source (*firstresult*); return warning messages (or ``[]``).
 
@@ -116,7 +154,7 @@ def unimap_write_source(connector: str, context: Any, candidate_remote_id: str,
 
 
 @hookspec(firstresult=True)
-def unimap_write_gdpr_consent(connector: str, context: Any, candidate_remote_id: str,
+def unimap_write_gdpr_consent(connector: str, context: ActionHookContext, candidate_remote_id: str,
                               consent: dict[str, Any]) -> list[str] | None:
     """Write GDPR consent (``given``, ``expires_at``) for a candidate (*firstresult*).
 
@@ -125,7 +163,7 @@ def unimap_write_gdpr_consent(connector: str, context: Any, candidate_remote_id:
 
 
 @hookspec(firstresult=True)
-def unimap_upload_attachment(connector: str, context: Any, target: dict[str, Any],
+def unimap_upload_attachment(connector: str, context: ActionHookContext, target: dict[str, Any],
                              attachment: dict[str, Any], content: bytes) -> str | None:
     """Upload one attachment and attach it to ``target`` (*firstresult*); return its remote id.
 
@@ -135,7 +173,7 @@ def unimap_upload_attachment(connector: str, context: Any, target: dict[str, Any
 
 
 @hookspec(firstresult=True)
-def unimap_place_result_link(connector: str, context: Any, target: dict[str, Any],
+def unimap_place_result_link(connector: str, context: ActionHookContext, target: dict[str, Any],
                              link: dict[str, Any]) -> list[str] | None:
     """Place a result link (label, url, details) where vendor users see it (*firstresult*).
 

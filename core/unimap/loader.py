@@ -13,45 +13,26 @@ from typing import Any
 
 import jsonschema
 import pluggy
-from jsonschema.exceptions import ValidationError, best_match
 
 from unimap import rules, unified
-from unimap.expressions import BUILTIN_FUNCTIONS, ExpressionError, FunctionRegistry, compile_expression
+from unimap.expressions import (
+    BUILTIN_FUNCTIONS,
+    Expression,
+    ExpressionError,
+    FunctionRegistry,
+    compile_expression,
+    compile_template,
+)
 from unimap.findings import Findings, did_you_mean
+from unimap.registry import ComponentRegistry
+from unimap.schemaerrors import Problem, problems
+from unimap.slots import iter_slots
 from unimap.specs import ActionSpec, ConnectorSpecs, FieldMapping, ModelSpec, SpecFile
+from unimap.specschema import spec_schema, spec_validator
 from unimap.yamlsource import JsonPath, YamlDocument, YamlSyntaxError, parse_yaml
 
 CONNECTOR_FILE = "connector.yaml"
 SPEC_SUFFIXES = (".yaml", ".yml")
-_STEP_EXPRESSIONS = ("when", "params", "result", "assert", "value", "args", "items", "target")
-
-
-def expression_paths(kind: str, data: dict[str, Any]) -> Iterator[JsonPath]:
-    """JSON paths of every JMESPath expression in a spec of ``kind``."""
-    if kind == "connector":
-        for key in ("params", "incremental_filter", "id_filter", "combine_filters"):
-            yield ("list", key)
-        for name in _mapping(data.get("lookups")):
-            for key in ("params", "records", "key", "value"):
-                yield ("lookups", name, key)
-    elif kind == "model":
-        yield from (("source", "params"), ("source", "records"), ("source", "total"),
-                     ("source", "incremental", "value"), ("detail", "params"), ("detail", "record"))
-        for name, spec in _mapping(data.get("fields")).items():
-            yield ("fields", name) if isinstance(spec, str) else ("fields", name, "expr")
-    elif kind == "action":
-        for name in _mapping(data.get("refs")):
-            yield ("refs", name, "id")
-        for i, step in enumerate(_sequence(data.get("steps"))):
-            for key in _STEP_EXPRESSIONS:
-                if isinstance(step, dict) and key in step:
-                    yield ("steps", i, key)
-        yield ("response", "remote_id")
-        response = data.get("response")
-        for i, _ in enumerate(response.get("related") or [] if isinstance(response, dict) else []):
-            yield ("response", "related", i, "remote_id")
-
-
 def _mapping(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
@@ -149,14 +130,24 @@ def _flatten(node: dict[str, Any]) -> list[str]:
 class SpecLoader:
     """Loads and checks spec files against the spec format, the unified models and each other."""
 
-    def __init__(self, functions: FunctionRegistry, *, check_plugins: bool = True) -> None:
+    def __init__(self, functions: FunctionRegistry, *, check_plugins: bool = True,
+                 components: ComponentRegistry | None = None) -> None:
         self.functions = functions
         self.check_plugins = check_plugins
+        if components is None:
+            from unimap.plugins import default_components
+
+            components = default_components()
+        self.components = components
+        self.coverage: dict[str, tuple[str, ...]] = {}  # the connector's `coverage`: fields each model must map
 
     # -- files ---------------------------------------------------------------------------
 
-    def load_file(self, path: Path, findings: Findings) -> SpecFile | None:
-        """Parse and check one spec file on its own; ``None`` when it cannot be used."""
+    def load_file(self, path: Path, findings: Findings, selected: dict[str, str] | None = None) -> SpecFile | None:
+        """Parse and check one spec file on its own; ``None`` when it cannot be used.
+
+        ``selected`` pins connector-dependent component categories (``{"request": "rest"}``).
+        """
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
@@ -181,9 +172,13 @@ class SpecLoader:
             findings.add(rules.UNKNOWN_KIND, f"`kind` must be one of {', '.join(unified.SPEC_KINDS)} (got {kind!r})",
                          where, ("kind",), hint)
             return None
-        self._check_schema(doc, unified.validator("spec", kind), findings)
+        if kind == "connector":  # its own transport decides the shape of its lookups' requests
+            transport = _mapping(doc.data.get("transport")).get("type")
+            if self.components.find("request", transport) is not None:
+                selected = {**(selected or {}), "request": str(transport)}
+        self._check_schema(doc, spec_validator(kind, self.components, selected), findings)
         spec = SpecFile(kind, doc)
-        self._compile_expressions(spec, findings)
+        self._compile_expressions(spec, spec_schema(kind, self.components, selected), findings)
         if kind == "model":
             self._check_fields(spec, findings)
         elif kind == "action":
@@ -191,61 +186,58 @@ class SpecLoader:
         return spec
 
     def _check_schema(self, doc: YamlDocument, validator: jsonschema.protocols.Validator, findings: Findings) -> None:
-        for error in validator.iter_errors(doc.data):
-            self._report_schema_error(doc, error, findings)
+        for problem in problems(validator.iter_errors(doc.data)):
+            self._report_schema_problem(doc, problem, findings)
 
-    def _report_schema_error(self, doc: YamlDocument, error: ValidationError, findings: Findings) -> None:
-        if error.validator in ("oneOf", "anyOf") and error.context:
-            chosen = best_match(error.context)
-            if chosen is not None:
-                self._report_schema_error(doc, chosen, findings)
-                return
-        path = tuple(error.absolute_path)
-        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-            allowed = set(error.schema.get("properties", {}))
-            for key in error.instance:
-                if key not in allowed:
-                    findings.add(rules.UNKNOWN_KEY, f"unknown key {key!r}", doc.location((*path, key), key=True),
-                                 (*path, key), did_you_mean(key, allowed))
+    def _report_schema_problem(self, doc: YamlDocument, problem: Problem, findings: Findings) -> None:
+        path = problem.path
+        if problem.kind == "additionalProperties" and problem.unknown:
+            allowed = set(problem.error.schema.get("properties", {}))
+            for key in problem.unknown:
+                findings.add(rules.UNKNOWN_KEY, f"unknown key {key!r}", doc.location((*path, key), key=True),
+                             (*path, key), did_you_mean(key, allowed))
             return
-        if error.validator == "required":
-            missing = error.message.split("'")[1] if "'" in error.message else error.message
-            findings.add(rules.SCHEMA, f"missing required key {missing!r}", doc.location(path, key=True), path)
+        if problem.kind == "required":
+            findings.add(rules.SCHEMA, f"missing required key {problem.missing or problem.message!r}",
+                         doc.location(path, key=True), path)
             return
-        if error.validator in ("enum", "const"):
-            options = error.validator_value if error.validator == "enum" else [error.validator_value]
-            shown = ", ".join(repr(o) for o in options)
-            findings.add(rules.SCHEMA, f"{error.instance!r} is not one of {shown}", doc.location(path), path,
-                         did_you_mean(str(error.instance), [str(o) for o in options]))
+        if problem.kind in ("enum", "const"):
+            value = problem.error.validator_value
+            options = value if problem.kind == "enum" else [value]
+            findings.add(rules.SCHEMA, problem.message, doc.location(path), path,
+                         did_you_mean(str(problem.error.instance), [str(o) for o in options]))
             return
-        message = error.message if len(error.message) < 200 else error.message[:197] + "..."
         where = ".".join(str(p) for p in path) or "the file"
-        findings.add(rules.SCHEMA, f"{where}: {message}", doc.location(path), path)
+        findings.add(rules.SCHEMA, f"{where}: {problem.message}", doc.location(path), path)
 
     # -- expressions ---------------------------------------------------------------------
 
-    def _compile_expressions(self, spec: SpecFile, findings: Findings) -> None:
-        for path in expression_paths(spec.kind, spec.data):
+    def _compile_expressions(self, spec: SpecFile, schema: dict[str, Any], findings: Findings) -> None:
+        for path, kind in iter_slots(schema, spec.data):
             text = _get(spec.data, path)
             if not isinstance(text, str):
                 continue
             try:
-                expression = compile_expression(text, self.functions)
+                if kind == "template":
+                    spec.templates[path] = compile_template(text, self.functions)
+                else:
+                    spec.expressions[path] = compile_expression(text, self.functions)
             except ExpressionError as exc:
-                findings.add(rules.EXPRESSION_SYNTAX, f"JMESPath: {exc.message} in {text!r}",
+                what = "template" if kind == "template" else "JMESPath"
+                findings.add(rules.EXPRESSION_SYNTAX, f"{what}: {exc.message} in {text!r}",
                              spec.document.scalar_location(path, exc.position), path)
-                continue
-            spec.expressions[path] = expression
-            self._check_calls(spec, path, expression.parsed.parsed, findings)
+        for path, expression, offset in spec.all_expressions():
+            self._check_calls(spec, path, expression, offset, findings)
             if _negated_chain(expression.parsed.parsed):
-                findings.add(rules.NEGATION_PRECEDENCE, f"{text!r}: `!` applies before `.`; wrap the path in "
-                             "parentheses, e.g. `!(steps.existing)`",
-                             spec.document.scalar_location(path, max(0, text.find("!"))), path)
+                findings.add(rules.NEGATION_PRECEDENCE, f"{expression.text!r}: `!` applies before `.`; wrap the path "
+                             "in parentheses, e.g. `!(steps.existing)`",
+                             spec.document.scalar_location(path, offset + max(0, expression.text.find("!"))), path)
 
-    def _check_calls(self, spec: SpecFile, path: JsonPath, ast: Any, findings: Findings) -> None:
+    def _check_calls(self, spec: SpecFile, path: JsonPath, expression: Expression, offset: int,
+                     findings: Findings) -> None:
         known = self.functions.names()
-        for name, count in _function_calls(ast):
-            location = spec.document.scalar_location(path, max(0, _get(spec.data, path).find(name)))
+        for name, count in _function_calls(expression.parsed.parsed):
+            location = spec.document.scalar_location(path, offset + max(0, expression.text.find(name)))
             if name not in known:
                 findings.add(rules.UNKNOWN_FUNCTION, f"unknown function {name}()", location, path,
                              did_you_mean(name, known))
@@ -285,15 +277,15 @@ class SpecLoader:
             if isinstance(value, dict):
                 self._check_transforms(spec, name, value.get("transform"), findings)
         where = spec.document.location(("fields",), key=True)
-        for name in unified.seed_fields(model):
-            if name not in fields:
-                findings.add(rules.UNMAPPED_SEED_FIELD,
-                             f"seed field {name!r} of the unified {model} is not mapped (map it, to `null` if need be)",
-                             where, ("fields", name))
         for name in unified.required_fields(model):
-            if name in mappable and name not in fields and name not in unified.seed_fields(model):
+            if name in mappable and name not in fields and name not in self.coverage.get(model, ()):
                 findings.add(rules.UNMAPPED_REQUIRED_FIELD, f"required key {name!r} is not mapped; records carry null",
                              where, ("fields", name))
+        for name in self.coverage.get(model, ()):
+            if name not in fields and unified.origin(model, name) == "mapped":
+                findings.add(rules.UNMAPPED_SEED_FIELD,
+                             f"field {name!r} of the unified {model} is in the connector's `coverage` but not mapped "
+                             "(map it, to `null` if need be)", where, ("fields", name))
 
     def _check_transforms(self, spec: SpecFile, name: str, transform: Any, findings: Findings) -> None:
         names = [transform] if isinstance(transform, str) else transform if isinstance(transform, list) else []
@@ -311,29 +303,27 @@ class SpecLoader:
 
     def _check_steps(self, spec: SpecFile, findings: Findings) -> None:
         defined: set[str] = set()
-        for i, step in enumerate(_sequence(spec.data.get("steps"))):
+        steps = _sequence(spec.data.get("steps"))
+        expressions = list(spec.all_expressions())
+        for i, step in enumerate(steps):
             if not isinstance(step, dict):
                 continue
-            for key in _STEP_EXPRESSIONS:
-                expression = spec.expr("steps", i, key)
-                if expression is None:
-                    continue
-                for chain in _chains(expression.parsed.parsed):
-                    if len(chain) >= 2 and chain[0] == "steps" and chain[1] not in defined:
-                        path = ("steps", i, key)
-                        text = _get(spec.data, path)
-                        findings.add(rules.UNKNOWN_STEP, f"`steps.{chain[1]}` is not the id of an earlier step",
-                                     spec.document.scalar_location(path, max(0, text.find(f"steps.{chain[1]}"))),
-                                     path, did_you_mean(chain[1], defined))
+            for path, expression, offset in expressions:
+                if path[:2] == ("steps", i):
+                    self._check_step_refs(spec, path, expression, offset, defined, "the id of an earlier step", findings)
             if isinstance(step.get("id"), str):
                 defined.add(step["id"])
-        expression = spec.expr("response", "remote_id")
-        if expression is not None:
-            for chain in _chains(expression.parsed.parsed):
-                if len(chain) >= 2 and chain[0] == "steps" and chain[1] not in defined:
-                    findings.add(rules.UNKNOWN_STEP, f"`steps.{chain[1]}` is not the id of a step",
-                                 spec.document.location(("response", "remote_id")), ("response", "remote_id"),
-                                 did_you_mean(chain[1], defined))
+        for path, expression, offset in expressions:
+            if path[:1] == ("response",):
+                self._check_step_refs(spec, path, expression, offset, defined, "the id of a step", findings)
+
+    def _check_step_refs(self, spec: SpecFile, path: JsonPath, expression: Expression, offset: int, defined: set[str],
+                         what: str, findings: Findings) -> None:
+        for chain in _chains(expression.parsed.parsed):
+            if len(chain) >= 2 and chain[0] == "steps" and chain[1] not in defined:
+                at = offset + max(0, expression.text.find(f"steps.{chain[1]}"))
+                findings.add(rules.UNKNOWN_STEP, f"`steps.{chain[1]}` is not {what}",
+                             spec.document.scalar_location(path, at), path, did_you_mean(chain[1], defined))
 
     # -- connectors ------------------------------------------------------------------------
 
@@ -342,12 +332,20 @@ class SpecLoader:
         files = sorted(p for p in root.rglob("*") if p.suffix in SPEC_SUFFIXES and p.is_file())
         # the connector file first: its plugin may register functions the other files call
         files.sort(key=lambda p: p != root / CONNECTOR_FILE)
+        self.coverage = {}
         loaded: list[tuple[Path, SpecFile | None]] = []
+        selected: dict[str, str] = {}
         for path in files:
-            loaded.append((path, self.load_file(path, findings)))
+            loaded.append((path, self.load_file(path, findings, selected)))
             head = loaded[-1][1]
             if len(loaded) == 1 and head is not None and head.kind == "connector":
                 self._register_plugin_functions(head.data.get("plugin"))
+                coverage = _mapping(head.data.get("coverage"))
+                self.coverage = {m: tuple(f for f in v if isinstance(f, str)) for m, v in coverage.items()
+                                 if isinstance(v, list)}
+                transport = _mapping(head.data.get("transport")).get("type")
+                if self.components.find("request", transport) is not None:
+                    selected["request"] = transport
         connectors = [s for _, s in loaded if s and s.kind == "connector"]
         if not connectors:
             for path, spec in loaded:
@@ -427,15 +425,20 @@ class SpecLoader:
             "labelled_fields": (rules.UNKNOWN_LOOKUP, set(_mapping(specs.data.get("lookups")))),
         }
         for spec in files:
-            for path, expression in spec.expressions.items():
+            for path, expression, offset in spec.all_expressions():
                 for function, (rule, known) in tables.items():
                     position = 2 if function == "labelled_fields" else 0
                     for name in _literal_args(expression.parsed.parsed, function, position):
                         if name not in known:
-                            text = _get(spec.data, path)
+                            at = offset + max(0, expression.text.find(name))
                             findings.add(rule, f"{function.split('_')[0]} {name!r} is not defined in {CONNECTOR_FILE}",
-                                         spec.document.scalar_location(path, max(0, text.find(name))), path,
-                                         did_you_mean(name, known))
+                                         spec.document.scalar_location(path, at), path, did_you_mean(name, known))
+                for chain in _chains(expression.parsed.parsed):
+                    if len(chain) >= 2 and chain[0] == "settings" and chain[1] not in tables["setting"][1]:
+                        at = offset + max(0, expression.text.find(f"settings.{chain[1]}"))
+                        known = tables["setting"][1]
+                        findings.add(rules.UNKNOWN_SETTING, f"setting {chain[1]!r} is not defined in {CONNECTOR_FILE}",
+                                     spec.document.scalar_location(path, at), path, did_you_mean(chain[1], known))
 
     def _register_plugin_functions(self, module_name: Any) -> None:
         """Let the connector's plugin register its JMESPath functions before its specs compile."""

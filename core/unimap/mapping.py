@@ -31,6 +31,18 @@ def _empty_value(node: dict[str, Any]) -> Any:
     return None
 
 
+def _field_chains(expressions: Any) -> list[tuple[str, ...]]:
+    """Dotted vendor paths the field expressions read from the record's root (``Person.firstName``)."""
+    from unimap.loader import _chains
+
+    found: set[tuple[str, ...]] = set()
+    for expression in expressions:
+        for chain in _chains(expression.parsed.parsed):
+            if len(chain) >= 2:
+                found.add(tuple(chain))
+    return sorted(found)
+
+
 class RecordMapper:
     """Maps vendor records of one model: the spec's fields, then unmapped required keys as null."""
 
@@ -51,6 +63,7 @@ class RecordMapper:
         self._plain = [(f.name, f.expression) for f in spec.fields if f not in rich]
         self._rich = rich
         self.compiled = compiled  # False: every expression runs in jmespath's interpreter
+        self._chains = _field_chains(f.expression for f in spec.fields)
         self._prepared: tuple[Any, list[tuple[str, Any]], list[tuple[FieldMapping, Any]]] = (None, [], [])
 
     def _evaluators(self) -> tuple[list[tuple[str, Any]], list[tuple[FieldMapping, Any]]]:
@@ -77,15 +90,34 @@ class RecordMapper:
             value = field.default
         return value
 
+    def _shape_problem(self, raw: dict[str, Any]) -> str | None:
+        """A vendor field the spec reads through (``Person.firstName``) that is not an object, if any."""
+        for chain in self._chains:
+            value: Any = raw
+            for depth, name in enumerate(chain[:-1]):
+                value = value.get(name) if isinstance(value, dict) else None
+                if value is None:
+                    break
+                if not isinstance(value, dict):
+                    read = ".".join(chain[:depth + 2])
+                    return f"field {'.'.join(chain[:depth + 1])} is {type(value).__name__}, but the spec reads {read}"
+        return None
+
     def fields(self, raw: dict[str, Any]) -> dict[str, Any]:
         """The mapped fields of one vendor record (no engine fields)."""
         plain, rich = self._evaluators()
+        problem = self._shape_problem(raw) if self._chains else None
+        if problem is not None:
+            raise MappingError(f"{self.spec.file.path}: a {self.model} record does not have the shape the spec reads: "
+                               f"{problem}")
         try:
             record = {name: evaluate(raw) for name, evaluate in plain}
             for field, evaluate in rich:
                 record[field.name] = self._value(field, raw, evaluate)
         except Exception as exc:
-            raise MappingError(f"{self.spec.file.path}: mapping a {self.model} record failed: {exc}") from exc
+            failing = self._failing_field(raw, plain, rich)
+            raise MappingError(f"{self.spec.file.path}: mapping a {self.model} record failed"
+                               f"{f' at field {failing!r}' if failing else ''}: {exc}") from exc
         for name, value in self.fillers.items():
             record.setdefault(name, value if not isinstance(value, list | dict) else type(value)())
         remote_id = record.get("remote_id")
@@ -94,6 +126,21 @@ class RecordMapper:
         if not isinstance(remote_id, str):
             record["remote_id"] = _enum_key(remote_id)
         return record
+
+    def _failing_field(self, raw: dict[str, Any], plain: list[tuple[str, Any]],
+                       rich: list[tuple[FieldMapping, Any]]) -> str | None:
+        """Which field fails on ``raw`` (run only after a failure, field by field)."""
+        for name, evaluate in plain:
+            try:
+                evaluate(raw)
+            except Exception:
+                return name
+        for field, evaluate in rich:
+            try:
+                self._value(field, raw, evaluate)
+            except Exception:
+                return field.name
+        return None
 
     def map(self, raw: dict[str, Any], ctx: MappingContext) -> dict[str, Any]:
         """A unified record with ``id`` and ``remote_data``, post-processed by plugins."""

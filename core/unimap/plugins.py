@@ -12,11 +12,14 @@ import pluggy
 
 from unimap import hookspecs
 from unimap.errors import PluginError
+from unimap.registry import ComponentRegistry
 
 ENTRY_POINT_GROUP = "unimap.plugins"
 DEFAULT_PLUGINS = (
     "unimap.default_plugins.functions",
     "unimap.default_plugins.auth",
+    "unimap.default_plugins.components",
+    "unimap.default_plugins.engine_components",
 )
 
 
@@ -68,6 +71,21 @@ def register(pm: pluggy.PluginManager, plugin: object, name: str | None = None) 
         raise PluginError(f"plugin {name or plugin!r} is invalid: {exc}") from exc
     except ValueError as exc:  # registered twice under different names
         raise PluginError(str(exc)) from exc
+
+
+def components_of(pm: pluggy.PluginManager) -> ComponentRegistry:
+    """A component registry filled by every registered plugin's ``unimap_register_components``.
+
+    The hook is historic: plugins registered later (e.g. a connector's) add their types too.
+    """
+    registry = ComponentRegistry()
+    pm.hook.unimap_register_components.call_historic(kwargs={"register": registry.register})
+    return registry
+
+
+def default_components() -> ComponentRegistry:
+    """The built-in components only (for loaders used without an engine)."""
+    return components_of(make_manager(entry_points=False))
 
 
 def plugin_report(pm: pluggy.PluginManager) -> list[dict[str, Any]]:

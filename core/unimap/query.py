@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from unimap.default_plugins.functions import format_utc
+from unimap.timeutil import format_utc
 from unimap.errors import InputInvalid
 
 _TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d+)?)?(Z|[+-]00:00)?$")

@@ -40,6 +40,10 @@ CATEGORIES = ("transport", "request", "auth", "paginator", "rate_limit", "source
 COMPONENT_KEY = "x-unimap-component"
 #: a fragment's ``x-unimap-extends: <category>`` merges the properties of the selected type of that category
 EXTENDS_KEY = "x-unimap-extends"
+#: the type a component of these categories has when its ``type`` is left out
+DEFAULT_TYPES = {"incremental": "timestamp", "rate_limit": "window"}
+#: categories whose objects carry no ``type``: the connector's transport picks the shape
+UNTYPED = frozenset({"request"})
 
 Factory = Callable[..., Any]
 
@@ -156,8 +160,9 @@ class ComponentRegistry:
         return self._types.get(category, {}).get(self.canonical(category, name))
 
     def build(self, category: str, config: Mapping[str, Any], /, **env: Any) -> Any:
-        """Build the runtime object of ``config`` (a component object with a ``type``)."""
-        component = self.get(category, str(config.get("type")))
+        """Build the runtime object of ``config`` (a component object with a ``type``, or the category's default)."""
+        name = config.get("type") or DEFAULT_TYPES.get(category)
+        component = self.get(category, str(name))
         if component.factory is None:
             raise ConfigError(f"{category} type {component.name!r} has no runtime")
         return component.factory(config, **env)
@@ -177,23 +182,39 @@ class ComponentRegistry:
             node["properties"].pop("type", None)
             return node
         names = sorted(self.names(category))
+        if category in UNTYPED:  # no `type` to dispatch on: any registered shape will do
+            shapes = []
+            for name in names:
+                shape = _resolve(self.get(category, name).fragment(), self, selected)
+                shape["properties"].pop("type", None)
+                shapes.append(shape)
+            return {"title": f"{category.capitalize()}", "description": f"A {category} of any transport (the "
+                    "connector's transport decides which keys apply).", "examples": [{}], "type": "object",
+                    "anyOf": shapes}
+        default = DEFAULT_TYPES.get(category)
         branches = []
         for name in names:
             component = self.get(category, name)
             branch = _resolve(component.fragment(), self, selected)
             branch["properties"]["type"] = {"const": name, "title": "Type", "description": branch["properties"]
                                             ["type"]["description"], "examples": [name]}
-            branches.append({"if": {"properties": {"type": {"const": name}}, "required": ["type"]}, "then": branch})
-        return {
+            condition: dict[str, Any] = {"properties": {"type": {"const": name}}}
+            if self.canonical(category, name) != default:
+                condition["required"] = ["type"]  # the default type's branch also applies when `type` is left out
+            branches.append({"if": condition, "then": branch})
+        union: dict[str, Any] = {
             "type": "object",
             "title": f"{category.replace('_', ' ').capitalize()} component",
-            "description": f"One of the registered {category} types, chosen by `type`.",
+            "description": f"One of the registered {category} types, chosen by `type`"
+                           + (f" (default `{default}`)." if default else "."),
             "examples": [{"type": names[0]}] if names else [{}],
-            "required": ["type"],
             "properties": {"type": {"title": "Type", "description": f"The {category} type.", "examples": names[:2]
                                     or [""], "enum": names}},
             "allOf": branches,
         }
+        if default is None:
+            union["required"] = ["type"]
+        return union
 
 
 def _resolve(node: Any, registry: ComponentRegistry, selected: Mapping[str, str]) -> Any:

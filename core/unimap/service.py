@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import secrets
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -23,6 +24,8 @@ from unimap.transport.client import VendorClient
 
 TRACKED_MODELS = ("candidate", "application")
 SYNC_ONLY_CREATED = "sync_only_created_applications"
+#: integration settings the engine reads for every connector
+ENGINE_SETTINGS = frozenset({SYNC_ONLY_CREATED, "default_source", "max_delete_share"})
 
 
 def new_integration_id(connector: str) -> str:
@@ -50,13 +53,8 @@ class Unimap:
     # -- integrations ----------------------------------------------------------------------------
 
     def client(self, integration: Integration, **options: Any) -> VendorClient:
-        """A vendor client for ``integration``."""
-        specs = self.engine.connector(integration.connector)
-        budget = self.engine.settings(integration.connector, integration.settings).get("requests_per_minute")
-        if budget is not None:  # a tenant with another request budget than the connector's
-            options.setdefault("requests_per_minute", float(budget))
-        return VendorClient(integration.connector, specs.data, integration.credentials, base_url=integration.base_url,
-                            hook=self.engine.hook, integration_id=integration.id, **options)
+        """A vendor client for ``integration`` (see :meth:`Engine.client`)."""
+        return self.engine.client(integration, **options)
 
     def connect(self, connector: str, credentials: dict[str, Any], *, base_url: str | None = None,
                 name: str | None = None, settings: dict[str, Any] | None = None, integration_id: str | None = None,
@@ -67,14 +65,14 @@ class Unimap:
         missing = [c for c in wanted if not credentials.get(c)]
         if missing:
             raise InputInvalid(f"missing credential(s): {', '.join(missing)}", fields=missing)
-        unknown = sorted(set(settings or {}) - set(specs.settings) - {SYNC_ONLY_CREATED, "default_source"})
+        unknown = sorted(set(settings or {}) - set(specs.settings) - ENGINE_SETTINGS)
         if unknown:
             raise InputInvalid(f"unknown setting(s) {', '.join(unknown)} for connector {connector!r}", fields=unknown)
         integration = Integration(integration_id or new_integration_id(connector), connector, name, base_url,
                                   dict(credentials), dict(settings or {}))
         if check:
             with self.client(integration) as client:
-                client.session()
+                client.authenticate()
         return self.store.save_integration(integration)
 
     def integration(self, integration_id: str | None = None) -> Integration:
@@ -101,10 +99,16 @@ class Unimap:
     # -- syncing -----------------------------------------------------------------------------------
 
     def sync(self, integration_id: str | None = None, *, full: bool = False, models: list[str] | None = None,
-             progress: Progress | None = None, **client_options: Any) -> SyncReport:
-        """Sync an integration (delta where a checkpoint exists, else full)."""
+             progress: Progress | None = None, cancel: threading.Event | None = None,
+             allow_mass_delete: bool = False, **client_options: Any) -> SyncReport:
+        """Sync an integration (delta where a checkpoint exists, else full).
+
+        ``cancel`` set → the sync stops after its current page and raises :class:`SyncInterrupted`;
+        ``allow_mass_delete`` lets one sync mark more than ``max_delete_share`` of a model deleted.
+        """
         integration = self.integration(integration_id)
-        syncer = Syncer(self.engine, self.store, integration, progress=progress, client_options=client_options)
+        syncer = Syncer(self.engine, self.store, integration, progress=progress, client_options=client_options,
+                        cancel=cancel, allow_mass_delete=allow_mass_delete)
         try:
             return syncer.run(full=full, models=models)
         finally:
@@ -154,7 +158,8 @@ class Unimap:
                           split_list(remote_ids) if remote_ids else [], dict(filters), tracked)
         where, params = query.conditions(integration.id)
         page = self.store.page(integration.id, model, where=where, params=params, cursor=cursor, page_size=page_size)
-        Assembler(self.store, integration.id, tracked_only=only_created).assemble(model, page.results)
+        Assembler(self.store, integration.id, tracked_only=only_created,
+                  stage_position=self.engine.stage_position(integration.connector)).assemble(model, page.results)
         return page
 
     def export(self, model: str, integration_id: str | None = None, **options: Any) -> Iterator[dict[str, Any]]:

@@ -6,7 +6,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from unimap.expressions import Expression
+from collections.abc import Iterator
+
+from unimap.expressions import Expression, Template
 from unimap.yamlsource import JsonPath, YamlDocument
 
 
@@ -17,6 +19,7 @@ class SpecFile:
     kind: str
     document: YamlDocument
     expressions: dict[JsonPath, Expression] = field(default_factory=dict)
+    templates: dict[JsonPath, Template] = field(default_factory=dict)
 
     @property
     def data(self) -> dict[str, Any]:
@@ -32,6 +35,14 @@ class SpecFile:
         """The compiled expression at ``path``, if there is one."""
         return self.expressions.get(tuple(path))
 
+    def all_expressions(self) -> Iterator[tuple[JsonPath, Expression, int]]:
+        """``(path, expression, offset in the text)`` of every expression and template placeholder."""
+        for path, expression in self.expressions.items():
+            yield path, expression, 0
+        for path, template in self.templates.items():
+            for offset, expression in template.expressions():
+                yield path, expression, offset
+
 
 @dataclass
 class FieldMapping:
@@ -45,27 +56,54 @@ class FieldMapping:
 
 
 @dataclass
+class DetailSpec:
+    """How one record is fetched by remote id (for the records an action creates)."""
+
+    request: Any  # a request template of the connector's transport
+    record: Expression | None
+
+
+@dataclass
+class LookupSpec:
+    """A small vendor table loaded once per sync: rows from ``source``, ``key`` → ``value``."""
+
+    name: str
+    source: Any  # unimap.sources.ListSource
+    key: Expression
+    value: Expression
+    optional: bool = False
+
+
+@dataclass
 class ModelSpec:
     """How one unified model is read from the vendor."""
 
     model: str
     file: SpecFile
     fields: list[FieldMapping]
+    component: Any = None  # unimap.sources.Source, built by the engine
+    detail: DetailSpec | None = None
+    lookups: frozenset[str] = frozenset()  # lookup tables the field expressions read
+    remote_data_name: str | None = None
 
     @property
     def source(self) -> dict[str, Any]:
-        """The ``source`` block."""
+        """The ``source`` block as written."""
         return self.file.data["source"]
 
     @property
     def derived_from(self) -> str | None:
         """The parent model of a derived model."""
-        return self.source.get("from") if self.source["type"] == "derived" else None
+        return self.source.get("from") if self.source.get("type") == "derived" else None
 
     @property
     def remote_data_key(self) -> str:
-        """Key of the raw record in ``remote_data``."""
-        return self.file.data.get("remote_data_key") or self.source.get("method") or f"derived:{self.derived_from}"
+        """Key of the raw record in ``remote_data``: the request it came from (or ``derived:<parent>``)."""
+        if self.file.data.get("remote_data_key"):
+            return str(self.file.data["remote_data_key"])
+        if self.derived_from:
+            return f"derived:{self.derived_from}"
+        return self.remote_data_name or str(self.source.get("type"))
 
 
 @dataclass
@@ -74,10 +112,11 @@ class ActionSpec:
 
     action: str
     file: SpecFile
+    typed_steps: list[Any] = field(default_factory=list)  # unimap.steps.Step, built by the engine
 
     @property
     def steps(self) -> list[dict[str, Any]]:
-        """The steps in order."""
+        """The steps as written."""
         return self.file.data["steps"]
 
 
@@ -90,6 +129,12 @@ class ConnectorSpecs:
     connector: SpecFile
     models: dict[str, ModelSpec] = field(default_factory=dict)
     actions: dict[str, ActionSpec] = field(default_factory=dict)
+    lookups: dict[str, LookupSpec] = field(default_factory=dict)
+
+    @property
+    def transport(self) -> str:
+        """The transport type (``jsonrpc``, ``rest``, …)."""
+        return str((self.data.get("transport") or {}).get("type", "rest"))
 
     @property
     def data(self) -> dict[str, Any]:

@@ -1,10 +1,17 @@
 """The sync engine: pages vendor records into the store, incrementally, detecting deletions.
 
-Generic: everything vendor-specific comes from the connector's specs. A sync of one model
-streams pages (a background thread fetches the next page while the current one is mapped
-and stored), writes each page and its checkpoint in one transaction (so a killed sync
-resumes where it stopped), and a full sync confirms unseen records before marking them
-deleted.
+Generic: every vendor detail comes from the connector's typed source components
+(:mod:`unimap.sources`), sent through the connector's transport, auth and paginator. A sync of
+one model streams pages (a background thread fetches the next page while the current one is
+mapped and stored), writes each page and its checkpoint in one transaction (so a killed or
+interrupted sync resumes where it stopped), and a complete full sync confirms unseen records
+before marking them deleted. It never reports success for a wrong store:
+
+* the delta cursor never moves past the sync's own start, whatever timestamps the vendor sends;
+* deletion detection is skipped (and the model reported failed) when a record had no usable id
+  or fewer records arrived than the vendor announced, and no sync deletes more than
+  ``max_delete_share`` of a model unless ``allow_mass_delete``;
+* a lookup that fails is replaced by its last good copy, or the models that read it fail.
 """
 
 from __future__ import annotations
@@ -16,25 +23,26 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
-
-from jsonschema.exceptions import best_match
 
 from unimap import context
 from unimap.context import MappingContext
-from unimap.default_plugins.functions import format_utc, parse_datetime
 from unimap.engine import Engine
-from unimap.errors import MappingError, RemoteError, UnimapError
-from unimap.expressions import Expression
+from unimap.errors import MappingError, RemoteError, SyncInterrupted, UnimapError
+from unimap.schemaerrors import first_problem
+from unimap.sources import DerivedSource, FanOutSource, ListSource, UnionSource
 from unimap.specs import ConnectorSpecs, ModelSpec
-from unimap.store.base import Integration
-from unimap.store.sqlite import SQLiteStore, utc_now
+from unimap.store.base import Integration, Store
+from unimap.timeutil import format_utc, parse_datetime, utc_now
 from unimap.transport.client import VendorClient
 from unimap.validate import record_validator
 
 log = logging.getLogger("unimap.sync")
 MAX_WARNINGS = 20  # per model and sync; the rest are only counted
+FUTURE_TOLERANCE = timedelta(minutes=5)  # vendor clocks may run a little ahead
+MASS_DELETE_SHARE = 0.2  # default largest share of a model one sync may mark deleted
+MASS_DELETE_MINIMUM = 10  # deleting this many or fewer is never "mass"
 Progress = Callable[[str, int, int | None], None]
 
 
@@ -52,11 +60,19 @@ class ModelReport:
     restored: int = 0
     skipped: int = 0
     skipped_ids: list[str] = field(default_factory=list, repr=False)
+    unidentified: int = 0
     warnings: list[str] = field(default_factory=list)
     requests: int = 0
     pages: int = 0
     seconds: float = 0.0
     error: str | None = None
+
+    @property
+    def status(self) -> str:
+        """``ok``, ``partial`` (some records skipped) or ``failed``."""
+        if self.error or (self.skipped and self.skipped >= self.fetched):
+            return "failed"
+        return "partial" if self.skipped else "ok"
 
 
 @dataclass
@@ -70,89 +86,57 @@ class SyncReport:
     requests: int = 0
     seconds: float = 0.0
     warnings: list[str] = field(default_factory=list)
+    interrupted: bool = False
 
     @property
     def ok(self) -> bool:
         """Whether every model synced."""
-        return all(r.error is None for r in self.models.values())
+        return not self.interrupted and all(r.error is None for r in self.models.values())
 
     def as_dict(self) -> dict[str, Any]:
         """Plain data (stored with the sync run, printed as JSON)."""
         return {"integration_id": self.integration_id, "sync_id": self.sync_id, "kind": self.kind,
                 "requests": self.requests, "seconds": round(self.seconds, 3), "warnings": self.warnings,
-                "models": {k: {f: x for f, x in asdict(v).items() if f != "skipped_ids"}
+                "interrupted": self.interrupted,
+                "models": {k: {**{f: x for f, x in asdict(v).items() if f != "skipped_ids"}, "status": v.status}
                            for k, v in self.models.items()}}
 
 
-class _Source:
-    """A model's vendor list call, compiled from its spec and the connector's list settings."""
+@dataclass
+class _Page:
+    """One fetched page: its records, the vendor's total (first page only) and the state after it."""
 
-    def __init__(self, specs: ConnectorSpecs, model: ModelSpec, settings: dict[str, Any]) -> None:
-        self.model = model
-        src = model.source
-        conn = specs.connector
-        self.method = src["method"]
-        for name, value in settings.items():
-            self.method = self.method.replace("{settings." + name + "}", str(value))
-        params = model.file.expr("source", "params") or conn.expr("list", "params")
-        records = model.file.expr("source", "records")
-        if params is None or records is None:
-            raise UnimapError(f"{model.file.path}: the model needs `source.records` and a params expression")
-        self.params: Expression = params
-        self.records: Expression = records
-        self.total = model.file.expr("source", "total")
-        self.cursor_value = model.file.expr("source", "incremental", "value")
-        self.incremental = src.get("incremental")
-        self.incremental_filter = conn.expr("list", "incremental_filter")
-        self.id_filter = conn.expr("list", "id_filter")
-        self.combine = conn.expr("list", "combine_filters")
-        pagination = src.get("pagination") or specs.data.get("pagination") or {"type": "none"}
-        self.page_size = int(pagination.get("page_size", 0)) if pagination["type"] == "offset" else 0
-        self.base = {"projection": src.get("projection"), "filter": src.get("filter"), "sort": src.get("sort"),
-                     "extra": src.get("extra") or {}}
-        self.id_field = src.get("id_field")
+    records: list[Any]
+    total: int | None
+    next_state: dict[str, Any] | None
 
-    def build(self, offset: int, extra_filter: Any = None, limit: int | None = None) -> list[Any]:
-        own = self.base["filter"]
-        filters = [f for f in (own, extra_filter) if f]
-        if len(filters) > 1 and self.combine is not None:
-            combined = self.combine.search({"filters": filters})
-        else:
-            combined = filters[0] if filters else None
-        ctx = {**self.base, "filter": combined,
-               "page": {"limit": limit or self.page_size or None, "offset": offset, "first": offset == 0}}
-        params = self.params.search(ctx)
-        if not isinstance(params, list):
-            raise UnimapError(f"{self.model.file.path}: the params expression must produce a list, got "
-                              f"{type(params).__name__}")
-        return params
 
-    def since_filter(self, since: str) -> Any:
-        if self.incremental is None or self.incremental_filter is None:
-            return None
-        return self.incremental_filter.search({"cursor": {"field": self.incremental["field"], "since": since}})
+def _iso(moment: datetime) -> str:
+    return format_utc(moment)
 
 
 class Syncer:
     """Syncs one integration's models from its vendor into the store."""
 
-    def __init__(self, engine: Engine, store: SQLiteStore, integration: Integration, *,
+    def __init__(self, engine: Engine, store: Store, integration: Integration, *,
                  client: VendorClient | None = None, progress: Progress | None = None,
-                 client_options: dict[str, Any] | None = None) -> None:
+                 client_options: dict[str, Any] | None = None, cancel: threading.Event | None = None,
+                 allow_mass_delete: bool = False) -> None:
         self.engine = engine
         self.store = store
         self.integration = integration
-        self.specs = engine.connector(integration.connector)
+        self.specs: ConnectorSpecs = engine.connector(integration.connector)
         self.settings = engine.settings(integration.connector, integration.settings)
-        options = dict(client_options or {})
-        if self.settings.get("requests_per_minute") is not None:  # a tenant with another budget
-            options.setdefault("requests_per_minute", float(self.settings["requests_per_minute"]))
-        self.client = client or VendorClient(
-            integration.connector, self.specs.data, integration.credentials, base_url=integration.base_url,
-            hook=engine.hook, integration_id=integration.id, **options)
+        self.client = client or engine.client(integration, **(client_options or {}))
         self._owns_client = client is None
         self.progress = progress
+        self.cancel = cancel or threading.Event()
+        self.allow_mass_delete = allow_mass_delete
+        share = self.settings.get("max_delete_share")
+        self.max_delete_share = MASS_DELETE_SHARE if share is None else float(share)
         self.lookups: dict[str, dict[str, Any]] = {}
+        self.failed_lookups: set[str] = set()
+        self.started = datetime.now(UTC)
 
     def close(self) -> None:
         """Close the vendor client if this syncer opened it."""
@@ -162,7 +146,7 @@ class Syncer:
     # -- planning ---------------------------------------------------------------------------
 
     def plan(self, models: list[str] | None) -> list[str]:
-        """The models with a vendor call to run, parents of requested derived models included."""
+        """The models with a vendor request to run, parents first, parents of derived models included."""
         available = self.specs.models
         wanted = list(models or available)
         unknown = [m for m in wanted if m not in available]
@@ -170,21 +154,33 @@ class Syncer:
             raise UnimapError(f"connector {self.specs.name!r} has no model(s) {', '.join(unknown)} "
                               f"(known: {', '.join(sorted(available))})")
         plan: list[str] = []
+
+        def add(name: str) -> None:
+            source = available[name].component
+            if isinstance(source, DerivedSource):
+                add(source.parent)
+                return
+            if isinstance(source, FanOutSource):
+                add(source.parent)
+            if name not in plan:
+                plan.append(name)
+
         for name in wanted:
-            parent = available[name].derived_from
-            target = parent if parent else name
-            if target not in plan:
-                plan.append(target)
+            add(name)
         return plan
 
     def derived_of(self, parent: str) -> list[ModelSpec]:
         """Derived models computed from ``parent``'s vendor records."""
-        return [m for m in self.specs.models.values() if m.derived_from == parent]
+        return [m for m in self.specs.models.values()
+                if isinstance(m.component, DerivedSource) and m.component.parent == parent]
 
     # -- running ------------------------------------------------------------------------------
 
     def run(self, *, full: bool = False, models: list[str] | None = None, concurrency: int | None = None) -> SyncReport:
-        """Sync ``models`` (default: all); ``full`` re-reads everything and detects deletions."""
+        """Sync ``models`` (default: all); ``full`` re-reads everything and detects deletions.
+
+        Raises :class:`SyncInterrupted` (after committing the current page) when ``cancel`` is set.
+        """
         plan = self.plan(models)
         kind = "full" if full else "delta"
         sync_id = self.store.start_sync(self.integration.id, kind)
@@ -195,117 +191,244 @@ class Syncer:
         try:
             self._load_lookups(report)
             workers = concurrency or int((self.specs.data.get("rate_limit") or {}).get("concurrency", 4))
-            with ThreadPoolExecutor(max_workers=max(1, min(workers, len(plan)))) as pool:
-                futures = {name: pool.submit(self._sync_model, name, full, sync_id, report) for name in plan}
-                for name, future in futures.items():
-                    future.result()
-                    for derived in self.derived_of(name):
-                        report.models.setdefault(derived.model, ModelReport(derived.model, report.models[name].kind))
-            status = "success" if report.ok else "failed"
+            first = [m for m in plan if not isinstance(self.specs.models[m].component, FanOutSource)]
+            later = [m for m in plan if m not in first]
+            for wave in (first, later):
+                if not wave:
+                    continue
+                with ThreadPoolExecutor(max_workers=max(1, min(workers, len(wave)))) as pool:
+                    futures = {name: pool.submit(self._sync_model, name, full, sync_id, report) for name in wave}
+                    for name, future in futures.items():
+                        future.result()
+                        for derived in self.derived_of(name):
+                            report.models.setdefault(derived.model,
+                                                     ModelReport(derived.model, report.models[name].kind))
+                if self.cancel.is_set():
+                    break
+            if self.cancel.is_set():
+                report.interrupted = True
+                status = "interrupted"
+            else:
+                status = "success" if report.ok else "failed"
         finally:
             report.seconds = time.monotonic() - started
             report.requests = self.client.stats.requests - requests_before
             if report.models and all(r.kind == "full" for r in report.models.values()):
                 report.kind = "full"
             self.store.finish_sync(sync_id, status, report.as_dict(), kind=report.kind)
+        if report.interrupted:
+            raise SyncInterrupted(f"sync {sync_id} of {self.integration.id} was interrupted; the next sync resumes "
+                                  "where it stopped", report=report)
         return report
 
-    def _context(self) -> MappingContext:
-        return MappingContext(self.integration.id, self.settings, self.lookups)
+    def _context(self, parent: Any = None) -> MappingContext:
+        return MappingContext(self.integration.id, self.settings, self.lookups, parent)
+
+    # -- lookups ------------------------------------------------------------------------------
 
     def _load_lookups(self, report: SyncReport) -> None:
-        conn = self.specs.connector
-        for name, spec in (self.specs.data.get("lookups") or {}).items():
+        for name, lookup in self.specs.lookups.items():
             try:
                 with context.mapping_context(self._context()):
-                    params = conn.expr("lookups", name, "params").search({"settings": self.settings})
-                result = self.client.call(spec["method"], params)
-                rows = conn.expr("lookups", name, "records").search({"result": result}) or []
-                key, value = conn.expr("lookups", name, "key"), conn.expr("lookups", name, "value")
-                with context.mapping_context(self._context()):
-                    self.lookups[name] = {key.search(r): value.search(r) for r in rows if isinstance(r, dict)}
+                    rows: list[Any] = []
+                    for page in self._pages_of(lookup.source, {}, None):
+                        rows.extend(page.records)
+                    table = {lookup.key.search(r): lookup.value.search(r) for r in rows if isinstance(r, dict)}
+                self.lookups[name] = table
+                with self.store.transaction() as db:
+                    self.store.set_checkpoint(self.integration.id, f"lookup:{name}", cursor=None,
+                                              run={"table": table, "at": utc_now()}, db=db)
             except RemoteError as exc:
-                if not spec.get("optional"):
-                    raise
-                self.lookups[name] = {}
-                report.warnings.append(f"lookup {name!r} unavailable: {exc}")
+                stored = self.store.checkpoint(self.integration.id, f"lookup:{name}")["run"]
+                if stored and isinstance(stored.get("table"), dict):
+                    self.lookups[name] = stored["table"]
+                    report.warnings.append(f"lookup {name!r} unavailable ({exc}); used the copy from {stored['at']}")
+                else:
+                    self.failed_lookups.add(name)
+                    report.warnings.append(f"lookup {name!r} unavailable ({exc}); models that read it were not "
+                                           "synced")
+
+    # -- one model ------------------------------------------------------------------------------
 
     def _sync_model(self, name: str, full: bool, sync_id: int, report: SyncReport) -> None:
-        with context.mapping_context(self._context()):  # params expressions may read settings
+        with context.mapping_context(self._context()):  # request expressions may read settings
             self._sync_model_in_context(name, full, sync_id, report)
+
+    def _can_delta(self, source: Any, cursor: str | None) -> bool:
+        incremental = getattr(source, "incremental", None)
+        if isinstance(source, UnionSource):
+            incrementals = [p.incremental for p in source.parts]
+            if not all(incrementals):
+                return False
+            incremental = incrementals[0]
+        if incremental is None or cursor is None:
+            return False
+        if incremental.enabled is not None and not incremental.enabled.search({"settings": self.settings}):
+            return False
+        return True
+
+    def _overlap(self, source: Any) -> float:
+        incremental = source.parts[0].incremental if isinstance(source, UnionSource) else source.incremental
+        return float(incremental.overlap_seconds) if incremental is not None else 0.0
 
     def _sync_model_in_context(self, name: str, full: bool, sync_id: int, report: SyncReport) -> None:
         model = self.specs.models[name]
-        source = _Source(self.specs, model, self.settings)
+        source = model.component
         checkpoint = self.store.checkpoint(self.integration.id, name)
         run = checkpoint["run"]
-        incremental_possible = source.incremental is not None and checkpoint["cursor"] is not None
-        kind = "full" if full or not incremental_possible else "delta"
-        if run and run.get("kind") == kind:
-            log.info("%s: resuming a %s sync at offset %s", name, kind, run["offset"])
+        delta = not full and not isinstance(source, FanOutSource) and self._can_delta(source, checkpoint["cursor"])
+        kind = "delta" if delta else "full"
+        if run and run.get("kind") == kind and "page" in run:
+            log.info("%s: resuming a %s sync", name, kind)
         else:
             since = None
-            if kind == "delta":
-                overlap = float(source.incremental.get("overlap_seconds", 0))
+            if delta:
                 moment = parse_datetime(checkpoint["cursor"], "UTC")
-                since = format_utc(moment - timedelta(seconds=overlap)) if moment else None
-            run = {"kind": kind, "sync_id": sync_id, "offset": 0, "since": since, "max_cursor": checkpoint["cursor"],
+                since = _iso(moment - timedelta(seconds=self._overlap(source))) if moment else None
+            run = {"kind": kind, "sync_id": sync_id, "part": 0, "page": None, "fetched": 0, "unidentified": 0,
+                   "total": None, "since": since, "max_cursor": checkpoint["cursor"] if delta else None,
                    "prev_cursor": checkpoint["cursor"]}
         stats = ModelReport(name, kind)
         report.models[name] = stats
         for derived in self.derived_of(name):
             report.models[derived.model] = ModelReport(derived.model, kind)
         started = time.monotonic()
-        before = self.client.stats.by_method[source.method]
         try:
-            self._pages(model, source, run, report)
+            missing = sorted(model.lookups & self.failed_lookups)
+            if missing:
+                raise RemoteError(f"lookup(s) {', '.join(missing)} unavailable and never loaded before; the model "
+                                  "was not synced rather than mapped without them")
+            self._read(model, run, report)
+            stats.fetched = max(stats.fetched, int(run.get("fetched", 0)))
+            stats.unidentified = int(run.get("unidentified", 0))
             if kind == "full":
                 # records left out as invalid were still there: they are not deletions
                 self.store.mark_seen(self.integration.id, name, stats.skipped_ids, run["sync_id"])
-                self._detect_deletions(model, source, run, report)
+                self._detect_deletions(model, run, report)
             with self.store.transaction() as db:
-                self.store.set_checkpoint(self.integration.id, name, cursor=run["max_cursor"], run=None, db=db)
+                self.store.set_checkpoint(self.integration.id, name, cursor=self._clamped(run, stats), run=None,
+                                          db=db)
+        except SyncInterrupted:
+            stats.error = "interrupted"
         except UnimapError as exc:
             stats.error = str(exc)
             log.warning("%s: sync failed: %s", name, exc)
         finally:
             stats.seconds = time.monotonic() - started
-            stats.requests = self.client.stats.by_method[source.method] - before
 
-    def _fetch(self, source: _Source, run: dict[str, Any]) -> Iterator[tuple[int, list[Any], int | None]]:
-        """Pages from ``run['offset']`` on, fetched one ahead in a background thread."""
-        extra = source.since_filter(run["since"]) if run["kind"] == "delta" and run["since"] else None
-        pages: queue.Queue[Any] = queue.Queue(maxsize=2)
+    def _clamped(self, run: dict[str, Any], stats: ModelReport) -> str | None:
+        """The cursor to keep: the newest record seen, never later than this sync's start."""
+        cursor = run.get("max_cursor")
+        if cursor is None:
+            return run.get("prev_cursor") if run["kind"] == "delta" else None
+        limit = _iso(self.started)
+        return min(cursor, limit)
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    def _read(self, model: ModelSpec, run: dict[str, Any], report: SyncReport) -> None:
+        source = model.component
+        if isinstance(source, ListSource):
+            self._read_list(model, source, run, report, part=0)
+        elif isinstance(source, UnionSource):
+            for index in range(int(run.get("part", 0)), len(source.parts)):
+                run["part"] = index
+                self._read_list(model, source.parts[index], run, report, part=index)
+                run["page"] = None
+        elif isinstance(source, FanOutSource):
+            parents = self.store.all(self.integration.id, source.parent)
+            parent_spec = self.specs.models[source.parent]
+            for index in range(int(run.get("part", 0)), len(parents)):
+                run["part"] = index
+                raw = (parents[index].get("remote_data") or {}).get(parent_spec.remote_data_key)
+                self._read_list(model, source.list, run, report, part=index, parent=raw)
+                run["page"] = None
+        else:
+            raise UnimapError(f"model {model.model!r}: a {source.kind} source has nothing to fetch")
+
+    def _request_context(self, source: ListSource, run: dict[str, Any], extra_filter: Any = None,
+                         parent: Any = None) -> dict[str, Any]:
+        filters = [f for f in (source.filter, extra_filter) if f]
+        if len(filters) > 1 and source.combine is not None:
+            combined = source.combine.search({"filters": filters})
+        else:
+            combined = filters[0] if filters else None
+        cursor = {"field": source.incremental.field if source.incremental else None, "since": run.get("since")}
+        return {"settings": self.settings, "vars": source.vars, "filter": combined, "cursor": cursor,
+                "parent": parent}
+
+    def _incremental_parts(self, source: ListSource, run: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+        """The incremental filter object and query parameters of a delta run."""
+        if run["kind"] != "delta" or not run.get("since") or source.incremental is None:
+            return None, {}
+        inc = source.incremental
+        data = {"cursor": {"field": inc.field, "since": run["since"]}, "settings": self.settings}
+        extra = inc.filter.search(data) if inc.filter is not None else None
+        query = {k: e.search(data) for k, e in inc.query.items()}
+        return extra, {k: v for k, v in query.items() if v is not None}
+
+    def _pages_of(self, source: ListSource, ctx: dict[str, Any], resume: dict[str, Any] | None,
+                  query: dict[str, Any] | None = None, *, limit: int | None = None) -> Iterator[_Page]:
+        """Every page of ``source`` from ``resume`` on (fetched in this thread)."""
+        paginator = source.paginator
+        state: dict[str, Any] | None = paginator.start(resume)
+        first = resume is None
+        while state is not None:
+            variables = dict(paginator.variables(state))
+            if limit is not None:
+                variables.update(limit=limit, offset=0, first=True)
+            request = source.request.build({**ctx, "page": variables})
+            if query:
+                request.query = {**request.query, **query}
+            request = paginator.apply(request, state)
+            response = self.client.send(request)
+            view = response.view()
+            records = source.records.search(view) if source.records is not None else view["body"]
+            if records is None and view["body"] in (None, "", b""):
+                records = []
+            if not isinstance(records, list):
+                raise RemoteError(f"{request.label or source.label}: the response has no record list at "
+                                  f"{source.records.text!r}", call=request.label or source.label)
+            total = self._total(source, view) if first else None
+            next_state = paginator.advance(state, response, records, total)
+            yield _Page(records, total, next_state)
+            if limit is not None:
+                return
+            state, first = next_state, False
+
+    @staticmethod
+    def _total(source: ListSource, view: dict[str, Any]) -> int | None:
+        if source.total is None:
+            return None
+        value = source.total.search(view)
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            return None
+        return int(number) if number == number and abs(number) < 1e15 else None  # noqa: PLR0124 - NaN check
+
+    def _prefetched(self, pages: Iterator[_Page], label: str) -> Iterator[_Page]:
+        """``pages`` fetched one ahead in a background thread (so mapping overlaps the next request)."""
+        buffer: queue.Queue[Any] = queue.Queue(maxsize=2)
         stop = threading.Event()
-        ctx = self._context()
+        ctx = context.current()
 
         def produce() -> None:
-            offset = run["offset"]
             with context.mapping_context(ctx):
-                fetch(offset)
+                try:
+                    for page in pages:
+                        if stop.is_set():
+                            return
+                        buffer.put(page)
+                    buffer.put(None)
+                except BaseException as exc:  # handed to the consumer
+                    buffer.put(exc)
 
-        def fetch(offset: int) -> None:
-            try:
-                while not stop.is_set():
-                    result = self.client.call(source.method, source.build(offset, extra))
-                    records = source.records.search({"result": result})
-                    if not isinstance(records, list):
-                        raise RemoteError(f"{source.method}: the response has no record list at "
-                                          f"{source.records.text!r}", call=source.method)
-                    total = source.total.search({"result": result}) if source.total and offset == 0 else None
-                    pages.put((offset, records, total))
-                    if not source.page_size or len(records) < source.page_size:
-                        break
-                    offset += len(records)
-                pages.put(None)
-            except BaseException as exc:
-                pages.put(exc)
-
-        worker = threading.Thread(target=produce, name=f"unimap-fetch-{source.model.model}", daemon=True)
+        worker = threading.Thread(target=produce, name=f"unimap-fetch-{label}", daemon=True)
         worker.start()
         try:
             while True:
-                item = pages.get()
+                item = buffer.get()
                 if item is None:
                     return
                 if isinstance(item, BaseException):
@@ -315,22 +438,29 @@ class Syncer:
             stop.set()
             while worker.is_alive():
                 try:
-                    pages.get_nowait()
+                    buffer.get_nowait()
                 except queue.Empty:
                     worker.join(0.05)
 
-    def _pages(self, model: ModelSpec, source: _Source, run: dict[str, Any], report: SyncReport) -> None:
+    def _read_list(self, model: ModelSpec, source: ListSource, run: dict[str, Any], report: SyncReport, *,
+                   part: int, parent: Any = None) -> None:
         stats = report.models[model.model]
+        extra, query = self._incremental_parts(source, run)
+        ctx = self._request_context(source, run, extra, parent)
+        mapping = self._context(parent)
         mapper = self.engine.mapper(self.specs.name, model.model)
-        ctx = self._context()
-        total: int | None = None
-        for offset, records, page_total in self._fetch(source, run):
-            total = page_total if page_total is not None else total
-            rows, cursor = self._map(mapper, records, ctx, stats, source)
-            derived_rows = {d.model: self._derive(d, records, ctx, report) for d in self.derived_of(model.model)}
+        pages = self._prefetched(self._pages_of(source, ctx, run.get("page"), query), model.model)
+        for page in pages:
+            if page.total is not None and part == 0 and run.get("page") is None:
+                run["total"] = page.total
+            with context.mapping_context(mapping):
+                rows, cursor = self._map(mapper, page.records, mapping, stats, source, parent)
+            derived_rows = {d.model: self._derive(d, page.records, mapping, report) for d in self.derived_of(model.model)}
             seen = run["sync_id"] if run["kind"] == "full" else None
             now = utc_now()
-            run["offset"] = offset + len(records)
+            run["page"] = page.next_state
+            run["fetched"] = int(run.get("fetched", 0)) + len(page.records)
+            run["unidentified"] = stats.unidentified
             if cursor and (run["max_cursor"] is None or cursor > run["max_cursor"]):
                 run["max_cursor"] = cursor
             with self.store.transaction() as db:
@@ -343,43 +473,67 @@ class Syncer:
                     self._count(report.models[derived_name], sub, len(children), deleted)
                 self.store.set_checkpoint(self.integration.id, model.model, cursor=run.get("prev_cursor"), run=run,
                                           db=db)
-            self._count(stats, result, len(records), 0)
+            self._count(stats, result, len(page.records), 0)
             stats.pages += 1
+            stats.requests += 1
             if self.progress:
-                self.progress(model.model, stats.fetched, total)
+                self.progress(model.model, stats.fetched, run.get("total"))
+            if self.cancel.is_set():
+                raise SyncInterrupted(f"{model.model}: interrupted after a committed page")
 
-    def _map(self, mapper: Any, records: list[Any], ctx: MappingContext, stats: ModelReport,
-             source: _Source) -> tuple[list[tuple[dict[str, Any], None]], str | None]:
-        rows: list[tuple[dict[str, Any], None]] = []
+    def _record_id(self, raw: dict[str, Any], source: ListSource) -> tuple[bool, Any]:
+        """Whether ``raw`` has a usable vendor id (``id_field`` present, not null, not an object or list)."""
+        if not source.id_field:
+            return True, None
+        value = raw.get(source.id_field)
+        return value not in (None, "") and not isinstance(value, dict | list | bool), value
+
+    def _map(self, mapper: Any, records: list[Any], ctx: MappingContext, stats: ModelReport, source: ListSource,
+             parent: Any = None) -> tuple[list[tuple[dict[str, Any], str | None]], str | None]:
+        rows: list[tuple[dict[str, Any], str | None]] = []
         cursor: str | None = None
         validator = record_validator(mapper.model)
+        limit = _iso(self.started + FUTURE_TOLERANCE)
         for raw in records:
             if not isinstance(raw, dict):
+                stats.unidentified += 1
                 self._skip(stats, None, "the vendor sent a record that is not an object")
+                continue
+            usable, remote_id = self._record_id(raw, source)
+            if not usable:
+                stats.unidentified += 1
+                self._skip(stats, None, f"its {source.id_field!r} is {remote_id!r}, not an id")
                 continue
             try:
                 record = mapper.map(raw, ctx)
             except MappingError as exc:
-                self._skip(stats, raw.get(source.id_field or ""), str(exc))
+                if remote_id is None:
+                    stats.unidentified += 1
+                self._skip(stats, remote_id, str(exc))
                 continue
             if not validator.is_valid(record):
-                error = best_match(validator.reference.iter_errors(record))
-                where = ".".join(str(p) for p in error.absolute_path) if error else "?"
-                self._skip(stats, record["remote_id"], f"{where}: {error.message if error else 'invalid'}")
+                problem = first_problem(validator.reference.iter_errors(record))
+                where = ".".join(str(p) for p in problem.path) if problem else "?"
+                self._skip(stats, record["remote_id"], f"{where}: {problem.message if problem else 'invalid'}")
                 continue
-            rows.append((record, None))
-            if source.cursor_value is not None:
-                with context.mapping_context(ctx):
-                    value = source.cursor_value.search(raw)
-                if isinstance(value, str) and (cursor is None or value > cursor):
-                    cursor = value
+            parent_id = source.parent_id.search(raw) if source.parent_id is not None else None
+            rows.append((record, None if parent_id is None else str(parent_id)))
+            if source.incremental is not None:
+                value = source.incremental.value.search(raw)
+                if isinstance(value, str):
+                    if value > limit:
+                        self._warn(stats, f"{stats.model} {record['remote_id']}: {source.incremental.field} {value} "
+                                          "is in the future; it does not move the delta cursor")
+                    elif cursor is None or value > cursor:
+                        cursor = value
         return self._merge(rows), cursor
 
     def _derive(self, derived: ModelSpec, parents: list[Any], ctx: MappingContext,
                 report: SyncReport) -> tuple[list[tuple[dict[str, Any], str]], list[str]]:
-        expression = derived.file.expr("source", "records")
+        source = derived.component
+        assert isinstance(source, DerivedSource)
         mapper = self.engine.mapper(self.specs.name, derived.model)
-        parent_mapper = self.engine.mapper(self.specs.name, derived.derived_from or "")
+        parent_mapper = self.engine.mapper(self.specs.name, source.parent)
         children: list[tuple[dict[str, Any], str]] = []
         parent_ids: list[str] = []
         for raw in parents:
@@ -388,7 +542,7 @@ class Syncer:
             try:
                 with context.mapping_context(ctx):
                     parent_id = parent_mapper.fields(raw)["remote_id"]
-                    rows = expression.search(raw) if expression else []
+                    rows = source.records.search(raw)
                 parent_ids.append(parent_id)
                 for row in rows or []:
                     record = mapper.map(row, ctx)
@@ -399,15 +553,17 @@ class Syncer:
                 log.warning("skipped a derived record: %s", exc)
         return self._merge(children), parent_ids
 
+    def _warn(self, stats: ModelReport, message: str) -> None:
+        log.debug("%s", message)
+        if len(stats.warnings) < MAX_WARNINGS:
+            stats.warnings.append(message)
+
     def _skip(self, stats: ModelReport, remote_id: Any, reason: str) -> None:
         """Leave a record out (it stays as it was in the store) and say why in the report."""
         stats.skipped += 1
         if remote_id is not None:
             stats.skipped_ids.append(str(remote_id))
-        message = f"{stats.model} {remote_id or '(no id)'} skipped: {reason}"
-        log.debug("%s", message)
-        if len(stats.warnings) < MAX_WARNINGS:
-            stats.warnings.append(message)
+        self._warn(stats, f"{stats.model} {remote_id or '(no id)'} skipped: {reason}")
 
     @staticmethod
     def _merge(rows: list[tuple[dict[str, Any], Any]]) -> list[tuple[dict[str, Any], Any]]:
@@ -420,6 +576,8 @@ class Syncer:
                 for key, value in record.items():
                     if isinstance(value, list) and isinstance(combined.get(key), list) and key != "remote_data":
                         combined[key] = combined[key] + [v for v in value if v not in combined[key]]
+                    elif key == "remote_data" and isinstance(value, dict) and isinstance(combined.get(key), dict):
+                        combined[key] = {**combined[key], **value}
                     else:
                         combined[key] = value
                 record = combined
@@ -438,12 +596,41 @@ class Syncer:
         stats.restored += result.restored
         stats.deleted += deleted
 
-    def _detect_deletions(self, model: ModelSpec, source: _Source, run: dict[str, Any], report: SyncReport) -> None:
+    # -- deletions ---------------------------------------------------------------------------------
+
+    def _deletion_blocker(self, model: ModelSpec, run: dict[str, Any], stats: ModelReport) -> str | None:
+        """Why deletions must not be marked after this full sync (``None`` when they may)."""
+        if stats.unidentified:
+            return f"{stats.unidentified} record(s) had no usable id"
+        total = run.get("total")
+        if total is not None and int(run.get("fetched", 0)) < total and isinstance(model.component, ListSource):
+            return f"the vendor announced {total} records but {run.get('fetched', 0)} arrived"
+        return None
+
+    def _detect_deletions(self, model: ModelSpec, run: dict[str, Any], report: SyncReport) -> None:
         stats = report.models[model.model]
+        source = model.component
+        blocker = self._deletion_blocker(model, run, stats)
+        if blocker is not None:
+            stats.error = f"{blocker}; deletion detection was skipped so nothing is marked deleted by mistake"
+            return
+        check = source.deletions if isinstance(source, ListSource) else None
+        if isinstance(source, UnionSource):
+            check = source.parts[0].deletions
+        if check is not None and check.kind == "none":
+            return
         unseen = self.store.unseen(self.integration.id, model.model, run["sync_id"])
-        if unseen and source.id_filter is not None and source.id_field and source.page_size:
+        if unseen and isinstance(source, ListSource) and check is not None and check.kind == "id_recheck" \
+                and source.id_field and (check.filter is not None or check.query):
             confirmed = self._confirm(model, source, [r for _, r in unseen], run, report)
             unseen = [(i, r) for i, r in unseen if r not in confirmed]
+        live = self.store.count(self.integration.id, model.model)
+        if unseen and not self.allow_mass_delete and len(unseen) > MASS_DELETE_MINIMUM \
+                and len(unseen) > self.max_delete_share * max(live, 1):
+            stats.error = (f"this sync would mark {len(unseen)} of {live} {model.model} records deleted (more than "
+                           f"{self.max_delete_share:.0%}); nothing was marked. Check the vendor, then sync again with "
+                           "--allow-mass-delete if that is right")
+            return
         now = utc_now()
         with self.store.transaction() as db:
             stats.deleted += self.store.mark_deleted(self.integration.id, model.model, [i for i, _ in unseen],
@@ -455,19 +642,26 @@ class Syncer:
                 report.models[derived.model].deleted += self.store.mark_deleted(
                     self.integration.id, derived.model, set(gone), now=now, db=db)
 
-    def _confirm(self, model: ModelSpec, source: _Source, remote_ids: list[str], run: dict[str, Any],
+    def _confirm(self, model: ModelSpec, source: ListSource, remote_ids: list[str], run: dict[str, Any],
                  report: SyncReport) -> set[str]:
         """Re-fetch records a full sync did not see; those still there are stored, not deleted."""
         found: set[str] = set()
+        check = source.deletions
         mapper = self.engine.mapper(self.specs.name, model.model)
         ctx = self._context()
         stats = report.models[model.model]
-        for start in range(0, len(remote_ids), source.page_size):
-            chunk = remote_ids[start:start + source.page_size]
-            id_filter = source.id_filter.search({"field": source.id_field, "ids": chunk}) if source.id_filter else None
-            result = self.client.call(source.method, source.build(0, id_filter, limit=len(chunk)))
-            records = source.records.search({"result": result}) or []
-            rows, _ = self._map(mapper, records, ctx, stats, source)
+        size = max(1, min(check.max_ids, source.paginator.page_size or check.max_ids))
+        for start in range(0, len(remote_ids), size):
+            chunk = remote_ids[start:start + size]
+            data = {"field": source.id_field, "ids": chunk}
+            id_filter = check.filter.search(data) if check.filter is not None else None
+            query = {k: v for k, v in ((k, e.search(data)) for k, e in check.query.items()) if v is not None}
+            request_ctx = self._request_context(source, {"since": None}, id_filter)
+            with context.mapping_context(ctx):
+                records: list[Any] = []
+                for page in self._pages_of(source, request_ctx, None, query, limit=len(chunk)):
+                    records.extend(page.records)
+                rows, _ = self._map(mapper, records, ctx, stats, source)
             derived_rows = {d.model: self._derive(d, records, ctx, report) for d in self.derived_of(model.model)}
             with self.store.transaction() as db:
                 self.store.upsert(self.integration.id, model.model, rows, seen_sync=run["sync_id"], now=utc_now(),

@@ -59,13 +59,6 @@ def origin(model: str, field: str) -> str:
 
 
 @cache
-def seed_fields(model: str) -> tuple[str, ...]:
-    """Mapped fields of the OTYS seed coverage list (lint demands a mapping for each)."""
-    return tuple(name for name, node in model_fields(model).items()
-                 if node.get("x-unimap-seed") and node.get("x-unimap-origin", "mapped") == "mapped")
-
-
-@cache
 def required_fields(model: str) -> tuple[str, ...]:
     """Keys every record of ``model`` must carry (present even when null)."""
     return tuple(schema("models", model).get("required", []))

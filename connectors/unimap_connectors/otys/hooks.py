@@ -60,7 +60,7 @@ def unimap_write_source(connector: str, context: Any, candidate_remote_id: str, 
     if portal is not None:
         update["portalId"] = portal["uid"]
     if update["source"] or "portalId" in update:
-        context.call(f"{CANDIDATES}.update", [candidate_remote_id, update])
+        context.call(f"{CANDIDATES}.update", [candidate_remote_id, update], write=True)
     return warnings
 
 
@@ -87,21 +87,29 @@ def unimap_write_gdpr_consent(connector: str, context: Any, candidate_remote_id:
         return [GDPR_HELP]
     due, reason = _gdpr_due_date(consent or {}, values, context.settings)
     try:
-        context.call(f"{CANDIDATES}.setGdprDueDatePartner", [candidate_remote_id, due, reason, False, False])
+        context.call(f"{CANDIDATES}.setGdprDueDatePartner", [candidate_remote_id, due, reason, False, False],
+                     write=True)
     except RemoteError as exc:
         return [f"GDPR consent was not written: {exc.message}. {GDPR_HELP}"]
     return []
 
 
-def _existing_document(context: Any, target: dict[str, Any], subject: str, size: int) -> str | None:
+def content_mark(content: bytes) -> str:
+    """The marker a document's description carries so the same file is recognised by content, not by name."""
+    return f"[sha256:{hashlib.sha256(content).hexdigest()[:32]}]"
+
+
+def _existing_document(context: Any, target: dict[str, Any], subject: str, content: bytes,
+                       description: str) -> str | None:
     items = [{"type": "COND", "field": "candidateUid", "op": "EQ", "param": target["candidate_remote_id"]},
              {"type": "COND", "field": "subject", "op": "EQ", "param": subject}]
-    result = context.call(f"{DOCUMENTS}.getListEx", [{"what": {"uid": 1, "size": 1, "applicationUid": 1},
-                                                      "condition": {"type": "AND", "items": items},
+    what = {"uid": 1, "size": 1, "applicationUid": 1, "description": 1}
+    result = context.call(f"{DOCUMENTS}.getListEx", [{"what": what, "condition": {"type": "AND", "items": items},
                                                       "limit": 200, "offset": 0}])
     for row in (result or {}).get("listOutput", []):
         same_target = row.get("applicationUid") in (None, "", target.get("application_remote_id"))
-        if row.get("size") == size and same_target:
+        same_content = row.get("size") == len(content) and str(row.get("description") or "") == description
+        if same_content and same_target:
             return str(row["uid"])
     return None
 
@@ -110,15 +118,17 @@ def attach_file(context: Any, target: dict[str, Any], name: str, content: bytes,
                 description: str = "") -> str:
     """Upload ``content`` and attach it to the candidate (and procedure), exactly once per target.
 
-    A document with the same subject and size already on the candidate counts as attached, so
-    a retry after a lost response never attaches the file twice.
+    A document with the same subject and the same content (a hash in its description) already
+    on the candidate counts as attached, so a retry after a lost response never attaches the
+    file twice, while different files of the same name and size are all attached.
     """
     key = ("attachment", target.get("candidate_remote_id"), target.get("application_remote_id"), name,
            hashlib.sha256(content).hexdigest())
     state = context.memo.setdefault(key, {})
     if "document" in state:
         return state["document"]
-    existing = _existing_document(context, target, name, len(content))
+    description = description or content_mark(content)  # result links are identified by their description
+    existing = _existing_document(context, target, name, content, description)
     if existing:
         state["document"] = existing
         return existing
@@ -128,7 +138,7 @@ def attach_file(context: Any, target: dict[str, Any], name: str, content: bytes,
                 "description": description, "candidateUid": target["candidate_remote_id"], "fileUid": state["file"]}
     if target.get("application_remote_id"):
         document["applicationUid"] = target["application_remote_id"]
-    state["document"] = str(context.call(f"{DOCUMENTS}.add", [document]))
+    state["document"] = str(context.call(f"{DOCUMENTS}.add", [document], write=True))
     return state["document"]
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from unimap.errors import InputInvalid, IntegrationNotFound
-from unimap.store.sqlite import utc_now
+from unimap.timeutil import utc_now
 
 from .errors import ApiError
 

@@ -6,68 +6,39 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from unimap import context, ids
 from unimap.default_plugins.countries import BY_NAME, COUNTRIES
 from unimap.hookspecs import hookimpl
+from unimap.timeutil import format_utc, parse_datetime
 
-_DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%d-%m-%Y %H:%M:%S", "%d-%m-%Y",
-                 "%Y/%m/%d", "%d/%m/%Y")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _TAGS = re.compile(r"<[^>]+>")
 
 
-def _zone(name: str | None) -> Any:
-    if not name or name.upper() == "UTC":
-        return UTC
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return UTC
-
-
-def format_utc(moment: datetime) -> str:
-    """``YYYY-MM-DDTHH:MM:SS.mmmZ`` for an aware datetime."""
-    moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
-def parse_datetime(value: Any, zone: str | None = None) -> datetime | None:
-    """Parse a vendor date or datetime; naive values are read in ``zone`` (default UTC)."""
-    if value in (None, "", "0000-00-00", "0000-00-00 00:00:00"):
-        return None
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value, UTC)
-    if not isinstance(value, str):
-        return None
-    text = value.strip()
-    moment: datetime | None = None
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        for fmt in _DATE_FORMATS:
-            try:
-                moment = datetime.strptime(text, fmt)
-                break
-            except ValueError:
-                continue
-    if moment is None:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=_zone(zone))
-    return moment
+def _unreadable(value: Any) -> bool:
+    """Whether ``value`` claims to be a date but is not one (text that does not parse, an object, a list)."""
+    if isinstance(value, str):
+        return value.strip() not in ("", "0000-00-00", "0000-00-00 00:00:00")
+    return isinstance(value, dict | list | bool)
 
 
 def iso_datetime(value: Any, zone: str | None = None) -> str | None:
-    """A vendor date/datetime as ISO-8601 UTC; naive values are in ``zone`` or setting ``timezone``."""
+    """A vendor date/datetime as ISO-8601 UTC; naive values are in ``zone`` or setting ``timezone``.
+
+    Null and empty values give null; a value that is not a date is an error (the record is skipped).
+    """
     moment = parse_datetime(value, zone or context.current().settings.get("timezone"))
+    if moment is None and _unreadable(value):
+        raise ValueError(f"{str(value)[:40]!r} is not a date")
     return format_utc(moment) if moment else None
 
 
 def iso_date(value: Any) -> str | None:
-    """A vendor date as ``YYYY-MM-DD`` (no time zone shift)."""
+    """A vendor date as ``YYYY-MM-DD`` (no time zone shift); a value that is not a date is an error."""
     moment = parse_datetime(value, "UTC")
+    if moment is None and _unreadable(value):
+        raise ValueError(f"{str(value)[:40]!r} is not a date")
     return moment.date().isoformat() if moment else None
 
 
@@ -183,6 +154,12 @@ def number(value: Any) -> float | int | None:
     return int(result) if result.is_integer() and "." not in text else result
 
 
+def _words(setting_name: str) -> tuple[str, ...]:
+    """More words for true/false a connector declares (e.g. ``boolean_true: [ja, j]``)."""
+    words = context.current().settings.get(setting_name) or ()
+    return tuple(str(w).strip().lower() for w in words) if isinstance(words, list | tuple) else ()
+
+
 def boolean(value: Any) -> bool | None:
     """True/false from booleans, 0/1 and yes/no/true/false strings; null otherwise."""
     if isinstance(value, bool):
@@ -191,9 +168,9 @@ def boolean(value: Any) -> bool | None:
         return bool(value)
     if isinstance(value, str):
         text = value.strip().lower()
-        if text in ("1", "true", "yes", "y", "ja", "j", "on"):
+        if text in ("1", "true", "yes", "y", "on") or text in _words("boolean_true"):
             return True
-        if text in ("0", "false", "no", "n", "nee", "off"):
+        if text in ("0", "false", "no", "n", "off") or text in _words("boolean_false"):
             return False
     return None
 
@@ -273,14 +250,18 @@ def labelled_fields(record: Any, prefix: str, table: str) -> dict[str, Any]:
     return result
 
 
-def integration_fields(record: Any, keys: Any) -> list[dict[str, Any]]:
-    """Kombo ``integration_fields`` for the vendor fields named in ``keys`` (a list or a key → label object)."""
+def integration_fields(record: Any, keys: Any, custom_prefixes: Any = None) -> list[dict[str, Any]]:
+    """Kombo ``integration_fields`` for the vendor fields named in ``keys`` (a list or a key → label object).
+
+    Fields whose name starts with one of ``custom_prefixes`` are ``CUSTOM``, the others ``DEFAULT``.
+    """
     if not isinstance(record, dict) or not keys:
         return []
     labels = keys if isinstance(keys, dict) else {k: None for k in keys}
+    prefixes = tuple(str(p) for p in custom_prefixes or ())
     ctx = context.current()
     return [{"id": ids.unified_id(ctx.integration_id, "integration_field", key), "key": key,
-             "type": "CUSTOM" if key.startswith(("extraInfo", "matchCriteria")) else "DEFAULT",
+             "type": "CUSTOM" if prefixes and key.startswith(prefixes) else "DEFAULT",
              "value": record.get(key), "label": labels.get(key)} for key in labels if key in record]
 
 
@@ -289,6 +270,11 @@ def to_text(value: Any) -> str | None:
     if value is None or value == "":
         return None
     return value if isinstance(value, str) else _plain(value)
+
+
+def parent() -> Any:
+    """The parent vendor record of a fan-out source's record (``null`` elsewhere): ``ref('job', parent().id)``."""
+    return context.current().parent
 
 
 def today() -> str:
@@ -321,8 +307,9 @@ BUILTINS: list[tuple[str, Callable[..., Any], list[list[str]], int]] = [
     ("lookup", lookup, [["string"], ["any"]], 1),
     ("get", get, [["any"], ["any"]], 0),
     ("labelled_fields", labelled_fields, [["any"], ["string"], ["string"]], 0),
-    ("integration_fields", integration_fields, [["any"], ["any"]], 0),
+    ("integration_fields", integration_fields, [["any"], ["any"]], 1),
     ("today", today, [], 0),
+    ("parent", parent, [], 0),
 ]
 
 

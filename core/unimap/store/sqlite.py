@@ -11,7 +11,6 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,15 +19,12 @@ import orjson
 from unimap.errors import InputInvalid, IntegrationNotFound, StoreError
 from unimap.store.base import Integration, RecordPage, UpsertResult
 from unimap.store.migrations import LATEST, MIGRATIONS
+from unimap.timeutil import utc_now
+
+__all__ = ["SQLiteStore", "decode_cursor", "encode_cursor", "record_hash", "utc_now"]
 
 ENGINE_KEYS = ("changed_at", "remote_deleted_at", "remote_data")
 _SORTED = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
-
-
-def utc_now() -> str:
-    """Now as ``YYYY-MM-DDTHH:MM:SS.mmmZ``."""
-    now = datetime.now(UTC)
-    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
 
 
 def record_hash(record: dict[str, Any]) -> str:
@@ -236,6 +232,13 @@ class SQLiteStore:
                     f"SELECT id, parent_remote_id FROM records WHERE integration_id=? AND model=? AND "
                     f"remote_deleted_at IS NULL AND parent_remote_id IN ({marks})", (integration_id, model, *chunk)))
         return out
+
+    def children_of_model(self, integration_id: str, model: str) -> list[tuple[str, str]]:
+        """``(id, parent_remote_id)`` of every live record of ``model`` that belongs to a parent."""
+        with self._lock:
+            return [(r[0], r[1]) for r in self.db.execute(
+                "SELECT id, parent_remote_id FROM records WHERE integration_id=? AND model=? AND "
+                "remote_deleted_at IS NULL AND parent_remote_id IS NOT NULL", (integration_id, model))]
 
     # -- checkpoints and sync runs ----------------------------------------------------------------
 

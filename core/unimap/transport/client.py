@@ -1,6 +1,6 @@
-"""Vendor clients: JSON-RPC with session login, retries, rate limiting and hook calls.
+"""The vendor client: one connector's transport, auth, rate limit and retries behind ``send``.
 
-Secrets (credentials, session ids) never reach logs, errors or hooks' ``call.params``.
+Secrets (credentials, tokens, session ids) never reach logs, errors or hooks' ``call.params``.
 """
 
 from __future__ import annotations
@@ -9,10 +9,9 @@ import logging
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 import orjson
@@ -26,12 +25,49 @@ from unimap.errors import (
     RemoteRateLimited,
     RemoteUnavailable,
 )
+from unimap.expressions import FunctionRegistry
+from unimap.registry import BuildEnv, ComponentRegistry
+from unimap.transport._http import HttpCall, ParseContext, resolve_url
+from unimap.transport._signals import Relogin, Retry
+from unimap.transport.auth import Auth, OAuth2ClientCredentials, SessionAuth
+from unimap.transport.errorrules import parse_rules
+from unimap.transport.jsonrpc import JsonRpcTransport
 from unimap.transport.ratelimit import RateLimiter
+from unimap.transport.request import UNSET, Request, Response
+from unimap.transport.rest import METHODS, RestTransport, build_plain
 from unimap.transport.retry import RetryPolicy
+
+__all__ = ["CallStats", "VendorClient", "default_functions", "default_registry", "open_client"]
 
 log = logging.getLogger("unimap.transport")
 MAX_RATE_LIMITED = 30  # 429s tolerated for one call before giving up
-MAX_RELOGINS = 3  # sessions refused for one call before giving up (a session may expire again mid-retries)
+
+_defaults: dict[str, Any] = {}
+_defaults_lock = threading.Lock()
+
+
+def default_functions() -> FunctionRegistry:
+    """A function registry with unimap's built-in functions (shared, built once)."""
+    with _defaults_lock:
+        if "functions" not in _defaults:
+            from unimap.default_plugins.functions import unimap_register_functions
+
+            functions = FunctionRegistry()
+            unimap_register_functions(register=functions.register)
+            _defaults["functions"] = functions
+        return _defaults["functions"]  # type: ignore[no-any-return]
+
+
+def default_registry() -> ComponentRegistry:
+    """A component registry with the built-in transport components (shared, built once)."""
+    with _defaults_lock:
+        if "registry" not in _defaults:
+            from unimap.transport.components import register_builtin_components
+
+            registry = ComponentRegistry()
+            register_builtin_components(registry)
+            _defaults["registry"] = registry
+        return _defaults["registry"]  # type: ignore[no-any-return]
 
 
 @dataclass
@@ -57,75 +93,70 @@ class CallStats:
             setattr(self, name, getattr(self, name) + 1)
 
 
-class _Retry(Exception):
-    def __init__(self, reason: str, wait: float | None = None, *, sent: bool = True) -> None:
-        self.reason = reason
-        self.wait = wait
-        self.sent = sent  # whether the vendor may have run the call
-
-
-class _Relogin(Exception):
-    pass
-
-
-def _int(value: str | None) -> int | None:
-    try:
-        return int(float(value)) if value is not None else None
-    except ValueError:
-        return None
+Transport = JsonRpcTransport | RestTransport
+Parse = Callable[[httpx.Response, Request], Response]
 
 
 class VendorClient:
-    """A JSON-RPC vendor client configured by a connector spec (``transport``, ``auth``, limits).
+    """A vendor client configured by a connector spec (``transport``, ``auth``, ``rate_limit``, ``retry``).
 
-    ``call(method, params)`` returns the RPC ``result``; the session is inserted at
-    ``auth.session_param`` for every method not listed in ``auth.unauthenticated_methods``.
+    ``send(Request)`` is the one way out: auth applied, rate limit, retries, error mapping and the
+    ``unimap_before_call``/``unimap_after_call`` hooks. ``call(method, params)`` is the JSON-RPC
+    convenience returning the RPC ``result``.
     """
 
     def __init__(self, connector: str, spec: dict[str, Any], credentials: dict[str, Any], *,
                  base_url: str | None = None, hook: Any = None, transport: httpx.BaseTransport | None = None,
                  requests_per_minute: float | None = None, integration_id: str | None = None,
-                 timeout: float | None = None, sleep: Callable[[float], None] = time.sleep) -> None:
+                 timeout: float | None = None, sleep: Callable[[float], None] = time.sleep,
+                 settings: dict[str, Any] | None = None, functions: FunctionRegistry | None = None,
+                 registry: ComponentRegistry | None = None) -> None:
         self.connector = connector
         self.spec = spec
-        self.transport_spec = spec["transport"]
-        if self.transport_spec["type"] != "jsonrpc":
-            raise ConfigError(f"{connector}: transport {self.transport_spec['type']!r} is not supported yet")
-        self.auth = spec.get("auth") or {"type": "none"}
+        self.transport_spec: dict[str, Any] = dict(spec["transport"])
         self._credentials = dict(credentials)
-        self.base_url = (base_url or self.transport_spec["base_url"]).rstrip("/")
-        self.url = self.base_url + self.transport_spec.get("path", "")
+        self._settings = dict(settings if settings is not None else spec.get("settings") or {})
         self.hook = hook
         self.integration_id = integration_id
-        self.retry = RetryPolicy.from_spec(spec.get("retry"))
-        limits = spec.get("rate_limit") or {}
-        rpm = limits.get("requests_per_minute", 0) if requests_per_minute is None else requests_per_minute
-        self.limiter = RateLimiter(rpm, pause_below=int(limits.get("pause_below", 0)), sleep=sleep)
-        self._remaining_header = limits.get("remaining_header")
-        self._reset_header = limits.get("reset_header")
-        self.timeout = timeout or float(self.transport_spec.get("timeout_seconds", 30))
+        self.functions = functions or default_functions()
+        self.registry = registry or default_registry()
         self._sleep = sleep
-        self._http = httpx.Client(transport=transport, timeout=self.timeout, follow_redirects=False,
-                                  headers={"Accept": "application/json", "User-Agent": "unimap"})
-        self._session: str | None = None
-        self._session_at = 0.0
-        self._session_lock = threading.Lock()
-        self._local = threading.local()
-        self._ids = 0
+        options = {"connector": connector, "sleep": sleep, "requests_per_minute": requests_per_minute}
+        self.env = BuildEnv(self.functions, hook, self.registry, options=options)
+        built = self.registry.build("transport", self.transport_spec, env=self.env)
+        if not isinstance(built, JsonRpcTransport | RestTransport):
+            raise ConfigError(f"{connector}: transport {self.transport_spec.get('type')!r} has no HTTP runtime")
+        self.transport: Transport = built
+        self.kind = built.type
+        self.auth_spec: dict[str, Any] = dict(spec.get("auth") or {"type": "none"})
+        self.auth: Auth = self.registry.build("auth", self.auth_spec, env=self.env)
+        self.retry = RetryPolicy.from_spec(spec.get("retry"))
+        limits = dict(spec.get("rate_limit") or {})
+        limits.setdefault("type", "window")
+        self.limiter: RateLimiter = self.registry.build("rate_limit", limits, env=self.env)
+        self.rules = parse_rules(spec.get("errors"), self.env)
+        context = self._context()
+        template = built.base_url
+        own = template.render(context) if hasattr(template, "render") else str(template)
+        self.base_url = (base_url or own).rstrip("/")
+        if not self.base_url:
+            raise ConfigError(f"{connector}: the transport has no base_url")
+        self.url = built.endpoint(self.base_url)
+        self.timeout = timeout or float(self.transport_spec.get("timeout_seconds", 30))
+        headers = {"Accept": "application/json", "User-Agent": "unimap"}
+        if isinstance(built, RestTransport):
+            headers.update(built.default_headers(context))
+        self._http = httpx.Client(transport=transport, timeout=self.timeout, follow_redirects=False, headers=headers)
         self.stats = CallStats()
 
     # -- lifecycle ---------------------------------------------------------------------------
 
     def close(self) -> None:
         """Log out (best effort) and close the HTTP connection pool."""
-        logout = self.auth.get("logout_method")
-        if self._session and logout:
-            try:
-                self._post_rpc(logout, [self._session])
-            except Exception:  # logging out is a courtesy
-                log.debug("logout failed", exc_info=False)
-        self._session = None
-        self._http.close()
+        try:
+            self.auth.close(self)
+        finally:
+            self._http.close()
 
     def __enter__(self) -> VendorClient:
         return self
@@ -133,182 +164,205 @@ class VendorClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    # -- what auth components see (AuthHost) --------------------------------------------------
+
+    @property
+    def credentials(self) -> Mapping[str, Any]:
+        """The integration's credentials."""
+        return self._credentials
+
+    @property
+    def settings(self) -> Mapping[str, Any]:
+        """The connector's settings merged with the integration's."""
+        return self._settings
+
+    def _context(self) -> dict[str, Any]:
+        return {"settings": dict(self._settings), "credentials": dict(self._credentials)}
+
+    def bump(self, counter: str) -> None:
+        """Increment one of the stats counters."""
+        self.stats.bump(counter)
+
+    def login_call(self, method: str, params: list[Any]) -> Any:
+        """An unauthenticated login call, retried when transient; a refusal is :class:`AuthenticationInvalid`."""
+        if isinstance(self.transport, JsonRpcTransport):
+            request = Request(method, params=list(params), label=method)
+        else:
+            body = params[0] if len(params) == 1 else list(params)
+            request = Request("POST", method, json=body, label=f"POST {method}")
+        try:
+            return self._exchange(request, authenticated=False, relogin=False).body
+        except RemoteInputInvalid as exc:
+            raise AuthenticationInvalid(f"{self.connector}: login refused ({exc.message.split(': ', 1)[-1]})",
+                                        call=method) from None
+
+    def call_once(self, method: str, params: list[Any]) -> Any:
+        """One unauthenticated JSON-RPC call, not retried and not checked (logging out)."""
+        if not isinstance(self.transport, JsonRpcTransport):
+            return None
+        built = self.transport.build(Request(method, params=list(params), label=method), self.base_url)
+        return self._http.send(self._http.build_request(built.method, built.url, **built.kwargs))
+
+    def fetch(self, request: Request) -> Response:
+        """An unauthenticated request to any URL (a token endpoint): retried, 4xx answers returned."""
+        return self._exchange(request, authenticated=False, relogin=False, raw=True, any_host=True)
+
+    # -- secrets -------------------------------------------------------------------------------
+
     @property
     def secrets(self) -> list[str]:
         """Every secret value this client holds (for redaction)."""
-        values = [str(v) for v in self._credentials.values() if v]
-        return [*values, self._session] if self._session else values
+        values = [str(v) for v in self._credentials.values() if v and isinstance(v, str | int | float)]
+        return [*values, *self.auth.secrets()]
 
-    # -- sessions ----------------------------------------------------------------------------
+    def _redact(self, text: str) -> str:
+        for secret in sorted(self.secrets, key=len, reverse=True):
+            if secret and len(secret) >= 4:
+                text = text.replace(secret, "***")
+        return text
 
-    def _needs_session(self, method: str) -> bool:
-        return self.auth.get("type") in ("session_login", "hook") and \
-            method not in self.auth.get("unauthenticated_methods", [])
+    # -- sessions and credentials ---------------------------------------------------------------
 
     def session(self, *, refused: str | None = None) -> str:
-        """The current session; logs in when there is none, it is old, or it is the ``refused`` one."""
-        with self._session_lock:
-            lifetime = float(self.auth.get("session_lifetime_seconds", 0) or 0)
-            stale = lifetime and time.monotonic() - self._session_at > lifetime
-            if (refused is not None and refused == self._session) or self._session is None or stale:
-                if self._session is not None:
-                    self.stats.bump("relogins")
-                self._session = self._login()
-                self._session_at = time.monotonic()
-            return self._session
+        """The current session (logging in when needed); for OAuth2, the current token."""
+        if isinstance(self.auth, SessionAuth):
+            return self.auth.session(self, refused=refused)
+        if isinstance(self.auth, OAuth2ClientCredentials):
+            if refused is not None:
+                self.auth.refresh(self, refused)
+            return self.auth.token(self)
+        raise ConfigError(f"{self.connector}: auth type {self.auth_spec.get('type')!r} has no session")
 
-    def _login(self) -> str:
-        def login(method: str, params: list[Any]) -> Any:
-            try:
-                return self._exchange(method, lambda: self._post_rpc(method, params), retry_relogin=False)
-            except RemoteInputInvalid as exc:
-                raise AuthenticationInvalid(f"{self.connector}: login refused ({exc.message.split(': ', 1)[-1]})",
-                                            call=method) from None
+    def authenticate(self) -> None:
+        """Check the credentials now: log in, fetch a token, or send the spec's ``auth.check`` request."""
+        if self.auth.authenticate(self):
+            return
+        check = self.auth_spec.get("check")
+        if isinstance(check, Mapping):
+            template = self.registry.build("request", {**check, "type": self.kind}, env=self.env)
+            self.send(template.build(self._context() | {"input": {}}))
 
-        if self.hook is None:
-            from unimap.default_plugins.auth import unimap_authenticate
+    # -- calls -----------------------------------------------------------------------------------
 
-            session = unimap_authenticate(self.connector, self.auth, self._credentials, login)
-        else:
-            session = self.hook.unimap_authenticate(connector=self.connector, auth=self.auth,
-                                                    credentials=self._credentials, login=login)
-        if not session:
-            raise AuthenticationInvalid(f"{self.connector}: no plugin could authenticate (auth type "
-                                        f"{self.auth.get('type')!r})")
-        return session
-
-    def _use_session(self) -> str:
-        session = self.session()
-        self._local.session = session
-        return session
-
-    @property
-    def _used_session(self) -> str | None:
-        return getattr(self._local, "session", None)
-
-    def _relogin_trigger(self, message: str) -> bool:
-        return any(trigger in message for trigger in self.auth.get("relogin_on", []))
-
-    # -- calls -------------------------------------------------------------------------------
-
-    def call(self, method: str, params: list[Any] | None = None) -> Any:
-        """Call RPC ``method`` with ``params`` (no session); return its ``result``."""
+    def call(self, method: str, params: list[Any] | None = None, *, write: bool | None = None) -> Any:
+        """Call RPC ``method`` with ``params`` (the session is injected); return its ``result``."""
         params = list(params or [])
-        call = VendorCall(self.connector, method, params, integration_id=self.integration_id)
+        is_write = self.retry.is_write(method) if write is None else write
+        return self.send(Request(method, params=params, write=is_write, label=method)).body
 
-        def send() -> httpx.Response:
-            if self.hook is not None:
-                self.hook.unimap_before_call(call=call)
-            full = list(call.params)
-            if self._needs_session(method):
-                full.insert(int(self.auth.get("session_param", 0)), self._use_session())
-            return self._post_rpc(method, full, call.headers)
+    def send(self, request: Request) -> Response:
+        """Send ``request`` with auth, rate limit, retries, error mapping and the call hooks."""
+        if isinstance(self.transport, JsonRpcTransport) and request.params is None and request.files is None \
+                and request.form is None:
+            request = request.replace(params=[])
+        params = request.params if isinstance(self.transport, JsonRpcTransport) else \
+            (request.json if request.json is not UNSET else None)
+        call = VendorCall(self.connector, request.method if isinstance(self.transport, JsonRpcTransport)
+                          else request.path, params, http_method="POST" if isinstance(self.transport,
+                                                                                       JsonRpcTransport)
+                          else request.method.upper(), headers=dict(request.headers),
+                          integration_id=self.integration_id)
+        return self._exchange(request, call=call)
 
-        result = self._exchange(method, send, call=call)
-        return result
+    def _from_call(self, request: Request, call: VendorCall) -> Request:
+        out = request.replace(headers=dict(call.headers))
+        if isinstance(self.transport, JsonRpcTransport):
+            if out.params is not None:
+                out.params = list(call.params or [])
+        elif out.json is not UNSET:
+            out.json = call.params
+        return out
 
-    def _post_rpc(self, method: str, params: list[Any], headers: dict[str, str] | None = None) -> httpx.Response:
-        self._ids += 1
-        body = {"jsonrpc": "2.0", "method": method, "params": params, "id": self._ids}
-        return self._http.post(self.url, json=body, headers=headers or None)
+    def _parse_context(self) -> ParseContext:
+        return ParseContext(self.retry, self.auth.relogin_on, self._redact, self.rules)
 
-    def _exchange(self, method: str, send: Callable[[], httpx.Response], *, call: VendorCall | None = None,
-                  retry_relogin: bool = True, parse: Callable[[httpx.Response], Any] | None = None) -> Any:
-        attempt, limited, relogins = 0, 0, 0
-        parse = parse or (lambda response: self._parse_rpc(response, method))
+    def _build(self, request: Request, any_host: bool) -> HttpCall:
+        if any_host:
+            return build_plain(request)
+        return self.transport.build(request, self.base_url)
+
+    def _exchange(self, request: Request, *, call: VendorCall | None = None, authenticated: bool = True,
+                  relogin: bool = True, raw: bool = False, any_host: bool = False,
+                  parse: Parse | None = None) -> Response:
+        name = request.name
+        ctx = self._parse_context()
+        attempt, limited, refreshes = 0, 0, 0
         while True:
             attempt += 1
             if call is not None:
                 call.attempt = attempt
             self.limiter.acquire()
             started = time.monotonic()
+            used: Any = None
             try:
+                outgoing = request
+                if call is not None and self.hook is not None:
+                    self.hook.unimap_before_call(call=call)
+                    outgoing = self._from_call(request, call)
+                if authenticated:
+                    outgoing, used = self.auth.apply(outgoing, self)
+                built = self._build(outgoing, any_host)
+                http_request = self._http.build_request(built.method, built.url, **built.kwargs)
                 try:
-                    response = send()
+                    with self.limiter.slot():
+                        response = self._http.send(http_request)
                 except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-                    raise _Retry(f"connection failed ({type(exc).__name__})", sent=False) from None
+                    raise Retry(f"connection failed ({type(exc).__name__})", sent=False, kind="connection") from None
                 except httpx.TimeoutException:
-                    raise _Retry("timed out") from None
+                    raise Retry("timed out", kind="timeout") from None
                 except httpx.TransportError as exc:
-                    raise _Retry(f"connection failed ({type(exc).__name__})") from None
+                    raise Retry(f"connection failed ({type(exc).__name__})", kind="connection") from None
                 finally:
-                    self.stats.count(method)
-                self._observe(response)
+                    self.stats.count(name)
+                retry_after = self.limiter.observe_headers(response.headers, response.status_code)
                 if response.status_code == 429:
                     limited += 1
                     self.stats.bump("rate_limited")
-                    retry_after = _int(response.headers.get("Retry-After"))
-                    wait = float(retry_after) if retry_after is not None and retry_after >= 0 else 1.0
+                    wait = retry_after if retry_after is not None else 1.0
                     self.limiter.block_for(wait)
                     if limited > MAX_RATE_LIMITED:
-                        raise RemoteRateLimited(f"{method}: rate limited {limited} times", call=method, status=429,
+                        raise RemoteRateLimited(f"{name}: rate limited {limited} times", call=name, status=429,
                                                 retry_after=wait)
                     attempt -= 1  # waiting out a 429 does not use up an attempt
                     continue
-                if response.status_code in self.retry.retry_on_status or response.status_code >= 500:
-                    raise _Retry(f"HTTP {response.status_code}", sent=response.status_code not in (502, 503, 504))
-                if response.status_code >= 400:
-                    raise RemoteError(f"{method}: HTTP {response.status_code}", call=method,
-                                      status=response.status_code)
-                data = parse(response)
+                if parse is not None:
+                    parsed = parse(response, outgoing)
+                else:
+                    parsed = self.transport.parse(response, outgoing, ctx, raw=raw) if not any_host else \
+                        RestTransport.parse_plain(response, outgoing, ctx)
                 if call is not None and self.hook is not None:
-                    vendor = VendorResponse(response.status_code, data, dict(response.headers), str(response.url),
+                    vendor = VendorResponse(parsed.status, parsed.body, dict(parsed.headers), parsed.url,
                                             time.monotonic() - started)
                     self.hook.unimap_after_call(call=call, response=vendor)
-                    data = vendor.data
-                return data
-            except _Relogin:
-                if relogins >= MAX_RELOGINS or not retry_relogin:
-                    raise AuthenticationInvalid(f"{method}: the session was refused again after logging in",
-                                                call=method) from None
-                relogins += 1
+                    parsed.body = vendor.data
+                return parsed
+            except Relogin as refused:
+                if not authenticated or not relogin or refreshes >= self.auth.max_refreshes:
+                    if isinstance(self.auth, SessionAuth) or not authenticated:
+                        message = f"{name}: the session was refused again after logging in"
+                    else:
+                        message = f"{name}: the vendor refused the credentials ({self._redact(refused.reason)})"
+                    raise AuthenticationInvalid(message, call=name) from None
+                refreshes += 1
                 attempt -= 1
-                self.session(refused=self._used_session)
-            except _Retry as retry:
-                if retry.sent and self.retry.is_write(method):
-                    raise RemoteUnavailable(f"{method}: {retry.reason}; the outcome is unknown (the vendor may have "
-                                            f"applied it), so the write was not repeated", call=method) from None
-                if attempt >= self.retry.max_attempts or not self._retryable(retry.reason):
-                    raise RemoteUnavailable(f"{method}: {retry.reason} after {attempt} attempt(s)",
-                                            call=method) from None
+                self.auth.refresh(self, used)
+            except Retry as retry:
+                reason = self._redact(retry.reason)
+                if retry.sent and request.write:
+                    raise RemoteUnavailable(f"{name}: {reason}; the outcome is unknown (the vendor may have "
+                                            f"applied it), so the write was not repeated", call=name) from None
+                if attempt >= self.retry.max_attempts or not self._retryable(retry.kind):
+                    raise RemoteUnavailable(f"{name}: {reason} after {attempt} attempt(s)", call=name) from None
                 self.stats.bump("retries")
+                log.info("%s: %s; retrying (attempt %d of %d)", name, reason, attempt + 1, self.retry.max_attempts)
                 self._sleep(retry.wait if retry.wait is not None else self.retry.backoff(attempt))
 
-    def _retryable(self, reason: str) -> bool:
-        if reason in ("timed out",) or reason.startswith("connection"):
+    def _retryable(self, kind: str) -> bool:
+        if kind in ("timeout", "connection"):
             return self.retry.retry_on_timeout
-        if reason.startswith("malformed"):
+        if kind == "malformed":
             return self.retry.retry_on_malformed
         return True
-
-    def _observe(self, response: httpx.Response) -> None:
-        if self._remaining_header and self._reset_header:
-            remaining = _int(response.headers.get(self._remaining_header))
-            reset = _int(response.headers.get(self._reset_header))
-            self.limiter.observe(remaining, float(reset) if reset is not None else None)
-
-    def _parse_rpc(self, response: httpx.Response, method: str) -> Any:
-        try:
-            body = orjson.loads(response.content)
-        except ValueError:
-            raise _Retry("malformed response body (not JSON)") from None
-        if not isinstance(body, dict):
-            raise _Retry("malformed response body (not a JSON-RPC object)")
-        error = body.get("error")
-        if error:
-            message = str(error.get("message", error)) if isinstance(error, dict) else str(error)
-            if self._relogin_trigger(message):
-                raise _Relogin()
-            raise RemoteInputInvalid(f"{method}: {self._redact(message)}", call=method)
-        if "result" not in body:
-            raise _Retry("malformed response body (no result)")
-        return body["result"]
-
-    def _redact(self, text: str) -> str:
-        for secret in self.secrets:
-            if secret and len(secret) >= 4:
-                text = text.replace(secret, "***")
-        return text
 
     # -- files and passthrough -------------------------------------------------------------
 
@@ -317,73 +371,69 @@ class VendorClient:
         path = self.transport_spec.get("upload_path")
         if not path:
             raise ConfigError(f"{self.connector}: the transport has no upload_path")
-        method = "upload"
+        request = Request("upload", path=path, files={"file": (filename, content, content_type)}, form={},
+                          write=self.retry.is_write("upload"), label="upload")
+        ctx = self._parse_context()
 
-        def send() -> httpx.Response:
-            files = {"file": (filename, content, content_type)}
-            return self._http.post(self.base_url + path, files=files, data={"sessionId": self._use_session()})
-
-        def parse(response: httpx.Response) -> Any:
+        def parse(response: httpx.Response, sent: Request) -> Response:
+            status = response.status_code
+            if status in self.retry.retry_on_status or status >= 500:
+                raise Retry(f"HTTP {status}", sent=status not in (502, 503, 504))
+            if status >= 400:
+                raise RemoteError(f"upload: HTTP {status}", call="upload", status=status)
             try:
                 body = orjson.loads(response.content)
             except ValueError:
-                raise _Retry("malformed response body (not JSON)") from None
+                raise Retry("malformed response body (not JSON)", kind="malformed") from None
             if isinstance(body, dict) and body.get("error"):
-                message = str(body["error"].get("message", body["error"])) if isinstance(body["error"], dict) \
-                    else str(body["error"])
-                if self._relogin_trigger(message):
-                    raise _Relogin()
+                error = body["error"]
+                message = str(error.get("message", error)) if isinstance(error, dict) else str(error)
+                if any(trigger in message for trigger in ctx.relogin_on):
+                    raise Relogin(message)
                 raise RemoteInputInvalid(f"upload: {self._redact(message)}")
             if not isinstance(body, list) or not body or not isinstance(body[0], dict):
-                raise _Retry("malformed response body (no file record)")
-            return body[0]
+                raise Retry("malformed response body (no file record)", kind="malformed")
+            return Response(status, response.headers, body[0], str(response.url), response.content)
 
-        return self._exchange(method, send, parse=parse)
+        record: dict[str, Any] = self._exchange(request, parse=parse).body
+        return record
 
-    def passthrough(self, method: str, params: list[Any] | None = None, *, path: str | None = None) -> dict[str, Any]:
-        """A raw RPC call with the session injected; Kombo's passthrough shape ``{url, status, headers, data}``.
+    def passthrough(self, method: str, params: Any = None, *, path: str | None = None,
+                    http_method: str | None = None, body: Any = None,
+                    query: dict[str, Any] | None = None) -> dict[str, Any]:
+        """A raw vendor call with the auth injected; Kombo's passthrough shape ``{url, status, headers, data}``.
 
-        Only this integration's own host is reachable: an absolute ``path`` naming
-        another host is refused.
+        JSON-RPC: ``method`` and ``params``, or a whole envelope ``body`` forwarded as sent (its ``id`` kept).
+        REST: ``http_method`` (or ``method``, when it is an HTTP method) on ``path`` with ``query`` and a
+        JSON ``body``. Only this integration's own host is reachable: another host is refused.
         """
-        target = self.url
         if path:
-            parts = urlsplit(path)
-            if parts.scheme or parts.netloc:
-                own = urlsplit(self.base_url)
-                if (parts.scheme, parts.netloc) != (own.scheme, own.netloc):
-                    raise RemoteInputInvalid(f"passthrough: {parts.netloc or path} is not this integration's host "
-                                             f"({own.netloc})")
-                target = path
+            resolve_url(self.base_url, path, label="passthrough")
+        if isinstance(self.transport, JsonRpcTransport):
+            if isinstance(body, Mapping):
+                envelope = dict(body)
+                method = str(envelope.get("method", method))
+                sent = envelope.get("params")
+                request = Request(method, path=path or "", json=envelope,
+                                  params=list(sent) if isinstance(sent, list) else None, label=method,
+                                  write=self.retry.is_write(method), query=dict(query or {}))
             else:
-                target = self.base_url + "/" + path.lstrip("/")
-        holder: dict[str, Any] = {}
-
-        def send() -> httpx.Response:
-            full = list(params or [])
-            if self._needs_session(method):
-                full.insert(int(self.auth.get("session_param", 0)), self._use_session())
-            self._ids += 1
-            return self._http.post(target, json={"jsonrpc": "2.0", "method": method, "params": full, "id": self._ids})
-
-        def parse(response: httpx.Response) -> Any:
-            try:
-                body = orjson.loads(response.content)
-            except ValueError:
-                body = response.text
-            if isinstance(body, dict) and isinstance(body.get("error"), dict) and \
-                    self._relogin_trigger(str(body["error"].get("message", ""))):
-                raise _Relogin()
-            holder["response"] = response
-            return body
-
-        data = self._exchange(method, send, parse=parse)
-        response = holder["response"]
+                request = Request(method, path=path or "", params=list(params or []), label=method,
+                                  write=self.retry.is_write(method), query=dict(query or {}))
+        else:
+            verb = (http_method or (method if method.upper() in METHODS else "GET")).upper()
+            target = path or (method if method.upper() not in METHODS else "")
+            payload = body if body is not None else (params if params is not None else UNSET)
+            request = Request(verb, target, query=dict(query or {}), json=payload, write=verb not in ("GET", "HEAD"),
+                              label=f"{verb} {target}", allow_text=True)
+        response = self._exchange(request, raw=True)
         headers = {k: v for k, v in response.headers.items() if k.lower() not in ("set-cookie",)}
-        return {"url": str(response.url), "status": response.status_code, "headers": headers, "data": data}
+        return {"url": response.url, "status": response.status, "headers": headers, "data": response.body}
 
 
 def open_client(engine: Any, connector: str, credentials: dict[str, Any], **options: Any) -> VendorClient:
-    """A client for ``connector`` as its spec describes, with the engine's hooks."""
+    """A client for ``connector`` as its spec describes, with the engine's hooks and functions."""
     specs = engine.connector(connector)
+    options.setdefault("functions", getattr(engine, "functions", None))
+    options.setdefault("settings", engine.settings(connector) if hasattr(engine, "settings") else None)
     return VendorClient(connector, specs.data, credentials, hook=engine.hook, **options)
