@@ -132,7 +132,7 @@ SEED_FIELDS = {
 }
 ENGINE_FIELDS = {"id", "changed_at", "remote_deleted_at", "remote_data"}
 NESTED_FIELDS = {
-    "user": {"system_roles"},
+    "user": set(),
     "job": {"stages", "screening_questions", "job_postings", "hiring_team"},
     "candidate": {"applications"},
     "application_stage": set(),

@@ -8,11 +8,14 @@ what still fails becomes a warning and a pending attachment for ``unimap retry-a
 from __future__ import annotations
 
 import base64
+import hashlib
 import logging
 import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
+
+import orjson
 
 from unimap import context, unified
 from unimap.assemble import Assembler
@@ -26,6 +29,7 @@ from unimap.errors import (
     JobClosed,
     RemoteError,
     RemoteInputInvalid,
+    RemoteUnavailable,
     UnimapError,
 )
 from unimap.expressions import Expression, Template
@@ -186,16 +190,61 @@ class ActionRunner:
                                fields=[p for p, _ in problems])
         refs = self._resolve_refs(spec.file, payload)
         contents = self._load_attachments(payload)
-        ctx: dict[str, Any] = {"input": payload, "steps": {}, "settings": self.settings, "refs": refs}
+        marker = self._marker(action, payload)
+        earlier = self.store.checkpoint(self.integration.id, marker)["run"]
+        ctx: dict[str, Any] = {"input": payload, "steps": {}, "settings": self.settings, "refs": refs,
+                               "retry": {"unknown_outcome": bool(earlier)}}
         self._action_ctx = ActionContext(self.integration, self.settings, self.client, self.store)
         self._contents = contents
         self._input, self._steps = payload, ctx["steps"]
-        for step in spec.typed_steps:
-            if step.when is not None and not self._search(step.when, ctx):
-                continue
-            step.run(self, ctx)
+        try:
+            for step in spec.typed_steps:
+                if step.when is not None and not self._search(step.when, ctx):
+                    continue
+                step.run(self, ctx)
+        except RemoteUnavailable as exc:
+            if "outcome is unknown" in exc.message:
+                self._remember_unknown_outcome(action, marker, payload, contents, exc)
+            raise
         data = self._respond(spec.file, ctx)
+        if earlier:
+            self._forget_unknown_outcome(marker)
         return ActionResult(data, self._action_ctx.warnings)
+
+    # -- unknown outcomes ---------------------------------------------------------------------
+
+    @staticmethod
+    def _marker(action: str, payload: Any) -> str:
+        """The checkpoint key of an action call: the action and its exact input."""
+        digest = hashlib.sha256(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS, default=str)).hexdigest()
+        return f"action:{action}:{digest[:32]}"
+
+    def _remember_unknown_outcome(self, action: str, marker: str, payload: Any,
+                                  contents: dict[int, tuple[bytes, str]], error: RemoteUnavailable) -> None:
+        """A write's answer was lost: the same call again completes what it created, and no file is lost.
+
+        The attachments are kept pending (``unimap retry-attachments`` names them) until the
+        repeated action attaches them; the spec sees ``retry.unknown_outcome`` on that repeat.
+        """
+        found = [*(payload.get("attachments") or []), *([payload["attachment"]] if payload.get("attachment") else [])]
+        pending = []
+        for attachment in found:
+            content, content_type = contents[id(attachment)]
+            stored = {k: v for k, v in attachment.items() if k != "data_url"}
+            stored.update(data=base64.b64encode(content).decode(), content_type=content_type)
+            pending.append(self.store.add_pending_attachment(self.integration.id, {"unknown_outcome": marker},
+                                                             stored, error.message))
+        with self.store.transaction() as db:
+            self.store.set_checkpoint(self.integration.id, marker, cursor=None,
+                                      run={"action": action, "at": utc_now(), "pending": pending}, db=db)
+
+    def _forget_unknown_outcome(self, marker: str) -> None:
+        """The repeated action completed: its pending copies of the attachments are done."""
+        for row in self.store.pending_attachments(self.integration.id):
+            if (row["target"] or {}).get("unknown_outcome") == marker:
+                self.store.finish_pending_attachment(row["id"])
+        with self.store.transaction() as db:
+            self.store.set_checkpoint(self.integration.id, marker, cursor=None, run=None, db=db)
 
     # -- preparation ----------------------------------------------------------------------------
 
@@ -368,6 +417,10 @@ class ActionRunner:
         attached = 0
         action_ctx = ActionContext(self.integration, self.settings, self.client, self.store)
         for row in self.store.pending_attachments(self.integration.id):
+            if (row["target"] or {}).get("unknown_outcome"):
+                action_ctx.warnings.append(f"Attachment {row['attachment'].get('name')!r} waits for an action whose "
+                                           "answer was lost; send the same action again to complete it.")
+                continue
             item = row["attachment"]
             content = base64.b64decode(item["data"])
             contents = {id(item): (content, item.get("content_type") or "application/octet-stream")}

@@ -137,10 +137,14 @@ class Unimap:
             runner.close()
 
     def passthrough(self, method: str, params: list[Any] | None = None, integration_id: str | None = None, *,
-                    path: str | None = None) -> dict[str, Any]:
-        """A raw vendor call with the stored auth; Kombo's ``{url, status, headers, data}``."""
+                    path: str | None = None, **options: Any) -> dict[str, Any]:
+        """A raw vendor call with the stored auth; Kombo's ``{url, status, headers, data}``.
+
+        ``options`` go to :meth:`VendorClient.passthrough` (``body``: a JSON-RPC envelope forwarded
+        as sent; ``http_method``, ``query``: for REST connectors).
+        """
         with self.client(self.integration(integration_id)) as client:
-            return client.passthrough(method, params, path=path)
+            return client.passthrough(method, params, path=path, **options)
 
     # -- reading -------------------------------------------------------------------------------------
 

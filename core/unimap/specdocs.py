@@ -53,6 +53,27 @@ def _kind(node: dict[str, Any]) -> str:
     return str(types or "any")
 
 
+def _nested(node: dict[str, Any]) -> tuple[dict[str, Any], set[str]]:
+    """The properties of an object node (or of the object items of an array node)."""
+    for candidate in (node, node.get("items") if isinstance(node.get("items"), dict) else None,
+                      node.get("additionalProperties") if isinstance(node.get("additionalProperties"), dict) else None):
+        if isinstance(candidate, dict) and isinstance(candidate.get("properties"), dict) and COMPONENT_KEY not in node:
+            return candidate["properties"], set(candidate.get("required") or [])
+    return {}, set()
+
+
+def _rows(key: str, node: dict[str, Any], required: bool, parent: str, depth: int = 0) -> list[str]:
+    where = f" (in `{parent}`)" if parent else ""
+    rows = [f"| `{key}`{where} | {_kind(node)} | {'yes' if required else ''} | "
+            f"{_one_line(str(node.get('description', '')))} |"]
+    children, needed = _nested(node)
+    if depth < 2:
+        for child, sub in children.items():
+            if child != "type" and isinstance(sub, dict):
+                rows.extend(_rows(child, sub, child in needed, key, depth + 1))
+    return rows
+
+
 def _one_line(text: str) -> str:
     return re.sub(r"\s+", " ", text).replace("|", "\\|").strip()
 
@@ -92,8 +113,7 @@ def reference(registry: ComponentRegistry) -> str:
                 for key, node in properties.items():
                     if key == "type" or not isinstance(node, dict):
                         continue
-                    meaning = _one_line(str(node.get("description", "")))
-                    out.append(f"| `{key}` | {_kind(node)} | {'yes' if key in required else ''} | {meaning} |")
+                    out.extend(_rows(key, node, key in required, ""))
                 out.append("")
             out.append("```yaml\n" + _example(category, name, schema) + "\n```\n")
     return "\n".join(out).rstrip() + "\n"

@@ -599,12 +599,21 @@ class Syncer:
     # -- deletions ---------------------------------------------------------------------------------
 
     def _deletion_blocker(self, model: ModelSpec, run: dict[str, Any], stats: ModelReport) -> str | None:
-        """Why deletions must not be marked after this full sync (``None`` when they may)."""
+        """Why deletions must not be marked after this full sync (``None`` when they may).
+
+        A record without a usable id could be any stored record, so nothing may be marked. Fewer
+        records than the vendor announced block deletions too, unless every unseen record is
+        re-checked by id (``id_recheck``): then only records the vendor confirms missing go.
+        """
         if stats.unidentified:
             return f"{stats.unidentified} record(s) had no usable id"
-        total = run.get("total")
-        if total is not None and int(run.get("fetched", 0)) < total and isinstance(model.component, ListSource):
-            return f"the vendor announced {total} records but {run.get('fetched', 0)} arrived"
+        total, fetched = run.get("total"), int(run.get("fetched", 0))
+        source = model.component
+        if total is not None and fetched < total and isinstance(source, ListSource):
+            short = f"the vendor announced {total} records but {fetched} arrived"
+            if source.deletions.kind != "id_recheck" or not source.id_field:
+                return short
+            self._warn(stats, f"{short}; unseen records are re-checked by id before any is marked deleted")
         return None
 
     def _detect_deletions(self, model: ModelSpec, run: dict[str, Any], report: SyncReport) -> None:

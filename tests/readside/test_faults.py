@@ -111,7 +111,7 @@ def test_a_sync_that_gives_up_midway_resumes_to_the_clean_store(make_sandbox, tm
         assert failed.models["application"].error and "HTTP 500" in failed.models["application"].error
         assert all(failed.models[m].error is None for m in MODELS if m != "application")
         checkpoint = um.store.checkpoint(iid, "application")
-        assert checkpoint["run"] is not None and checkpoint["run"]["offset"] >= 200
+        assert checkpoint["run"] is not None and checkpoint["run"]["fetched"] >= 200
         assert um.store.count(iid, "application") < sb.tenant.count("ProcedureService")
 
         sb.faults.clear()
@@ -119,7 +119,7 @@ def test_a_sync_that_gives_up_midway_resumes_to_the_clean_store(make_sandbox, tm
         resumed = um.sync(iid, sleep=Sleeps())
         assert resumed.ok, resumed.as_dict()
         total = sb.tenant.count("ProcedureService")
-        left = math.ceil((total - checkpoint["run"]["offset"]) / 200)
+        left = math.ceil((total - checkpoint["run"]["fetched"]) / 200)
         # the resumed run went on from the checkpoint instead of starting the applications over
         assert sb.stats.count("ProcedureService.getListEx") <= left + 1 < math.ceil(total / 200)
         assert um.store.checkpoint(iid, "application")["run"] is None

@@ -36,7 +36,7 @@ def _midway(db_path: str) -> bool:
         return False
     finally:
         db.close()
-    return any(model in ("candidate", "application") and json.loads(run)["offset"] >= 200 for model, run in rows)
+    return any(model in ("candidate", "application") and json.loads(run)["fetched"] >= 200 for model, run in rows)
 
 
 def test_sigkilled_sync_resumes_to_the_uninterrupted_store(make_sandbox, tmp_path):
@@ -69,7 +69,7 @@ def test_sigkilled_sync_resumes_to_the_uninterrupted_store(make_sandbox, tmp_pat
         counts = tenant_counts(sb)
         assert any(partial[m] < counts[m] for m in unfinished)
 
-        offsets = {m: um.store.checkpoint(iid, m)["run"]["offset"] for m in unfinished}
+        offsets = {m: um.store.checkpoint(iid, m)["run"]["fetched"] for m in unfinished}
 
         report = um.sync(iid)
         assert report.ok, report.as_dict()

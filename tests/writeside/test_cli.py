@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from unimap.cli.main import _register_commands, cli
+from unimap.transport.retry import RetryPolicy
 
 from .conftest import PDF, Env, attachment
 
@@ -97,8 +98,8 @@ def test_action_from_a_file(env: Env, tmp_path: Path) -> None:
 def test_action_from_stdin_with_warnings(env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
     cand = env.records("candidate")[0]
     # RPC errors are not retried by the client; the runner's three attempts all fail. Its back-off
-    # (base delay x random.uniform) is made zero so the CLI does not really wait.
-    monkeypatch.setattr("unimap.actions.random.uniform", lambda a, b: 0.0)
+    # is made zero so the CLI does not really wait.
+    monkeypatch.setattr("unimap.actions.ATTACHMENT_BACKOFF", RetryPolicy(initial_backoff=0.0, max_backoff=0.0))
     env.sb.fail_next("fileService", 3, "error")
     payload = {"candidate_id": cand["id"], "attachment": attachment("Resume.pdf", "CV", PDF)}
     result = invoke("action", "add_candidate_attachment", "--integration", env.integration_id, "--input", "-",

@@ -12,6 +12,7 @@ import logging
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from starlette.applications import Starlette
@@ -195,31 +196,61 @@ def action_handler(action: str, id_param: str | None) -> Handler:
 # -- general endpoints --------------------------------------------------------------------------
 
 
+_HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def _passthrough_api(specs: Any) -> str:
+    """The ``api`` id of a connector's passthrough (``passthrough.api``, else by transport)."""
+    declared = (specs.data.get("passthrough") or {}).get("api")
+    return str(declared or ("json-rpc" if specs.transport == "jsonrpc" else "rest"))
+
+
+def _passthrough_path(body: dict[str, Any]) -> str:
+    path = body.get("path")
+    if not isinstance(path, str):
+        raise InputInvalid("path: a string is required, e.g. /jservice.php or /v3/candidates", fields=["path"])
+    if "://" in path or path.startswith("//"):
+        raise InputInvalid("path: give a path on the integration's own host, not a URL", fields=["path"])
+    return path
+
+
 @endpoint
 async def passthrough(request: Request) -> Response:
-    """``POST /passthrough/{tool}/{api}``: a raw vendor call with the stored auth (JSON-RPC for OTYS)."""
+    """``POST /passthrough/{tool}/{api}``: a raw vendor request with the stored auth.
+
+    JSON-RPC connectors take the JSON-RPC request in ``data`` and forward it as sent (the
+    session is inserted into its params); REST connectors send ``method`` on ``path`` with
+    ``params`` as the query and ``data`` as the JSON body.
+    """
     state, integration_id = await scoped(request)
     body = await json_body(request)
     tool, api = request.path_params["tool"], request.path_params["api"]
     connector = (await run_in_threadpool(state.service.store.integration, integration_id)).connector
-    if tool != connector or api != "json-rpc":
+    specs = state.service.engine.connector(connector)
+    expected = _passthrough_api(specs)
+    if tool != connector or api != expected:
         raise InputInvalid(f"passthrough API {tool}/{api} is not available for this integration "
-                           f"(use {connector}/json-rpc)", fields=["tool", "api"])
-    method, path, data = body.get("method"), body.get("path"), body.get("data")
-    if method != "POST":
-        raise InputInvalid("method: JSON-RPC calls are POSTs", fields=["method"])
-    if not isinstance(path, str):
-        raise InputInvalid("path: a string is required, e.g. /jservice.php", fields=["path"])
-    if "://" in path or path.startswith("//"):
-        raise InputInvalid("path: give a path on the integration's own host, not a URL", fields=["path"])
-    if not isinstance(data, dict) or not isinstance(data.get("method"), str) or not data["method"]:
-        raise InputInvalid("data: the JSON-RPC request {method, params} is required", fields=["data.method"])
-    params = data.get("params", [])
-    if not isinstance(params, list):
-        raise InputInvalid("data.params: a JSON array is required (the session is inserted as params[0])",
-                           fields=["data.params"])
-    result = await run_in_threadpool(state.service.passthrough, data["method"], params, integration_id,
-                                     path=path if path.strip("/") else None)
+                           f"(use {connector}/{expected})", fields=["tool", "api"])
+    method, path, data = body.get("method"), _passthrough_path(body), body.get("data")
+    if specs.transport == "jsonrpc":
+        if method != "POST":
+            raise InputInvalid("method: JSON-RPC calls are POSTs", fields=["method"])
+        if not isinstance(data, dict) or not isinstance(data.get("method"), str) or not data["method"]:
+            raise InputInvalid("data: the JSON-RPC request {method, params} is required", fields=["data.method"])
+        params = data.get("params", [])
+        if not isinstance(params, list):
+            raise InputInvalid("data.params: a JSON array is required (the session is inserted as params[0])",
+                               fields=["data.params"])
+        result = await run_in_threadpool(partial(state.service.passthrough, data["method"], params, integration_id,
+                                                 path=path if path.strip("/") else None, body=data))
+        return ok(result, warnings=[])
+    if method not in _HTTP_METHODS:
+        raise InputInvalid(f"method: one of {', '.join(_HTTP_METHODS)} is required", fields=["method"])
+    query = body.get("params") or {}
+    if not isinstance(query, dict) or not all(isinstance(v, str | int | float | bool) for v in query.values()):
+        raise InputInvalid("params: an object of query parameters is required", fields=["params"])
+    result = await run_in_threadpool(partial(state.service.passthrough, path, None, integration_id, path=path,
+                                             http_method=method, body=data, query=dict(query)))
     return ok(result, warnings=[])
 
 
