@@ -373,11 +373,18 @@ class Syncer:
         paginator = source.paginator
         state: dict[str, Any] | None = paginator.start(resume)
         first = resume is None
+        page_filter = getattr(paginator, "filter_for", None)  # e.g. keyset: "records after the last key"
         while state is not None:
             variables = dict(paginator.variables(state))
             if limit is not None:
-                variables.update(limit=limit, offset=0, first=True)
-            request = source.request.build({**ctx, "page": variables})
+                variables.update(limit=limit, offset=0, first=True, after=None)
+            page_ctx = {**ctx, "page": variables}
+            extra = page_filter(variables) if callable(page_filter) else None
+            if extra is not None:
+                filters = [f for f in (ctx.get("filter"), extra) if f]
+                page_ctx["filter"] = source.combine.search({"filters": filters}) \
+                    if len(filters) > 1 and source.combine is not None else filters[0]
+            request = source.request.build(page_ctx)
             if query:
                 request.query = {**request.query, **query}
             request = paginator.apply(request, state)
@@ -405,7 +412,7 @@ class Syncer:
             number = float(value)
         except (TypeError, ValueError):
             return None
-        return int(number) if number == number and abs(number) < 1e15 else None  # noqa: PLR0124 - NaN check
+        return int(number) if number == number and abs(number) < 1e15 else None
 
     def _prefetched(self, pages: Iterator[_Page], label: str) -> Iterator[_Page]:
         """``pages`` fetched one ahead in a background thread (so mapping overlaps the next request)."""

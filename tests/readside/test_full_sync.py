@@ -185,39 +185,39 @@ def test_two_fresh_stores_export_identical_ids(synced, make_sandbox, tmp_path):
 
 
 class _DeleteBeforePage(httpx.HTTPTransport):
-    """Real HTTP, but deletes a record in the tenant just before a given list page is requested.
+    """Real HTTP, but deletes a record in the tenant just before the second list page is requested.
 
-    The deletion shifts every later row one place up, so plain offset paging skips one record:
-    the situation the full sync's deletion confirmation exists for.
+    With offset paging the deletion would shift every later row one place up and the sync would
+    skip one record; OTYS sources page by the last uid seen (``keyset``), so nothing shifts.
     """
 
-    def __init__(self, sb, method: str, offset: int, service: str, uid) -> None:
+    def __init__(self, sb, method: str, service: str, uid) -> None:
         super().__init__()
-        self.sb, self.method, self.offset, self.service, self.uid = sb, method, offset, service, uid
+        self.sb, self.method, self.service, self.uid = sb, method, service, uid
         self.fired = False
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         body = json.loads(request.content or b"null")
         params = body.get("params") if isinstance(body, dict) else None
-        if (not self.fired and body.get("method") == self.method and isinstance(params, list) and len(params) > 1
-                and isinstance(params[1], dict) and params[1].get("offset") == self.offset):
+        later_page = isinstance(params, list) and len(params) > 1 and isinstance(params[1], dict) \
+            and "'GT'" in repr(params[1].get("condition"))
+        if not self.fired and body.get("method") == self.method and later_page:
             self.fired = True
             self.sb.tenant.delete(self.service, self.uid)
         return super().handle_request(request)
 
 
-def test_records_skipped_by_shifting_pages_are_confirmed_not_deleted(make_synced):
+def test_a_record_deleted_between_pages_shifts_no_page(make_synced):
     env = make_synced(size=450)
     sb, um, iid = env.sb, env.um, env.integration_id
     uids = sb.tenant.uids("ProcedureService")
     before = change_marks(um, iid)
-    shifted = uids[PAGE]  # moves onto page 0, which was already read
-    hook = _DeleteBeforePage(sb, "Otys.Services.ProcedureService.getListEx", PAGE, "ProcedureService", uids[5])
+    hook = _DeleteBeforePage(sb, "Otys.Services.ProcedureService.getListEx", "ProcedureService", uids[5])
     report = um.sync(iid, full=True, transport=hook)
     assert hook.fired and report.ok
     assert report.models["application"].deleted == 0
-    assert report.models["application"].fetched == len(uids) - 1  # the listing itself missed one
-    assert um.store.get(iid, "application", remote_id=shifted)["remote_deleted_at"] is None
+    assert report.models["application"].fetched == len(uids), "no record was skipped by a shifted page"
+    assert um.store.get(iid, "application", remote_id=uids[PAGE])["remote_deleted_at"] is None
     assert change_marks(um, iid) == before
     # the deleted one was read on page 0 this time; the next full sync marks it, and only it
     report = um.sync(iid, full=True)

@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from unimap.hookspecs import hookimpl
+from unimap.keyset import register_keyset
 from unimap.sources import register_source_components
 from unimap.steps import register_step_components
 
 
 @hookimpl
 def unimap_register_components(register: Callable[..., None]) -> None:
-    """Register ``list``/``fan_out``/``derived``/``union`` sources, ``timestamp`` cursors, deletion checks and steps."""
+    """Register sources, ``timestamp`` cursors, deletion checks, steps and the ``keyset`` paginator."""
     register_source_components(register)
     register_step_components(register)
+    register_keyset(register)

@@ -18,6 +18,7 @@ from unimap.transport.client import CallStats, VendorClient, default_functions, 
 from unimap.transport.components import register_builtin_components
 from unimap.transport.errorrules import ErrorRule, extract_message
 from unimap.transport.jsonrpc import JsonRpcTransport
+from unimap.transport.pages import Page, Sender, pages
 from unimap.transport.paginators import (
     CursorPaginator,
     LinkHeaderPaginator,
@@ -51,6 +52,7 @@ __all__ = [
     "NoAuth",
     "OAuth2ClientCredentials",
     "OffsetPaginator",
+    "Page",
     "PageNumberPaginator",
     "Paginator",
     "RateLimiter",
@@ -60,6 +62,7 @@ __all__ = [
     "RestRequestTemplate",
     "RestTransport",
     "RetryPolicy",
+    "Sender",
     "SessionAuth",
     "SinglePage",
     "VendorClient",
@@ -67,6 +70,7 @@ __all__ = [
     "default_registry",
     "extract_message",
     "open_client",
+    "pages",
     "parse_link_header",
     "parse_retry_after",
     "register_builtin_components",

@@ -58,6 +58,9 @@ class AuthHost(Protocol):
     def bump(self, counter: str) -> None:
         """Increment one of the client's stats counters."""
 
+    def redact(self, text: str) -> str:
+        """``text`` with every secret the client knows replaced by ``***``."""
+
 
 def _context(host: AuthHost) -> dict[str, Any]:
     return {"credentials": dict(host.credentials), "settings": dict(host.settings)}
@@ -271,7 +274,7 @@ class OAuth2ClientCredentials(Auth):
         if response.status >= 400 or not isinstance(response.body, dict):
             error = str(body.get("error") or f"HTTP {response.status}")
             description = body.get("error_description")
-            detail = f"{error}: {description}" if description else error
+            detail = host.redact(f"{error}: {description}" if description else error)
             if error in OAUTH_REFUSALS or response.status in (400, 401, 403):
                 raise AuthenticationInvalid(f"{host.connector}: the token request was refused ({detail})",
                                             call="oauth2 token", status=response.status)
@@ -387,8 +390,10 @@ class SessionAuth(Auth):
         return str(found)
 
     def needs_session(self, request: Request) -> bool:
-        """Whether ``request`` carries the session (everything but the unauthenticated methods)."""
-        return request.method not in self.unauthenticated
+        """Whether ``request`` carries the session (all but the unauthenticated methods, labels or paths)."""
+        names = self.unauthenticated
+        return not (request.method in names or (request.label and request.label in names) or
+                    (request.path and request.path in names))
 
     def apply(self, request: Request, host: AuthHost) -> tuple[Request, Any]:
         if not self.needs_session(request):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import weakref
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -41,6 +42,28 @@ __all__ = ["CallStats", "VendorClient", "default_functions", "default_registry",
 
 log = logging.getLogger("unimap.transport")
 MAX_RATE_LIMITED = 30  # 429s tolerated for one call before giving up
+
+
+class _Redactor(logging.Filter):
+    """Redacts the secrets of every open client from httpx's own log lines (which carry full URLs)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.clients: weakref.WeakSet[VendorClient] = weakref.WeakSet()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        clients = list(self.clients)
+        if clients:
+            message = record.getMessage()
+            for client in clients:
+                message = client.redact(message)
+            record.msg, record.args = message, ()
+        return True
+
+
+_REDACTOR = _Redactor()
+for _name in ("httpx", "httpcore"):
+    logging.getLogger(_name).addFilter(_REDACTOR)
 
 _defaults: dict[str, Any] = {}
 _defaults_lock = threading.Lock()
@@ -148,6 +171,7 @@ class VendorClient:
             headers.update(built.default_headers(context))
         self._http = httpx.Client(transport=transport, timeout=self.timeout, follow_redirects=False, headers=headers)
         self.stats = CallStats()
+        _REDACTOR.clients.add(self)
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -157,6 +181,7 @@ class VendorClient:
             self.auth.close(self)
         finally:
             self._http.close()
+            _REDACTOR.clients.discard(self)
 
     def __enter__(self) -> VendorClient:
         return self
@@ -215,11 +240,14 @@ class VendorClient:
         values = [str(v) for v in self._credentials.values() if v and isinstance(v, str | int | float)]
         return [*values, *self.auth.secrets()]
 
-    def _redact(self, text: str) -> str:
+    def redact(self, text: str) -> str:
+        """``text`` with every secret of this client replaced by ``***``."""
         for secret in sorted(self.secrets, key=len, reverse=True):
             if secret and len(secret) >= 4:
                 text = text.replace(secret, "***")
         return text
+
+    _redact = redact
 
     # -- sessions and credentials ---------------------------------------------------------------
 
@@ -246,6 +274,8 @@ class VendorClient:
 
     def call(self, method: str, params: list[Any] | None = None, *, write: bool | None = None) -> Any:
         """Call RPC ``method`` with ``params`` (the session is injected); return its ``result``."""
+        if not isinstance(self.transport, JsonRpcTransport):
+            raise ConfigError(f"{self.connector}: call() is for JSON-RPC connectors; send a Request instead")
         params = list(params or [])
         is_write = self.retry.is_write(method) if write is None else write
         return self.send(Request(method, params=params, write=is_write, label=method)).body
@@ -294,6 +324,7 @@ class VendorClient:
             self.limiter.acquire()
             started = time.monotonic()
             used: Any = None
+            retry_after: float | None = None
             try:
                 outgoing = request
                 if call is not None and self.hook is not None:
@@ -325,11 +356,14 @@ class VendorClient:
                                                 retry_after=wait)
                     attempt -= 1  # waiting out a 429 does not use up an attempt
                     continue
+                if log.isEnabledFor(logging.DEBUG):
+                    log.debug("%s: HTTP %d (attempt %d)", self.redact(name), response.status_code, attempt)
                 if parse is not None:
                     parsed = parse(response, outgoing)
                 else:
                     parsed = self.transport.parse(response, outgoing, ctx, raw=raw) if not any_host else \
                         RestTransport.parse_plain(response, outgoing, ctx)
+                parsed.request = request
                 if call is not None and self.hook is not None:
                     vendor = VendorResponse(parsed.status, parsed.body, dict(parsed.headers), parsed.url,
                                             time.monotonic() - started)
@@ -354,8 +388,10 @@ class VendorClient:
                 if attempt >= self.retry.max_attempts or not self._retryable(retry.kind):
                     raise RemoteUnavailable(f"{name}: {reason} after {attempt} attempt(s)", call=name) from None
                 self.stats.bump("retries")
-                log.info("%s: %s; retrying (attempt %d of %d)", name, reason, attempt + 1, self.retry.max_attempts)
-                self._sleep(retry.wait if retry.wait is not None else self.retry.backoff(attempt))
+                log.info("%s: %s; retrying (attempt %d of %d)", self.redact(name), reason, attempt + 1,
+                         self.retry.max_attempts)
+                pause = retry.wait if retry.wait is not None else retry_after  # a 503's Retry-After
+                self._sleep(pause if pause is not None else self.retry.backoff(attempt))
 
     def _retryable(self, kind: str) -> bool:
         if kind in ("timeout", "connection"):

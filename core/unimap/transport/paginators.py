@@ -11,7 +11,6 @@ vendor serves the same page again and again.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Mapping
 from typing import Any, Protocol, runtime_checkable
 from urllib.parse import urljoin
@@ -75,9 +74,9 @@ class _Base:
     def _finished(self, state: dict[str, Any], records: list[Any], total: int | None) -> bool:
         if not records:
             return True
-        if self.stop_on_short_page and self.page_size and len(records) < self.page_size:
-            return True
-        return total is not None and self._seen(state, records) >= total
+        if total is not None:  # a known total decides (a vendor may cap pages below the size asked for)
+            return self._seen(state, records) >= total
+        return bool(self.stop_on_short_page and self.page_size and len(records) < self.page_size)
 
     def _guard(self, state: dict[str, Any], response: Response, records: list[Any]) -> str:
         """The page's digest; :class:`RemoteError` when it equals the previous page's."""
@@ -90,6 +89,8 @@ class _Base:
 
     @staticmethod
     def _call(response: Response) -> str:
+        if response.request is not None:
+            return response.request.name
         return response.url.split("?", 1)[0] or "paginated request"
 
     def variables(self, state: dict[str, Any]) -> dict[str, Any]:
@@ -128,7 +129,7 @@ class OffsetPaginator(_Base):
         self.first_offset = start
 
     def start(self, resume: dict[str, Any] | None) -> dict[str, Any]:
-        return dict(resume) if resume else {"offset": self.first_offset, "seen": 0}
+        return {"offset": self.first_offset, "seen": 0, **(resume or {})}
 
     def variables(self, state: dict[str, Any]) -> dict[str, Any]:
         return {"offset": state["offset"], "limit": self.page_size, "first": not state.get("seen")}
@@ -163,7 +164,7 @@ class PageNumberPaginator(_Base):
         self.total_pages = total_pages
 
     def start(self, resume: dict[str, Any] | None) -> dict[str, Any]:
-        return dict(resume) if resume else {"page": self.first_page, "seen": 0}
+        return {"page": self.first_page, "seen": 0, **(resume or {})}
 
     def variables(self, state: dict[str, Any]) -> dict[str, Any]:
         return {"page": state["page"], "number": state["page"], "size": self.page_size, "limit": self.page_size,
@@ -218,7 +219,7 @@ class CursorPaginator(_Base):
         self.send_only_cursor = send_only_cursor
 
     def start(self, resume: dict[str, Any] | None) -> dict[str, Any]:
-        return dict(resume) if resume else {"cursor": None, "seen": 0}
+        return {"cursor": None, "seen": 0, **(resume or {})}
 
     def variables(self, state: dict[str, Any]) -> dict[str, Any]:
         return {"cursor": state.get("cursor"), "limit": self.page_size, "size": self.page_size,
@@ -248,21 +249,68 @@ class CursorPaginator(_Base):
         return {"cursor": cursor, "seen": self._seen(state, records), "digest": digest, "trail": trail}
 
 
-_LINK = re.compile(r"<([^>]*)>((?:\s*;\s*[^;,]+?(?:\s*=\s*(?:\"(?:[^\"\\]|\\.)*\"|[^;,]*))?)*)")
-_PARAM = re.compile(r";\s*([^\s=;,]+)\s*(?:=\s*(\"(?:[^\"\\]|\\.)*\"|[^;,]*))?")
-
-
 def parse_link_header(value: str | None) -> list[tuple[str, dict[str, str]]]:
-    """RFC 8288 ``Link`` values: ``[(url, {param: value})]``; parameter names lower-cased, quotes removed."""
+    """RFC 8288 ``Link`` values: ``[(url, {param: value})]``; parameter names lower-cased, quotes removed.
+
+    Handles several links, quoted values holding ``,`` or ``;``, escaped quotes, and stray whitespace.
+    """
+    text = value or ""
     links: list[tuple[str, dict[str, str]]] = []
-    for match in _LINK.finditer(value or ""):
+    i, n = 0, len(text)
+    while i < n:
+        while i < n and text[i] in " \t,":
+            i += 1
+        if i >= n:
+            break
+        if text[i] != "<":  # garbage: skip to the next link
+            comma = text.find(",", i)
+            i = n if comma < 0 else comma + 1
+            continue
+        close = text.find(">", i)
+        if close < 0:
+            break
+        url = text[i + 1:close].strip()
+        i = close + 1
         params: dict[str, str] = {}
-        for name, raw in _PARAM.findall(match.group(2)):
-            text = raw.strip()
-            if len(text) >= 2 and text[0] == text[-1] == '"':
-                text = re.sub(r"\\(.)", r"\1", text[1:-1])
-            params.setdefault(name.lower(), text)
-        links.append((match.group(1).strip(), params))
+        while True:
+            while i < n and text[i] in " \t":
+                i += 1
+            if i >= n or text[i] != ";":
+                break
+            i += 1
+            while i < n and text[i] in " \t":
+                i += 1
+            start = i
+            while i < n and text[i] not in "=;, \t":
+                i += 1
+            name = text[start:i].lower()
+            while i < n and text[i] in " \t":
+                i += 1
+            param = ""
+            if i < n and text[i] == "=":
+                i += 1
+                while i < n and text[i] in " \t":
+                    i += 1
+                if i < n and text[i] == '"':
+                    i += 1
+                    chars: list[str] = []
+                    while i < n and text[i] != '"':
+                        if text[i] == "\\" and i + 1 < n:
+                            i += 1
+                        chars.append(text[i])
+                        i += 1
+                    i += 1
+                    param = "".join(chars)
+                else:
+                    start = i
+                    while i < n and text[i] not in ";,":
+                        i += 1
+                    param = text[start:i].strip()
+            if name:
+                params.setdefault(name, param)
+        links.append((url, params))
+        while i < n and text[i] != ",":
+            i += 1
     return links
 
 
@@ -280,7 +328,7 @@ class _UrlFollower(_Base):
     size_param: str | None = None
 
     def start(self, resume: dict[str, Any] | None) -> dict[str, Any]:
-        return dict(resume) if resume else {"url": None, "seen": 0}
+        return {"url": None, "seen": 0, **(resume or {})}
 
     def variables(self, state: dict[str, Any]) -> dict[str, Any]:
         return {"url": state.get("url"), "limit": self.page_size, "size": self.page_size,

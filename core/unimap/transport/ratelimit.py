@@ -15,6 +15,10 @@ from unimap.errors import ConfigError
 __all__ = ["RateLimiter", "parse_retry_after"]
 
 RESET_MODES = ("seconds", "epoch", "http_date")
+#: a reset "in seconds" above this is an epoch timestamp (2001-09-09), whatever the spec says
+EPOCH_FLOOR = 1e9
+#: the longest pause a vendor header can impose at once (a wrong header must not stall a sync for days)
+MAX_PAUSE = 3600.0
 
 
 def _number(value: str | None) -> float | None:
@@ -41,7 +45,7 @@ def parse_retry_after(value: str | None, wall: Callable[[], float] = time.time) 
     seconds = _number(value)
     if seconds is None:
         seconds = _http_date(value, wall)
-    return None if seconds is None else max(0.0, seconds)
+    return None if seconds is None else min(MAX_PAUSE, max(0.0, seconds))
 
 
 class RateLimiter:
@@ -160,8 +164,9 @@ class RateLimiter:
             number = _number(value)
             if number is None:
                 return None
-            seconds = number - self._wall() if self.reset_mode == "epoch" else number
-        return None if seconds is None else max(0.0, seconds)
+            epoch = self.reset_mode == "epoch" or number > EPOCH_FLOOR  # "seconds" that are clearly a timestamp
+            seconds = number - self._wall() if epoch else number
+        return None if seconds is None else min(MAX_PAUSE, max(0.0, seconds))
 
     def observe_headers(self, headers: Mapping[str, str], status: int) -> float | None:
         """Read the vendor's rate-limit headers (names case-insensitive); return a ``Retry-After`` wait, if any."""

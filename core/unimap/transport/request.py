@@ -85,6 +85,8 @@ class Response:
     body: Any
     url: str
     content: bytes = b""
+    #: the request this answers, as the caller built it (before auth: no secrets in it)
+    request: Request | None = field(default=None, repr=False, compare=False)
 
     def view(self) -> dict[str, Any]:
         """What response expressions see: ``{body, headers (lower-case names), status}``."""

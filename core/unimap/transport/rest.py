@@ -37,6 +37,23 @@ def _query_value(value: Any) -> Any:
     return value
 
 
+def _form_value(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple):
+        return [_form_value(v) for v in value if v is not None]
+    if isinstance(value, dict):
+        import orjson
+
+        return orjson.dumps(value).decode()
+    return value if isinstance(value, str | bytes) else str(value)
+
+
+def _form(form: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Form fields as text (``None`` left out), as both url-encoded and multipart bodies accept them."""
+    return {k: _form_value(v) for k, v in (form or {}).items() if v is not None}
+
+
 class RestTransport:
     """``type: rest``: ``Request.method`` is the HTTP method, ``path`` joins ``base_url`` (or is an own-host URL).
 
@@ -88,7 +105,8 @@ class RestTransport:
             fallback = extract_message(body) or f"HTTP {status}"
             raise_for_rule(rule, view, fallback, call=request.name, status=status, redact=ctx.redact)
         if status in (401, 403):
-            raise Relogin(f"HTTP {status}")
+            message = extract_message(body)
+            raise Relogin(f"HTTP {status}" + (f": {ctx.redact(message)}" if message else ""))
         if status in ctx.policy.retry_on_status or status >= 500:
             raise Retry(f"HTTP {status}", sent=status not in (502, 503, 504))
         if status >= 300:
@@ -110,9 +128,9 @@ def build_plain(request: Request, url: str | None = None) -> HttpCall:
         kwargs["headers"] = dict(request.headers)
     if request.files is not None:
         kwargs["files"] = request.files
-        kwargs["data"] = {k: v for k, v in (request.form or {}).items() if v is not None}
+        kwargs["data"] = _form(request.form)
     elif request.form is not None:
-        kwargs["data"] = {k: v for k, v in request.form.items() if v is not None}
+        kwargs["data"] = _form(request.form)
     elif request.json is not UNSET:
         kwargs["json"] = request.json
     return HttpCall(method, url, kwargs)
