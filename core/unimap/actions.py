@@ -35,6 +35,7 @@ from unimap.errors import (
 from unimap.expressions import Expression, Template
 from unimap.schemaerrors import field_path, problems
 from unimap.steps import AttachmentsStep, HookStep, RequestStep
+from unimap.sources import request_name
 from unimap.store.base import Integration
 from unimap.timeutil import utc_now
 from unimap.transport.client import VendorClient
@@ -151,8 +152,10 @@ class ActionRunner:
             request = step.request.build(ctx)
         try:
             response = self.client.send(request)
-        except RemoteInputInvalid as exc:
-            if step.not_found:
+        except RemoteError as exc:
+            if exc.code in ERRORS:  # an error rule named a Kombo code: raise its own class
+                raise _error(exc.code, exc.message, step.id) from None
+            if step.not_found and isinstance(exc, RemoteInputInvalid):
                 raise _error(step.not_found, f"{step.id}: {exc.message}", step.id) from None
             raise
         view = response.view()
@@ -396,7 +399,8 @@ class ActionRunner:
         if not isinstance(raw, dict):
             raise RemoteError(f"{request.label}: no record for {remote_id}", call=request.label)
         record = self.engine.mapper(self.specs.name, model).map(raw, self._mapping())
-        record["remote_data"] = {request.label or spec.remote_data_key: raw}
+        record["remote_data"] = {request_name(spec.detail.request, request, self.settings) or spec.remote_data_key:
+                                 raw}
         with self.store.transaction() as db:
             self.store.upsert(self.integration.id, model, [(record, None)], seen_sync=None, now=utc_now(), db=db)
         return self.store.get(self.integration.id, model, id=record["id"]) or record

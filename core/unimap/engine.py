@@ -50,23 +50,19 @@ def _lookups_read(expressions: Iterable[Any]) -> frozenset[str]:
 
 def build_components(specs: ConnectorSpecs, env: BuildEnv) -> None:
     """Build the typed runtime components of a loaded connector (sources, details, lookups, steps)."""
-    from unimap.sources import build_list
+    from unimap.sources import build_list, request_name
 
     data = specs.data
     env.options = {"transport": specs.transport, "defaults": data.get("defaults") or {},
                    "paginator": data.get("paginator")}
     bare = BuildEnv(env.functions, env.hook, env.registry, {**env.options, "defaults": {}})
-    settings_view = {"settings": specs.settings}
     for model in specs.models.values():
         model.component = env.build("source", model.source)
         model.lookups = _lookups_read(f.expression for f in model.fields)
         request = getattr(getattr(model.component, "list", model.component), "request", None)
         if request is None and hasattr(model.component, "parts"):
             request = model.component.parts[0].request
-        path = getattr(request, "path", None)  # REST: the path as written; JSON-RPC: the method, rendered
-        method = getattr(request, "method", None)
-        model.remote_data_name = path.text if hasattr(path, "text") else method.render(settings_view) \
-            if hasattr(method, "render") else getattr(request, "label", None)
+        model.remote_data_name = request_name(request, settings=specs.settings)
         detail = model.file.data.get("detail")
         if isinstance(detail, dict) and isinstance(detail.get("request"), dict):
             model.detail = DetailSpec(env.build("request", {**detail["request"], "type": specs.transport}),
@@ -193,7 +189,8 @@ class Engine:
     def stage_position(self, connector: str) -> Any:
         """A stage record → its sort key, from the stage source's ``order`` (``None`` when it has none)."""
         spec = self.connector(connector).models.get("application_stage")
-        order = getattr(getattr(spec, "component", None), "order", None)
+        component = getattr(spec, "component", None)
+        order = getattr(getattr(component, "list", component), "order", None)
         if spec is None or order is None:
             return None
         key = spec.remote_data_key

@@ -19,7 +19,18 @@ def _enum_key(value: Any) -> Any:
     return value if isinstance(value, str) else str(value)
 
 
+def _resolved(node: dict[str, Any]) -> dict[str, Any]:
+    """``node`` with a ``$ref`` into the shared model definitions replaced by the definition."""
+    ref = node.get("$ref")
+    prefix = "common.schema.json#/$defs/"
+    if isinstance(ref, str) and ref.startswith(prefix):
+        target = unified.schema("models", "common").get("$defs", {}).get(ref[len(prefix):], {})
+        return {**_resolved(target), **{k: v for k, v in node.items() if k != "$ref"}}
+    return node
+
+
 def _empty_value(node: dict[str, Any]) -> Any:
+    node = _resolved(node)
     types = node.get("type")
     types = types if isinstance(types, list) else [types]
     if "null" in types or not types:

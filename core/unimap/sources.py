@@ -33,7 +33,19 @@ __all__ = [
     "UnionSource",
     "deep_merge",
     "register_source_components",
+    "request_name",
 ]
+
+
+def request_name(template: Any, request: Any = None, settings: Mapping[str, Any] | None = None) -> str | None:
+    """What a record's ``remote_data`` is keyed by: the path as written (REST), the method (JSON-RPC)."""
+    path = getattr(template, "path", None)
+    if hasattr(path, "text"):
+        return str(path.text)
+    method = getattr(template, "method", None)
+    if hasattr(method, "render"):
+        return str(method.render({"settings": dict(settings or {})}))
+    return getattr(request, "label", None) or getattr(template, "label", None)
 
 
 def deep_merge(base: Mapping[str, Any] | None, over: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -173,6 +185,10 @@ def build_deletions(config: Mapping[str, Any], *, env: BuildEnv) -> DeletionChec
 
 def _build_list(config: Mapping[str, Any], env: BuildEnv) -> ListSource:
     incremental = config.get("incremental")
+    if "incremental" not in config and (_defaults(env).get("incremental") or {}).get("field"):
+        incremental = {}  # the connector's defaults name the field: every list is incremental
+    if incremental is False:
+        incremental = None
     deletions = config.get("deletions") or _defaults(env).get("deletions") or {"type": "unseen"}
     if "type" not in deletions:
         deletions = {**deletions, "type": "id_recheck"}
@@ -186,7 +202,8 @@ def _build_list(config: Mapping[str, Any], env: BuildEnv) -> ListSource:
         vars=dict(config.get("vars") or {}),
         filter=config.get("filter"),
         combine=env.expr(filters.get("combine")),
-        incremental=env.build("incremental", {"type": "timestamp", **incremental}) if incremental else None,
+        incremental=env.build("incremental", {"type": "timestamp", **incremental}) if incremental is not None
+        else None,
         deletions=env.build("deletion", deletions),
         parent_id=env.expr(config.get("parent_id")),
         order=env.expr(config.get("order")),

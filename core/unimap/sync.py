@@ -331,10 +331,18 @@ class Syncer:
         if isinstance(source, ListSource):
             self._read_list(model, source, run, report, part=0)
         elif isinstance(source, UnionSource):
-            for index in range(int(run.get("part", 0)), len(source.parts)):
-                run["part"] = index
-                self._read_list(model, source.parts[index], run, report, part=index)
+            # the parts' rows merge by id, so the model is read whole, then stored in one transaction
+            rows: list[Any] = []
+            run.update(part=0, page=None, fetched=0)
+            for index, part in enumerate(source.parts):
+                self._read_list(model, part, run, report, part=index, collect=rows)
                 run["page"] = None
+            stats = report.models[model.model]
+            seen = run["sync_id"] if run["kind"] == "full" else None
+            with self.store.transaction() as db:
+                result = self.store.upsert(self.integration.id, model.model, self._merge(rows), seen_sync=seen,
+                                           now=utc_now(), db=db)
+            self._count(stats, result, 0, 0)
         elif isinstance(source, FanOutSource):
             parents = self.store.all(self.integration.id, source.parent)
             parent_spec = self.specs.models[source.parent]
@@ -450,7 +458,7 @@ class Syncer:
                     worker.join(0.05)
 
     def _read_list(self, model: ModelSpec, source: ListSource, run: dict[str, Any], report: SyncReport, *,
-                   part: int, parent: Any = None) -> None:
+                   part: int, parent: Any = None, collect: list[Any] | None = None) -> None:
         stats = report.models[model.model]
         extra, query = self._incremental_parts(source, run)
         ctx = self._request_context(source, run, extra, parent)
@@ -462,6 +470,13 @@ class Syncer:
                 run["total"] = page.total
             with context.mapping_context(mapping):
                 rows, cursor = self._map(mapper, page.records, mapping, stats, source, parent)
+            if collect is not None:  # a union part: stored with the other parts, merged
+                collect.extend(rows)
+                run["fetched"] = int(run.get("fetched", 0)) + len(page.records)
+                stats.fetched += len(page.records)
+                stats.pages += 1
+                stats.requests += 1
+                continue
             derived_rows = {d.model: self._derive(d, page.records, mapping, report) for d in self.derived_of(model.model)}
             seen = run["sync_id"] if run["kind"] == "full" else None
             now = utc_now()

@@ -27,7 +27,10 @@ class ErrorRule:
         if self.status and view.get("status") not in self.status:
             return False
         if self.when is not None:
-            value = self.when.search(dict(view))
+            try:
+                value = self.when.search(dict(view))
+            except Exception:  # a rule that cannot be read on this body does not match it
+                return False
             return value not in (None, False, "", [], {})
         return bool(self.status)
 
@@ -35,7 +38,10 @@ class ErrorRule:
         """The rule's message for ``view``, if it names one and it evaluates to text."""
         if self.message is None:
             return None
-        value = self.message.search(dict(view))
+        try:
+            value = self.message.search(dict(view))
+        except Exception:  # the vendor's own message is used instead (the rule's code still applies)
+            return None
         return None if value in (None, "") else str(value)
 
 
