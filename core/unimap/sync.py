@@ -648,6 +648,8 @@ class Syncer:
         check = source.deletions if isinstance(source, ListSource) else None
         if isinstance(source, UnionSource):
             check = source.parts[0].deletions
+        if isinstance(source, FanOutSource):  # every parent was asked: what none of them listed is gone
+            check = source.list.deletions
         if check is not None and check.kind == "none":
             return
         unseen = self.store.unseen(self.integration.id, model.model, run["sync_id"])

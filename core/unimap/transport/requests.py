@@ -96,7 +96,8 @@ class RestRequestTemplate:
                 if isinstance(part, Mapping):
                     values = _evaluate_map(part, context)
                     if values.get("content") is None:
-                        continue
+                        raise ConfigError(f"multipart part {name!r}: its `content` expression gave null, so there "
+                                          "is no file to send (an attachment's bytes are `attachment.content`)")
                     files[name] = (str(values.get("filename") or name), _bytes(values["content"], name),
                                    str(values.get("content_type") or "application/octet-stream"))
                     continue
