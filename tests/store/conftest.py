@@ -8,10 +8,21 @@ import pytest
 
 from unimap_connectors.otys.sandbox import Sandbox
 
-from .pg import make_pg_url, make_store_url, pg_url, store_url  # noqa: F401  (fixtures)
+from .pg import deselect_without_server, make_pg_url, make_store_url, pg_url, store_url, summary_line  # noqa: F401
 
 
 @pytest.fixture
 def make_sandbox(otys_sandbox_factory: Callable[..., Sandbox]) -> Callable[..., Sandbox]:
     """``make(**kwargs)``: a started sandbox (seed 1, small, rate limit off by default)."""
     return otys_sandbox_factory
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    deselect_without_server(config, items)
+
+
+def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:  # type: ignore[no-untyped-def]
+    line = summary_line(config)
+    if line and not getattr(config, "_unimap_pg_said", False):
+        config._unimap_pg_said = True  # type: ignore[attr-defined]
+        terminalreporter.write_line(f"SKIPPED {line}", yellow=True)

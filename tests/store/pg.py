@@ -111,3 +111,33 @@ def make_store_url(request: pytest.FixtureRequest, tmp_path) -> Callable[[], str
 def store_url(make_store_url: Callable[[], str]) -> str:
     """A fresh store URL of the parametrised backend."""
     return make_store_url()
+
+
+def uses_postgres(item: pytest.Item) -> bool:
+    """Whether a collected test needs the PostgreSQL server."""
+    names = getattr(item, "fixturenames", ())
+    callspec = getattr(item, "callspec", None)
+    backend = callspec.params.get("make_store_url") if callspec is not None else None
+    if backend is not None:
+        return bool(backend == "postgres")
+    return "pg_url" in names or "make_pg_url" in names
+
+
+def deselect_without_server(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Without a server (and without ``UNIMAP_TEST_POSTGRES``), drop the PostgreSQL tests, remembering why."""
+    if getattr(config, "_unimap_pg_checked", False) or os.environ.get(ENV):
+        return
+    config._unimap_pg_checked = True  # type: ignore[attr-defined]
+    postgres = [item for item in items if uses_postgres(item)]
+    if not postgres or unreachable() is None:
+        return
+    items[:] = [item for item in items if item not in postgres]
+    config.hook.pytest_deselected(items=postgres)
+    config._unimap_pg_skipped = (  # type: ignore[attr-defined]
+        f"{len(postgres)} PostgreSQL tests skipped: no server at {admin_url()} ({unreachable()}); "
+        f"set {ENV} to require them")
+
+
+def summary_line(config: pytest.Config) -> str | None:
+    """The one line saying why the PostgreSQL tests did not run (or ``None``)."""
+    return getattr(config, "_unimap_pg_skipped", None)
