@@ -52,6 +52,7 @@ def sandbox() -> None:
 
 def _register_commands() -> None:
     from unimap.cli import commands_actions, commands_lint, commands_serve, commands_sync  # noqa: F401  (register)
+    from unimap.cli import commands_worker  # noqa: F401  (register: worker, jobs, schedule, store copy)
 
     try:
         from unimap.plugins import make_manager

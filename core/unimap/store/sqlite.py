@@ -418,9 +418,8 @@ class SQLiteStore:
                                                   "remote_data, hash, changed_at, remote_deleted_at, created_at, "
                                                   "seen_sync")
         with self._lock:
-            rows = self.db.execute(f"SELECT {columns} FROM {table} ORDER BY {order}").fetchall()
-        for row in rows:
-            yield dict(row)
+            for row in self.db.execute(f"SELECT {columns} FROM {table} ORDER BY {order}"):
+                yield dict(row)
 
     def load(self, table: str, rows: Iterable[dict[str, Any]]) -> int:
         """Insert rows shaped like :meth:`dump`'s into ``table``; returns how many."""
