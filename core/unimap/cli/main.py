@@ -51,8 +51,8 @@ def sandbox() -> None:
 
 
 def _register_commands() -> None:
+    import unimap.cli.commands_worker  # noqa: F401  (register: worker, jobs, schedule, store copy)
     from unimap.cli import commands_actions, commands_lint, commands_serve, commands_sync  # noqa: F401  (register)
-    from unimap.cli import commands_worker  # noqa: F401  (register: worker, jobs, schedule, store copy)
 
     try:
         from unimap.plugins import make_manager
