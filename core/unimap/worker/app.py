@@ -62,6 +62,7 @@ class Runtime:
     delta_every: float = 300.0
     full_every: float = 86400.0
     stalled_after: float = 30.0
+    concurrency: int = 1
     cancel: threading.Event = field(default_factory=threading.Event)
     _service: Any = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -71,10 +72,13 @@ class Runtime:
         with self._lock:
             if self._service is None:
                 from unimap.service import Unimap
+                from unimap.store.postgres import PostgresStore
 
                 if not self.store_url:
                     raise errors.ConfigError("this worker has no store URL")
-                self._service = Unimap(self.store_url)
+                # each sync writes up to a few models at once, each in a transaction of its own
+                store = PostgresStore(self.store_url, max_connections=max(10, 5 * self.concurrency + 2))
+                self._service = Unimap(store=store)
             return self._service
 
     def close(self) -> None:

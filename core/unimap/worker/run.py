@@ -27,6 +27,7 @@ def run_worker(store_url: str, *, concurrency: int = 1, delta_every: float = 300
     configure_logging()
     RUNTIME.store_url = store_url
     RUNTIME.delta_every, RUNTIME.full_every, RUNTIME.stalled_after = delta_every, full_every, stalled_after
+    RUNTIME.concurrency = concurrency
     RUNTIME.cancel.clear()
     RUNTIME.service()  # a bad or unreachable URL fails here, in one line
     ensure_schema(store_url)
