@@ -153,3 +153,22 @@ def test_the_worker_needs_a_postgres_store(tmp_path):
     result = subprocess.run([sys.executable, "-m", "unimap", "worker", "--store", f"sqlite:///{tmp_path}/x.db"],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 1 and "PostgreSQL" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_failed_sync_is_retried_with_backoff(pg_url, make_sandbox, start_worker):
+    sb = make_sandbox()
+    with Unimap(pg_url) as um:
+        iid = connect(um, sb, "otys:retry")
+        sb.fail_next("CandidateService.getListEx", 1000, "error")
+        queue = SyncQueue(pg_url)
+        queue.enqueue(iid, "full")
+        worker = start_worker(pg_url, "--full-every", "0", "--delta-every", "0")
+        wait_for(lambda: worker.lines(), 120, what="the first attempt")
+        first = worker.lines()[0]
+        assert first["outcome"] == "failed" and first["retry_in"] == 5 and "candidate" in first["error"]
+        retry = wait_for(lambda: [j for j in queue.jobs(statuses=("todo",)) if j.reason == "retry"], 30,
+                         what="the queued retry")
+        assert retry[0].scheduled_at is not None
+        assert [j.public()["status"] for j in queue.jobs(statuses=("failed",))] == ["failed"]
+        assert worker.stop() == 0
+        queue.close()
