@@ -125,6 +125,17 @@ def test_upsert_moves_changed_at_only_on_change_and_keeps_key_order(store):
     assert [r["id"] for r in store.all(IID, "user")] == ["u1", "u2"]  # insertion order
 
 
+def test_odd_text_round_trips_exactly(store):
+    odd = {"id": "u\u00e9", "remote_id": "1", "name": "nul\x00 and 'quote' %s ? \\u0000 \U0001f600",
+           "remote_data": {"k": "nul\x00", "z": 1.5, "a": [None, True, {"y": 1, "b": 2}]}}
+    with store.transaction() as db:
+        store.upsert(IID, "user", [(odd, None)], seen_sync=None, now="2024-01-01T00:00:00.000Z", db=db)
+    got = store.get(IID, "user", id="u\u00e9")
+    assert {k: got[k] for k in odd} == odd and list(got["remote_data"]["a"][2]) == ["y", "b"]
+    assert [r["id"] for r in store.by_field(IID, "user", "name", [odd["name"].replace("\x00", "")])] in (
+        [], ["u\u00e9"])  # JSONB keeps no NULs: PostgreSQL filters see the name without them
+
+
 def test_a_failed_transaction_leaves_nothing(store):
     with pytest.raises(RuntimeError), store.transaction() as db:
         store.upsert(IID, "user", [(_record("u1"), None)], seen_sync=None, now="2024-01-01T00:00:00.000Z", db=db)

@@ -38,6 +38,21 @@ _JSON_EACH = re.compile(r"json_each\(([\w.]+), '\$\.(\w+)'\) (\w+)")
 _JSON_EXTRACT = re.compile(r"json_extract\(([\w.]+), '\$\.(\w+)'\)")
 
 
+def _no_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {_no_nul(k): _no_nul(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_no_nul(v) for v in value]
+    return value
+
+
+def queryable(text: str) -> str:
+    """JSON text JSONB accepts: NUL characters (which JSONB refuses) left out of the queryable copy only."""
+    return _dumps(_no_nul(orjson.loads(text))) if "\\u0000" in text else text
+
+
 def translate(sql: str) -> str:
     """SQLite SQL with ``?`` placeholders (as :mod:`unimap.query` and the API key table write it) for PostgreSQL."""
     sql = sql.replace("%", "%%")
@@ -237,12 +252,14 @@ class PostgresStore:
             old = existing.get(record["id"])
             if old is None:
                 result.created += 1
-                inserts.append((integration_id, model, record["id"], record.get("remote_id"), parent, data, data, raw,
+                inserts.append((integration_id, model, record["id"], record.get("remote_id"), parent, queryable(data),
+                                data, raw,
                                 digest, now, now, seen_sync))
             elif old["hash"] != digest or old["remote_deleted_at"] is not None:
                 result.changed += old["hash"] != digest
                 result.restored += old["remote_deleted_at"] is not None
-                changes.append((data, data, raw, digest, now, parent, seen_sync, integration_id, model, record["id"]))
+                changes.append((queryable(data), data, raw, digest, now, parent, seen_sync, integration_id, model,
+                                record["id"]))
             else:
                 result.unchanged += 1
                 touches.append((raw, seen_sync, integration_id, model, record["id"]))
@@ -518,7 +535,7 @@ class PostgresStore:
             names = [*columns, "data_json"]
             marks = ["%s::jsonb" if c == "data" else "%s::json" if c == "remote_data" else "%s" for c in columns]
             marks.append("%s::json")
-            values = [(*(r[c] for c in columns), r["data"]) for r in batch]
+            values = [(*(queryable(r[c]) if c == "data" else r[c] for c in columns), r["data"]) for r in batch]
         else:
             names, marks = columns, ["%s"] * len(columns)
             values = [tuple(r[c] for c in columns) for r in batch]
