@@ -1,6 +1,6 @@
 """Sync workers on PostgreSQL: throughput of 1, 2 and 4 workers, the per-integration lock, and a SIGKILL fault run.
 
-    python bench/bench_workers.py [--integrations 20] [--sandboxes 4] [--size 400] [--latency 0.02]
+    python bench/bench_workers.py [--integrations 20] [--sandboxes 4] [--size 400] [--latency 0.25]
                                   [--admin-url postgresql://postgres@127.0.0.1:5432/postgres]
 
 One machine, loopback only. The integrations are spread over ``--sandboxes`` OTYS sandbox processes
@@ -10,7 +10,8 @@ connected and one full sync queued per integration, then that many ``unimap work
 processes drain the queue. Reported side by side: records per second and the ratio against 1 worker,
 and the lock check (overlapping syncs of one integration: must be 0).
 
-The fault run starts 2 workers, SIGKILLs one every ``--kill-every`` seconds (and starts a fresh one),
+The fault run starts 2 workers and, every ``--kill-every`` seconds while a sync runs, SIGKILLs the older
+one (and starts a fresh one),
 until every integration has a finished sync; then every integration's export must equal the clean
 1-worker run's, with no duplicate rows.
 """
@@ -20,7 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
 import secrets
 import signal
 import subprocess
@@ -150,28 +150,36 @@ def _throughput(admin: str, sandboxes: list[dict[str, str]], integrations: int, 
 
 def _fault_run(admin: str, sandboxes: list[dict[str, str]], integrations: int, kill_every: float,
                logs: Path) -> dict[str, Any]:
+    """Two workers; every ``kill_every`` s the older one (once it has run that long) is SIGKILLed and replaced."""
     from unimap.service import Unimap
 
     url = _database(admin)
-    rng = random.Random(7)
-    kills = 0
+    kills, spawned = 0, 0
+
+    def spawn() -> tuple[subprocess.Popen[bytes], float]:
+        nonlocal spawned
+        spawned += 1
+        return _worker(url, logs / f"fault-{spawned}.log", "--concurrency", "2"), time.monotonic()
+
     try:
         ids = _prepare(url, sandboxes, integrations)
-        procs = [_worker(url, logs / f"fault-{i}.log") for i in range(2)]
+        procs = [spawn(), spawn()]
         deadline = time.monotonic() + 1800
         with Unimap(url) as um:
             while time.monotonic() < deadline:
                 time.sleep(kill_every)
                 if all(um.store.has_finished_sync(i) for i in ids):
                     break
-                victim = rng.randrange(len(procs))
-                procs[victim].send_signal(signal.SIGKILL)
-                procs[victim].wait(30)
-                kills += 1
-                procs[victim] = _worker(url, logs / f"fault-{len(procs) + kills}.log")
-        for proc in procs:
+                running = um.store.db.execute("SELECT COUNT(*) AS n FROM syncs WHERE status = 'running'").fetchone()
+                oldest = min(range(len(procs)), key=lambda i: procs[i][1])
+                if running["n"] and time.monotonic() - procs[oldest][1] >= kill_every:  # mid-sync
+                    procs[oldest][0].send_signal(signal.SIGKILL)
+                    procs[oldest][0].wait(30)
+                    kills += 1
+                    procs[oldest] = spawn()
+        for proc, _ in procs:
             proc.send_signal(signal.SIGTERM)
-        for proc in procs:
+        for proc, _ in procs:
             proc.wait(120)
         found = _check(url, ids)
         with Unimap(url) as um:
@@ -186,9 +194,9 @@ def main() -> int:
     parser.add_argument("--integrations", type=int, default=20)
     parser.add_argument("--sandboxes", type=int, default=4)
     parser.add_argument("--size", type=int, default=400, help="candidates per sandbox tenant")
-    parser.add_argument("--latency", type=float, default=0.02, help="seconds each vendor request takes")
+    parser.add_argument("--latency", type=float, default=0.25, help="seconds each vendor request takes")
     parser.add_argument("--workers", default="1,2,4")
-    parser.add_argument("--kill-every", type=float, default=4.0)
+    parser.add_argument("--kill-every", type=float, default=8.0)
     parser.add_argument("--no-fault-run", action="store_true")
     parser.add_argument("--admin-url", default=os.environ.get("UNIMAP_TEST_POSTGRES",
                                                               "postgresql://postgres@127.0.0.1:5432/postgres"))
