@@ -16,7 +16,7 @@ import re
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import orjson
@@ -36,6 +36,14 @@ RECORD_COLUMNS = ("r.rid, r.integration_id, r.model, r.id, r.remote_id, r.parent
 
 _JSON_EACH = re.compile(r"json_each\(([\w.]+), '\$\.(\w+)'\) (\w+)")
 _JSON_EXTRACT = re.compile(r"json_extract\(([\w.]+), '\$\.(\w+)'\)")
+
+
+def _one(cursor: Any) -> dict[str, Any]:
+    """The one row a statement returns (rows are dicts: the pool's row factory)."""
+    row = cursor.fetchone()
+    if row is None:
+        raise StoreError("the database returned no row")
+    return cast(dict[str, Any], row)
 
 
 def _no_nul(value: Any) -> Any:
@@ -176,7 +184,7 @@ class PostgresStore:
         with self.pool.connection() as conn, conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
             conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-            current = conn.execute("SELECT MAX(version) AS v FROM schema_version").fetchone()["v"] or 0
+            current = _one(conn.execute("SELECT MAX(version) AS v FROM schema_version"))["v"] or 0
             if current > LATEST:
                 raise StoreError(f"store {self.safe_url} has schema version {current}, newer than this unimap "
                                  f"({LATEST})")
@@ -188,7 +196,7 @@ class PostgresStore:
     def schema_version(self) -> int:
         """The applied migration version."""
         with self._conn() as conn:
-            return int(conn.execute("SELECT MAX(version) AS v FROM schema_version").fetchone()["v"])
+            return int(_one(conn.execute("SELECT MAX(version) AS v FROM schema_version"))["v"])
 
     # -- integrations -------------------------------------------------------------------------
 
@@ -344,8 +352,8 @@ class PostgresStore:
         with self.transaction() as db:
             db.conn.execute("UPDATE syncs SET status='interrupted', finished_at=%s WHERE integration_id=%s AND "
                             "status='running'", (utc_now(), integration_id))
-            row = db.conn.execute("INSERT INTO syncs (integration_id, kind, status, started_at) VALUES (%s,%s,%s,%s) "
-                                  "RETURNING id", (integration_id, kind, "running", utc_now())).fetchone()
+            row = _one(db.conn.execute("INSERT INTO syncs (integration_id, kind, status, started_at) VALUES "
+                                       "(%s,%s,%s,%s) RETURNING id", (integration_id, kind, "running", utc_now())))
             return int(row["id"])
 
     def finish_sync(self, sync_id: int, status: str, stats: dict[str, Any], kind: str | None = None) -> None:
@@ -405,9 +413,9 @@ class PostgresStore:
                                error: str | None) -> int:
         """Remember an attachment that could not be attached (content included) for a later retry."""
         with self.transaction() as db:
-            row = db.conn.execute("INSERT INTO pending_attachments (integration_id, target, attachment, error, "
-                                  "created_at) VALUES (%s,%s,%s,%s,%s) RETURNING id",
-                                  (integration_id, _dumps(target), _dumps(attachment), error, utc_now())).fetchone()
+            row = _one(db.conn.execute("INSERT INTO pending_attachments (integration_id, target, attachment, error, "
+                                       "created_at) VALUES (%s,%s,%s,%s,%s) RETURNING id",
+                                       (integration_id, _dumps(target), _dumps(attachment), error, utc_now())))
             return int(row["id"])
 
     def pending_attachments(self, integration_id: str) -> list[dict[str, Any]]:
@@ -474,8 +482,8 @@ class PostgresStore:
         """How many records of ``model`` the store holds."""
         deleted = "" if include_deleted else " AND remote_deleted_at IS NULL"
         with self._conn() as conn:
-            return int(conn.execute(f"SELECT COUNT(*) AS n FROM records WHERE integration_id=%s AND model=%s{deleted}",
-                                    (integration_id, model)).fetchone()["n"])
+            return int(_one(conn.execute(f"SELECT COUNT(*) AS n FROM records WHERE integration_id=%s AND "
+                                         f"model=%s{deleted}", (integration_id, model)))["n"])
 
     def page(self, integration_id: str, model: str, *, where: list[str], params: list[Any], cursor: str | None,
              page_size: int) -> RecordPage:

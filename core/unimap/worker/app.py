@@ -304,7 +304,7 @@ async def recover_stalled(context: JobContext, timestamp: int) -> int:
     stalled = await manager.get_stalled_jobs(task_name=SYNC_TASK, seconds_since_heartbeat=RUNTIME.stalled_after)
     count = 0
     for job in stalled:
-        args = dict(job.task_kwargs)
+        args: dict[str, Any] = dict(job.task_kwargs)
         with contextlib.suppress(Exception):
             await manager.finish_job(job, status=procrastinate.jobs.Status.FAILED, delete_job=False)
         await enqueue_sync_async(context.app, args["integration_id"], args.get("kind", "delta"), reason="recovered",
