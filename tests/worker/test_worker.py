@@ -118,19 +118,30 @@ def test_a_killed_worker_sync_resumes_elsewhere_and_ends_like_a_clean_run(pg_url
         queue.close()
 
 
-def test_sigterm_lets_the_running_sync_finish_and_exits_cleanly(pg_url, make_sandbox, start_worker):
-    sb = make_sandbox(size=600, faults="hang=1:0.03")
+def test_sigterm_stops_after_the_current_page_and_the_sync_resumes(pg_url, make_sandbox, start_worker, tmp_path):
+    sb = make_sandbox(seed=5, size=1200, faults="hang=1:0.05")
+    with Unimap(f"sqlite:///{tmp_path / 'clean.db'}") as clean:
+        assert clean.sync(connect(clean, sb, "otys:term"), full=True).ok
+        expected = snapshot(clean, "otys:term")
     with Unimap(pg_url) as um:
-        iid = connect(um, sb)
+        iid = connect(um, sb, "otys:term")
         queue = SyncQueue(pg_url)
         queue.enqueue(iid, "full")
         worker = start_worker(pg_url, "--full-every", "0", "--delta-every", "0")
-        wait_for(lambda: um.store.syncs(iid), 60, what="the sync to start")
-        assert worker.stop(signal.SIGTERM, timeout=120) == 0
-        last = um.store.syncs(iid)[0]
-        # without a cancellable sync engine the sync completes; with one it stops after a page and is re-queued
-        assert last["status"] in ("success", "failed") or queue.jobs(statuses=("todo",))
-        assert [line["outcome"] for line in worker.lines()] in (["success"], ["interrupted"])
+        wait_for(lambda: (um.store.checkpoint(iid, "candidate")["run"] or {}).get("offset", 0) >= 200, 120,
+                 what="a candidate page checkpoint")
+        started = time.monotonic()
+        assert worker.stop(signal.SIGTERM, timeout=60) == 0
+        assert time.monotonic() - started < 20  # it did not sync the rest first
+        assert [line["outcome"] for line in worker.lines()] == ["interrupted"]
+        assert um.store.syncs(iid)[0]["status"] == "failed"
+        offset = um.store.checkpoint(iid, "candidate")["run"]["offset"]
+        assert offset % 200 == 0 and offset < 1200  # a whole page boundary, short of the end
+        assert [(j.kind, j.reason) for j in queue.jobs(statuses=("todo",))] == [("full", "resume")]
+        again = start_worker(pg_url, "--burst", "--full-every", "0", "--delta-every", "0")
+        assert again.proc.wait(180) == 0
+        assert [line["outcome"] for line in again.lines()] == ["success"]
+        assert snapshot(um, iid) == expected
         queue.close()
 
 

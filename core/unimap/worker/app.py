@@ -172,6 +172,16 @@ def _log_job(**fields: Any) -> None:
     jobs_log.info(json.dumps(fields, separators=(",", ":"), default=str))
 
 
+class _Stopped(Exception):
+    """The worker is stopping: the sync ends after the page it just committed (and is queued again)."""
+
+
+def _stop_when_cancelled(model: str, fetched: int, total: int | None) -> None:
+    """A sync ``progress`` callback, called after each committed page, that stops the sync on SIGTERM."""
+    if RUNTIME.cancel.is_set():
+        raise _Stopped(f"stopped after a page of {model} ({fetched} fetched): the worker is shutting down")
+
+
 def _supports_cancel() -> bool:
     from unimap.service import Unimap
 
@@ -191,7 +201,10 @@ def sync_integration(context: JobContext, integration_id: str, kind: str = "delt
                             "attempt": attempt, "records": 0, "requests": 0, "seconds": 0.0, "outcome": "failed"}
     result: dict[str, Any] = {}
     try:
-        options: dict[str, Any] = {"cancel": RUNTIME.cancel} if _supports_cancel() else {}
+        if _supports_cancel():
+            options: dict[str, Any] = {"cancel": RUNTIME.cancel}
+        else:  # stop after the page being written: the engine reports progress once a page is committed
+            options = {"progress": _stop_when_cancelled}
         report = RUNTIME.service().sync(integration_id, full=kind == "full", **options)
         line.update(records=sum(m.fetched for m in report.models.values()), requests=report.requests,
                     sync_id=report.sync_id)
@@ -205,8 +218,8 @@ def sync_integration(context: JobContext, integration_id: str, kind: str = "delt
     except errors.IntegrationNotFound as exc:  # deleted meanwhile: nothing to retry
         line["error"] = str(exc)
     except BaseException as exc:
-        interrupted = getattr(errors, "SyncInterrupted", None)
-        if interrupted is not None and isinstance(exc, interrupted):  # stopped after a page: resume elsewhere
+        interrupted = (_Stopped, getattr(errors, "SyncInterrupted", _Stopped))
+        if isinstance(exc, interrupted):  # stopped after a page: resume elsewhere
             line["outcome"] = "interrupted"
             _defer_again(integration_id, kind, reason="resume", attempt=attempt, delay=0)
         else:
