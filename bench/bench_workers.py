@@ -148,9 +148,10 @@ def _throughput(admin: str, sandboxes: list[dict[str, str]], integrations: int, 
         _drop(admin, url)
 
 
-def _fault_run(admin: str, sandboxes: list[dict[str, str]], integrations: int, kill_every: float,
+def _fault_run(admin: str, sandboxes: list[dict[str, str]], integrations: int, kill_every: float, max_kills: int,
                logs: Path) -> dict[str, Any]:
-    """Two workers; every ``kill_every`` s the older one (once it has run that long) is SIGKILLed and replaced."""
+    """Two workers; every ``kill_every`` s, while a sync runs, the older one is SIGKILLed and replaced
+    (``max_kills`` times, then the run is left to finish)."""
     from unimap.service import Unimap
 
     url = _database(admin)
@@ -172,7 +173,7 @@ def _fault_run(admin: str, sandboxes: list[dict[str, str]], integrations: int, k
                     break
                 running = um.store.db.execute("SELECT COUNT(*) AS n FROM syncs WHERE status = 'running'").fetchone()
                 oldest = min(range(len(procs)), key=lambda i: procs[i][1])
-                if running["n"] and time.monotonic() - procs[oldest][1] >= kill_every:  # mid-sync
+                if kills < max_kills and running["n"] and time.monotonic() - procs[oldest][1] >= kill_every:
                     procs[oldest][0].send_signal(signal.SIGKILL)
                     procs[oldest][0].wait(30)
                     kills += 1
@@ -197,6 +198,7 @@ def main() -> int:
     parser.add_argument("--latency", type=float, default=0.25, help="seconds each vendor request takes")
     parser.add_argument("--workers", default="1,2,4")
     parser.add_argument("--kill-every", type=float, default=8.0)
+    parser.add_argument("--kills", type=int, default=8, help="SIGKILLs in the fault run")
     parser.add_argument("--no-fault-run", action="store_true")
     parser.add_argument("--admin-url", default=os.environ.get("UNIMAP_TEST_POSTGRES",
                                                               "postgresql://postgres@127.0.0.1:5432/postgres"))
@@ -223,7 +225,7 @@ def main() -> int:
             "ratios": {str(run["workers"]): run["records_per_s"] / base["records_per_s"] for run in runs},
             "stores_equal": same}
         if not args.no_fault_run:
-            fault = _fault_run(args.admin_url, sandboxes, args.integrations, args.kill_every, logs)
+            fault = _fault_run(args.admin_url, sandboxes, args.integrations, args.kill_every, args.kills, logs)
             equal = fault["exports"] == base["exports"]
             rows.append(("fault run: SIGKILLs", str(fault["kills"]),
                          f"every {args.kill_every:g} s; {fault['interrupted']} syncs interrupted and resumed"))

@@ -183,3 +183,24 @@ def test_a_failed_sync_is_retried_with_backoff(pg_url, make_sandbox, start_worke
         assert [j.public()["status"] for j in queue.jobs(statuses=("failed",))] == ["failed"]
         assert worker.stop() == 0
         queue.close()
+
+
+def test_a_sync_waits_while_another_session_holds_the_integration(pg_url, make_sandbox, start_worker):
+    import psycopg
+
+    from unimap.worker.app import ADVISORY_NAMESPACE
+
+    sb = make_sandbox()
+    with Unimap(pg_url) as um, psycopg.connect(pg_url, autocommit=True) as holder:
+        iid = connect(um, sb, "otys:held")
+        holder.execute("SELECT pg_advisory_lock(%s, hashtext(%s))", (ADVISORY_NAMESPACE, iid))
+        queue = SyncQueue(pg_url)
+        queue.enqueue(iid, "full")
+        worker = start_worker(pg_url, "--full-every", "0", "--delta-every", "0")
+        wait_for(lambda: worker.lines(), 90, what="the first attempt")
+        assert worker.lines()[0]["outcome"] == "busy" and um.store.syncs(iid) == []
+        holder.execute("SELECT pg_advisory_unlock_all()")
+        wait_for(lambda: um.store.has_finished_sync(iid), 90, what="the sync after the lock was released")
+        assert worker.stop() == 0
+        assert [line["outcome"] for line in worker.lines()] == ["busy", "success"]
+        queue.close()

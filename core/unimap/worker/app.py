@@ -3,7 +3,10 @@
 * ``unimap.sync`` syncs one integration. Every job of an integration carries the lock
   ``sync:<integration>``, so two syncs of one integration never run at once, whatever the number of
   workers or machines, and the queueing lock ``sync:<integration>:<kind>``, so at most one sync per
-  integration and kind waits in the queue (:func:`enqueue_sync` answers ``already_queued``).
+  integration and kind waits in the queue (:func:`enqueue_sync` answers ``already_queued``). The sync
+  itself also holds a PostgreSQL advisory lock on the integration for as long as it runs, so even a job
+  retried because its (slow, not dead) worker missed heartbeats cannot overlap it: it is ``busy`` and
+  queued again.
 * A failed sync is deferred again with exponential backoff (``RETRY_WAITS``); when a sync of that
   kind already waits, that one is the retry.
 * ``unimap.schedule`` (periodic, every few seconds, run by one worker) defers the delta and full syncs
@@ -42,6 +45,7 @@ QUEUE = "unimap"
 SYNC_TASK = "unimap.sync"
 RETRY_WAITS = (5, 20, 60, 300)  # seconds before the 2nd, 3rd, 4th and 5th attempt
 SCHEMA_LOCK = 0x756E696D6170 + 1
+ADVISORY_NAMESPACE = 0x756E6900  # pg_advisory_lock(namespace, hashtext(integration id)): one sync at a time
 
 
 def sync_lock(integration_id: str) -> str:
@@ -200,6 +204,48 @@ def sync_integration(context: JobContext, integration_id: str, kind: str = "delt
     line: dict[str, Any] = {"job": context.job.id, "integration": integration_id, "kind": kind, "reason": reason,
                             "attempt": attempt, "records": 0, "requests": 0, "seconds": 0.0, "outcome": "failed"}
     result: dict[str, Any] = {}
+    holder = _hold_integration(integration_id)
+    if holder is None:  # a sync of it still runs (on a worker taken for dead, say): try again shortly
+        line.update(outcome="busy", retry_in=_defer_again(integration_id, kind, reason=reason, attempt=attempt,
+                                                          delay=max(5.0, RUNTIME.stalled_after)))
+    else:
+        try:
+            result = _run_sync(line, integration_id, kind, attempt)
+        finally:
+            holder.close()  # ends the session: releases the integration's lock
+    line["seconds"] = round(time.monotonic() - started, 3)
+    _log_job(**line)
+    if line["outcome"] != "success":
+        raise SyncFailed(line.get("error") or line["outcome"])
+    return result
+
+
+def _hold_integration(integration_id: str) -> psycopg.Connection[Any] | None:
+    """A session holding the integration's advisory lock (``None`` if another session holds it).
+
+    Procrastinate's job lock already keeps two sync jobs of one integration from running; this lock
+    also holds when a slow worker is taken for dead and its job retried: the database releases it
+    only when the session that took it ends (a killed worker's connection closes at once).
+    """
+    conn = psycopg.connect(RUNTIME.store_url or "", autocommit=True, connect_timeout=10)
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            row = conn.execute("SELECT pg_try_advisory_lock(%s, hashtext(%s))",
+                               (ADVISORY_NAMESPACE, integration_id)).fetchone()
+            if row and row[0]:
+                return conn
+            if time.monotonic() >= deadline:
+                conn.close()
+                return None
+            time.sleep(0.5)
+    except BaseException:
+        conn.close()
+        raise
+
+
+def _run_sync(line: dict[str, Any], integration_id: str, kind: str, attempt: int) -> dict[str, Any]:
+    """Run the sync, filling in the job's log ``line``; queues the next attempt after a failure."""
     try:
         if _supports_cancel():
             options: dict[str, Any] = {"cancel": RUNTIME.cancel}
@@ -208,13 +254,13 @@ def sync_integration(context: JobContext, integration_id: str, kind: str = "delt
         report = RUNTIME.service().sync(integration_id, full=kind == "full", **options)
         line.update(records=sum(m.fetched for m in report.models.values()), requests=report.requests,
                     sync_id=report.sync_id)
-        result = {"sync_id": report.sync_id}
         errs = [f"{n}: {m.error}" for n, m in report.models.items() if m.error]
         if errs:
             line["error"] = "; ".join(errs)[:500]
             line["retry_in"] = _defer_again(integration_id, kind, reason="retry", attempt=attempt + 1)
         else:
             line["outcome"] = "success"
+        return {"sync_id": report.sync_id}
     except errors.IntegrationNotFound as exc:  # deleted meanwhile: nothing to retry
         line["error"] = str(exc)
     except BaseException as exc:
@@ -225,11 +271,7 @@ def sync_integration(context: JobContext, integration_id: str, kind: str = "delt
         else:
             line["error"] = f"{type(exc).__name__}: {exc}"[:500]
             line["retry_in"] = _defer_again(integration_id, kind, reason="retry", attempt=attempt + 1)
-    line["seconds"] = round(time.monotonic() - started, 3)
-    _log_job(**line)
-    if line["outcome"] != "success":
-        raise SyncFailed(line.get("error") or line["outcome"])
-    return result
+    return {}
 
 
 def _defer_again(integration_id: str, kind: str, *, reason: str, attempt: int, delay: float | None = None) -> Any:
