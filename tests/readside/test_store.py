@@ -91,4 +91,4 @@ def test_store_urls(tmp_path, monkeypatch):
     relative.close()
     assert (tmp_path / "relative.db").exists()
     with pytest.raises(ConfigError):
-        open_store("postgres://localhost/unimap")
+        open_store("mysql://localhost/unimap")

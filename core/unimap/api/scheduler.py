@@ -5,6 +5,11 @@ A delta sync runs every ``delta_every`` seconds and a full one every ``full_ever
 server carries on where the last one stopped. An integration that never finished a sync
 gets a full one as soon as either schedule is on. ``request()`` starts a sync now, unless
 one of that integration is already running (``already_queued``).
+
+On a PostgreSQL store, ``SyncScheduler(service)`` is a :class:`QueueScheduler`: ``request()``
+defers a job to the Procrastinate queue that ``unimap worker`` processes (``already_queued`` comes
+from the queueing lock), and the schedules run in the workers, so any number of ``serve``
+processes and workers share one store.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ class SyncJob:
     reason: str
     sync_id: int | None = None
     error: str | None = None
+    job_id: int | None = None  # the queued job (PostgreSQL stores)
     started: threading.Event = field(default_factory=threading.Event)
     done: threading.Event = field(default_factory=threading.Event)
 
@@ -91,8 +97,21 @@ class _History:
         return None
 
 
+def _queue_url(service: Any) -> str | None:
+    """The store URL when syncs go through the job queue (a PostgreSQL store), else ``None``."""
+    from unimap.store.base import is_postgres_url
+
+    url = getattr(getattr(service, "store", None), "url", None)
+    return url if isinstance(url, str) and is_postgres_url(url) else None
+
+
 class SyncScheduler:
     """Runs syncs of a :class:`~unimap.service.Unimap` service in background threads."""
+
+    def __new__(cls, service: Any, *args: Any, **kwargs: Any) -> SyncScheduler:
+        if cls is SyncScheduler and _queue_url(service):
+            return super().__new__(QueueScheduler)
+        return super().__new__(cls)
 
     def __init__(self, service: Any, *, delta_every: float = 300, full_every: float = 86400, tick: float = 1.0,
                  clock: Callable[[], float] = time.time, sync_options: dict[str, Any] | None = None) -> None:
@@ -233,3 +252,91 @@ class SyncScheduler:
                 self._workers.discard(threading.current_thread())
             job.started.set()
             job.done.set()
+
+
+class _LastErrors:
+    """``last_error`` of a queue scheduler: what the store says about each integration's latest finished sync."""
+
+    def __init__(self, store: Any) -> None:
+        self._store = store
+
+    def get(self, integration_id: str, default: str | None = None) -> str | None:
+        for row in self._store.syncs(integration_id, 5):
+            if row["status"] == "running":
+                continue
+            if row["status"] == "success":
+                return default
+            models = (row.get("stats") or {}).get("models") or {}
+            errors = [f"{name}: {m['error']}" for name, m in models.items() if m.get("error")]
+            return "; ".join(errors) or f"the {row['kind']} sync {row['id']} ended {row['status']}"
+        return default
+
+    def pop(self, integration_id: str, default: str | None = None) -> str | None:
+        return default
+
+    def __setitem__(self, integration_id: str, value: str) -> None:
+        pass
+
+
+class QueueScheduler(SyncScheduler):
+    """Syncs of a PostgreSQL store: deferred to the queue ``unimap worker`` runs; schedules run in the workers."""
+
+    def __init__(self, service: Any, *, delta_every: float = 300, full_every: float = 86400, tick: float = 1.0,
+                 clock: Callable[[], float] = time.time, sync_options: dict[str, Any] | None = None) -> None:
+        super().__init__(service, delta_every=delta_every, full_every=full_every, tick=tick, clock=clock,
+                         sync_options=sync_options)
+        from unimap.worker.queue import SyncQueue
+
+        self.queue = SyncQueue(_queue_url(service) or "")
+        self.last_error = _LastErrors(service.store)  # type: ignore[assignment]
+
+    def start(self) -> SyncScheduler:
+        """Nothing runs here: workers follow the schedules stored per integration."""
+        log.info("syncs go to the job queue; run `unimap worker` to process them")
+        return self
+
+    def stop(self, wait: float = 10.0) -> None:
+        """Close the queue connection (queued and running syncs carry on in the workers)."""
+        self.queue.close()
+
+    def due(self, now: float) -> list[tuple[str, str]]:
+        """Nothing: the workers' periodic task defers scheduled syncs."""
+        return []
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Wait until no sync job is queued or running; False if ``timeout`` passed first."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.queue.jobs(statuses=("todo", "doing"), limit=1):
+            if deadline is not None and time.monotonic() >= deadline:
+                return False
+            time.sleep(0.2)
+        return True
+
+    def current(self, integration_id: str) -> SyncJob | None:
+        """The integration's sync running in some worker now, if any."""
+        running = self.queue.running(integration_id)
+        if running is None:
+            return None
+        job = SyncJob(integration_id, running.kind, running.reason, job_id=running.id)
+        job.sync_id = next((int(r["id"]) for r in self.service.store.syncs(integration_id, 3)
+                            if r["status"] == "running"), None)
+        job.started.set()
+        return job
+
+    def request(self, integration_id: str, kind: str = "delta", *, reason: str = "request",
+                wait_started: float = 0.0) -> tuple[SyncJob, bool]:
+        """Defer a ``kind`` sync; (the job, whether one of that kind was already queued).
+
+        ``wait_started`` waits (at most 2 s) for a worker to start it, to answer with its sync id.
+        """
+        queued = self.queue.enqueue(integration_id, kind, reason=reason)
+        job = SyncJob(integration_id, kind, reason, job_id=queued.job_id)
+        deadline = time.monotonic() + min(wait_started, 2.0)
+        while time.monotonic() < deadline:
+            running = self.current(integration_id)
+            if running is not None and running.job_id == queued.job_id and running.sync_id is not None:
+                job.sync_id = running.sync_id
+                job.started.set()
+                break
+            time.sleep(0.1)
+        return job, queued.already_queued

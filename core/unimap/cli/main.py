@@ -51,6 +51,7 @@ def sandbox() -> None:
 
 
 def _register_commands() -> None:
+    import unimap.cli.commands_worker  # noqa: F401  (register: worker, jobs, schedule, store copy)
     from unimap.cli import commands_actions, commands_lint, commands_serve, commands_sync  # noqa: F401  (register)
 
     try:

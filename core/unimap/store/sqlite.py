@@ -467,6 +467,52 @@ class SQLiteStore:
         rows = rows[:page_size]
         return RecordPage([self._row(r) for r in rows], encode_cursor(rows[-1]["rid"]) if more else None)
 
+    # -- sync schedules and store copy (additions for the workers and ``unimap store copy``) ------------
+
+    def schedule(self, integration_id: str) -> dict[str, float | None]:
+        """The integration's sync intervals in seconds (``None``: the default; 0: off)."""
+        with self._lock:
+            row = self.db.execute("SELECT delta_every, full_every FROM sync_schedules WHERE integration_id=?",
+                                  (integration_id,)).fetchone()
+        return {"delta_every": row[0], "full_every": row[1]} if row else {"delta_every": None, "full_every": None}
+
+    def set_schedule(self, integration_id: str, *, delta_every: float | None, full_every: float | None) -> None:
+        """Store the integration's sync intervals (``None``: back to the default)."""
+        self.integration(integration_id)
+        with self.transaction() as db:
+            db.execute("INSERT INTO sync_schedules (integration_id, delta_every, full_every) VALUES (?,?,?) "
+                       "ON CONFLICT(integration_id) DO UPDATE SET delta_every=excluded.delta_every, "
+                       "full_every=excluded.full_every", (integration_id, delta_every, full_every))
+
+    def dump(self, table: str) -> Iterator[dict[str, Any]]:
+        """Every row of ``table`` (JSON as text), in insertion order (records without their rowid)."""
+        from unimap.store.migrations import TABLES
+
+        if table not in TABLES:
+            raise StoreError(f"no table {table!r} to copy")
+        order = {"integrations": "created_at, id", "api_keys": "created_at, id"}.get(table, "rowid")
+        columns = "*" if table != "records" else ("integration_id, model, id, remote_id, parent_remote_id, data, "
+                                                  "remote_data, hash, changed_at, remote_deleted_at, created_at, "
+                                                  "seen_sync")
+        with self._lock:
+            for row in self.db.execute(f"SELECT {columns} FROM {table} ORDER BY {order}"):
+                yield dict(row)
+
+    def load(self, table: str, rows: Iterable[dict[str, Any]]) -> int:
+        """Insert rows shaped like :meth:`dump`'s into ``table``; returns how many."""
+        from unimap.store.migrations import TABLES
+
+        if table not in TABLES:
+            raise StoreError(f"no table {table!r} to copy")
+        count = 0
+        with self.transaction() as db:
+            for row in rows:
+                columns = [c for c in row if c != "rowid"]
+                db.execute(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({','.join('?' * len(columns))})",
+                           [row[c] for c in columns])
+                count += 1
+        return count
+
 
 def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
     for start in range(0, len(items), size):
