@@ -51,8 +51,7 @@ class Assembler:
         """Stage id → the remote id of the job it belongs to (empty when stages are shared by all jobs)."""
         if self._owners is None:
             ids = {s["id"] for s in self.stages()}
-            pairs = self.store.children_of_model(self.integration_id, "application_stage") \
-                if hasattr(self.store, "children_of_model") else []
+            pairs = self.store.children_of_model(self.integration_id, "application_stage")
             self._owners = {cid: parent for cid, parent in pairs if cid in ids and parent}
         return self._owners
 

@@ -25,6 +25,7 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from unimap.errors import ConfigError, IntegrationNotFound, StoreError
+from unimap.secrets import seal, unseal
 from unimap.store.base import Integration, RecordPage, UpsertResult, redact_url
 from unimap.store.migrations import LATEST, PG_MIGRATIONS, TABLES
 from unimap.store.sqlite import ENGINE_KEYS, _dumps, decode_cursor, encode_cursor, record_hash, utc_now
@@ -210,7 +211,7 @@ class PostgresStore:
                 "name=excluded.name, base_url=excluded.base_url, credentials=excluded.credentials, "
                 "settings=excluded.settings",
                 (integration.id, integration.connector, integration.name, integration.base_url,
-                 _dumps(integration.credentials), _dumps(integration.settings), integration.created_at))
+                 seal(integration.credentials), _dumps(integration.settings), integration.created_at))
         return integration
 
     def integration(self, integration_id: str) -> Integration:
@@ -219,7 +220,7 @@ class PostgresStore:
             row = conn.execute("SELECT * FROM integrations WHERE id = %s", (integration_id,)).fetchone()
         if row is None:
             raise IntegrationNotFound(f"no integration {integration_id!r} in this store")
-        return Integration(row["id"], row["connector"], row["name"], row["base_url"], orjson.loads(row["credentials"]),
+        return Integration(row["id"], row["connector"], row["name"], row["base_url"], unseal(row["credentials"]),
                            orjson.loads(row["settings"]), row["created_at"])
 
     def integrations(self) -> list[Integration]:
@@ -317,6 +318,13 @@ class PostgresStore:
             return [(r["id"], r["remote_id"]) for r in conn.execute(
                 "SELECT id, remote_id FROM records WHERE integration_id=%s AND model=%s AND remote_deleted_at IS NULL "
                 "AND (seen_sync IS NULL OR seen_sync <> %s) ORDER BY rid", (integration_id, model, sync_id))]
+
+    def children_of_model(self, integration_id: str, model: str) -> list[tuple[str, str]]:
+        """``(id, parent_remote_id)`` of every live record of ``model`` that belongs to a parent."""
+        with self._conn() as conn:
+            return [(r["id"], r["parent_remote_id"]) for r in conn.execute(
+                "SELECT id, parent_remote_id FROM records WHERE integration_id=%s AND model=%s AND "
+                "remote_deleted_at IS NULL AND parent_remote_id IS NOT NULL ORDER BY rid", (integration_id, model))]
 
     def children(self, integration_id: str, model: str, parents: list[str]) -> list[tuple[str, str]]:
         """``(id, parent_remote_id)`` of live derived records of the given parents."""
