@@ -1,4 +1,7 @@
-"""The ``unimap`` click group, its error handling and its command registration."""
+"""The ``unimap`` click group, its error handling and its command registration.
+
+Exit status of every command: 0 ok, 1 failure (or lint findings), 2 usage error, 130 interrupted.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +12,18 @@ from typing import Any
 import click
 
 from unimap import __version__
-from unimap.errors import UnimapError
+from unimap.cli.options import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE, UsageFailure, silence_stdout
+from unimap.errors import RemoteUnavailable, UnimapError
 
-EXIT_FINDINGS = 1
-EXIT_USAGE = 2
+EXIT_FINDINGS = EXIT_FAILURE
+
+
+def error_line(exc: BaseException) -> str:
+    """One line for an error; an unreachable vendor gets one sentence instead of a retry log."""
+    text = " ".join(str(exc).split())
+    if isinstance(exc, RemoteUnavailable) and "connection failed" in text.lower():
+        return f"cannot reach the vendor: {text}; check the integration's base URL and your network"
+    return text
 
 
 class UnimapGroup(click.Group):
@@ -23,15 +34,24 @@ class UnimapGroup(click.Group):
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
-        except UnimapError as exc:
+        except BrokenPipeError:  # the reader stopped early (`| head`): end quietly
+            silence_stdout()
+            ctx.exit(0)
+        except UsageFailure as exc:
             click.echo(f"error: {exc}", err=True)
+            ctx.exit(EXIT_USAGE)
+        except UnimapError as exc:
+            if type(exc).__name__ == "SyncInterrupted":
+                click.echo(f"interrupted: {error_line(exc)}", err=True)
+                ctx.exit(EXIT_INTERRUPTED)
+            click.echo(f"error: {error_line(exc)}", err=True)
             code = getattr(exc, "code", None)
             if code:
                 click.echo(f"code: {code}", err=True)
-            ctx.exit(1)
+            ctx.exit(EXIT_FAILURE)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
-            ctx.exit(130)
+            ctx.exit(EXIT_INTERRUPTED)
         except Exception as exc:  # the last line of defence: never a traceback
             if os.environ.get("UNIMAP_DEBUG"):
                 raise
@@ -39,7 +59,7 @@ class UnimapGroup(click.Group):
             ctx.exit(EXIT_USAGE)
 
 
-@click.group(cls=UnimapGroup)
+@click.group(cls=UnimapGroup, epilog="Exit status: 0 ok, 1 failure, 2 usage error, 130 interrupted (Ctrl-C).")
 @click.version_option(__version__, prog_name="unimap")
 def cli() -> None:
     """unimap: map a unified ATS model onto vendor APIs through YAML specs."""
@@ -68,3 +88,6 @@ def main(argv: list[str] | None = None) -> None:
         cli.main(args=argv, prog_name="unimap", standalone_mode=True)
     except SystemExit as exc:
         sys.exit(exc.code)
+    except BrokenPipeError:
+        silence_stdout()
+        sys.exit(0)
