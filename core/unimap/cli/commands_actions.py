@@ -34,13 +34,20 @@ def _read_json(source: str, what: str) -> Any:
     return parse_json(text, f"{what} file {source}")
 
 
-@cli.command(epilog="Exit status: 0 done (warnings may be printed), 1 the action was refused or failed "
-                    "(Kombo's error code is printed), 2 usage error (e.g. a missing --input file).")
+@cli.command(
+    epilog="Exit status: 0 done (warnings may be printed), 1 the action was refused or failed "
+    "(Kombo's error code is printed), 2 usage error (e.g. a missing --input file)."
+)
 @click.argument("name", type=click.Choice(ACTIONS))
 @integration_option
-@click.option("--input", "input_file", required=True, metavar="FILE|-",
-              type=click.Path(exists=True, dir_okay=False, allow_dash=True),
-              help="The action's JSON input (e.g. examples/create_application.json).")
+@click.option(
+    "--input",
+    "input_file",
+    required=True,
+    metavar="FILE|-",
+    type=click.Path(exists=True, dir_okay=False, allow_dash=True),
+    help="The action's JSON input (e.g. examples/create_application.json).",
+)
 @store_option
 def action(name: str, integration_opt: str | None, input_file: str, store_url: str) -> None:
     """Run a write action; prints Kombo's response envelope (data and warnings)."""
@@ -58,8 +65,9 @@ def action(name: str, integration_opt: str | None, input_file: str, store_url: s
 @click.option("--attempts", default=3, show_default=True, type=click.IntRange(1, 10))
 @store_option
 @click.pass_context
-def retry_attachments(ctx: click.Context, integration_id: str | None, integration_opt: str | None, attempts: int,
-                      store_url: str) -> None:
+def retry_attachments(
+    ctx: click.Context, integration_id: str | None, integration_opt: str | None, attempts: int, store_url: str
+) -> None:
     """Attach the files earlier actions could not attach (each exactly once)."""
     with open_service(store_url, readonly=True) as um:
         target = resolve_integration(um, integration_opt, integration_id)
@@ -85,15 +93,18 @@ def vendor_failed(response: dict[str, Any]) -> str | None:
     return None
 
 
-@cli.command(epilog="Exit status: 0 the vendor answered, 1 the vendor answered with an error (the answer is "
-                    "still printed) or could not be reached, 2 usage error.")
+@cli.command(
+    epilog="Exit status: 0 the vendor answered, 1 the vendor answered with an error (the answer is "
+    "still printed) or could not be reached, 2 usage error."
+)
 @click.argument("args", nargs=-1, metavar="[ID] METHOD [PARAMS]")
 @integration_option
 @click.option("--path", help="Endpoint path on the integration's own host (default: the JSON-RPC endpoint).")
 @store_option
 @click.pass_context
-def passthrough(ctx: click.Context, args: tuple[str, ...], integration_opt: str | None, path: str | None,
-                store_url: str) -> None:
+def passthrough(
+    ctx: click.Context, args: tuple[str, ...], integration_opt: str | None, path: str | None, store_url: str
+) -> None:
     """Send a raw call with the stored auth (the session goes in as params[0]); prints {url, status, headers, data}.
 
     PARAMS is a JSON list of the params after the session (default []).
@@ -104,8 +115,9 @@ def passthrough(ctx: click.Context, args: tuple[str, ...], integration_opt: str 
         if rest and ":" in rest[0] and len(rest) >= 2:  # `passthrough otys:<id> METHOD …` (the older form)
             positional = rest.pop(0)
         if not rest or len(rest) > 2:
-            raise click.UsageError("give METHOD and optionally PARAMS (a JSON list), e.g. "
-                                   "`unimap passthrough --integration ID check`")
+            raise click.UsageError(
+                "give METHOD and optionally PARAMS (a JSON list), e.g. `unimap passthrough --integration ID check`"
+            )
         method, params = rest[0], rest[1] if len(rest) == 2 else "[]"
         parsed = parse_json(params, "params", expect=list, hint=" (the params after the session)")
         target = resolve_integration(um, integration_opt, positional)

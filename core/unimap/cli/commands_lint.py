@@ -45,18 +45,41 @@ def is_spec_file(path: Path, spec_dirs: list[Path]) -> bool:
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--format", "-f", "fmt", type=click.Choice(sorted(FORMATTERS)), default="text", show_default=True,
-              help="Output format.")
-@click.option("--fail-severity", "-F", type=click.Choice(["error", "warning", "info", "hint"]), default="error",
-              show_default=True, help="Exit 1 when a finding is at or above this severity.")
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(sorted(FORMATTERS)),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "--fail-severity",
+    "-F",
+    type=click.Choice(["error", "warning", "info", "hint"]),
+    default="error",
+    show_default=True,
+    help="Exit 1 when a finding is at or above this severity.",
+)
 @click.option("--display-only-failures", "-D", is_flag=True, help="Show only findings at or above --fail-severity.")
-@click.option("--specs-only", is_flag=True,
-              help="Skip given YAML files that are not unimap specs (no `kind: connector|model|action` and not "
-                   "under a configured spec folder); used by the pre-commit hook.")
+@click.option(
+    "--specs-only",
+    is_flag=True,
+    help="Skip given YAML files that are not unimap specs (no `kind: connector|model|action` and not "
+    "under a configured spec folder); used by the pre-commit hook.",
+)
 @click.option("--list-rules", is_flag=True, help="List the rules and exit.")
 @click.pass_context
-def lint(ctx: click.Context, paths: tuple[Path, ...], fmt: str, fail_severity: str, display_only_failures: bool,
-         specs_only: bool, list_rules: bool) -> None:
+def lint(
+    ctx: click.Context,
+    paths: tuple[Path, ...],
+    fmt: str,
+    fail_severity: str,
+    display_only_failures: bool,
+    specs_only: bool,
+    list_rules: bool,
+) -> None:
     """Check connector, model and action specs.
 
     Without PATHS: the spec folders unimap.toml (and UNIMAP_SPEC_PATH) configure, else the shipped

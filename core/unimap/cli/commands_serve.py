@@ -43,24 +43,62 @@ def free_port(host: str, port: int) -> int:
         return int(sock.getsockname()[1])
 
 
-@cli.command(epilog="Exit status: 0 stopped by Ctrl-C or SIGTERM, 1 cannot listen (e.g. the port is busy), "
-                    "2 usage error.")
+@cli.command(
+    epilog="Exit status: 0 stopped by Ctrl-C or SIGTERM, 1 cannot listen (e.g. the port is busy), 2 usage error."
+)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
-              help="Port to listen on (0 = a free port, printed at start).")
-@click.option("--delta-every", default=300.0, show_default=True, type=click.FloatRange(min=0),
-              help="Seconds between delta syncs of each integration (0 = off).")
-@click.option("--full-every", default=86400.0, show_default=True, type=click.FloatRange(min=0),
-              help="Seconds between full syncs of each integration (0 = off).")
-@click.option("--rate-limit", default=0, show_default=True, type=click.IntRange(min=0),
-              help="Requests per minute per API key (0 = unlimited).")
-@click.option("--max-concurrent-actions", default=30, show_default=True, type=click.IntRange(min=1),
-              help="Actions in flight per integration before 429.")
-@click.option("--log-level", default="info", show_default=True,
-              type=click.Choice(["critical", "error", "warning", "info", "debug"]))
+@click.option(
+    "--port",
+    default=8000,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port to listen on (0 = a free port, printed at start).",
+)
+@click.option(
+    "--delta-every",
+    default=300.0,
+    show_default=True,
+    type=click.FloatRange(min=0),
+    help="Seconds between delta syncs of each integration (0 = off).",
+)
+@click.option(
+    "--full-every",
+    default=86400.0,
+    show_default=True,
+    type=click.FloatRange(min=0),
+    help="Seconds between full syncs of each integration (0 = off).",
+)
+@click.option(
+    "--rate-limit",
+    default=0,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Requests per minute per API key (0 = unlimited).",
+)
+@click.option(
+    "--max-concurrent-actions",
+    default=30,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Actions in flight per integration before 429.",
+)
+@click.option(
+    "--log-level",
+    default="info",
+    show_default=True,
+    type=click.Choice(["critical", "error", "warning", "info", "debug"]),
+)
 @store_option
-def serve(host: str, port: int, delta_every: float, full_every: float, rate_limit: int,
-          max_concurrent_actions: int, log_level: str, store_url: str) -> None:
+def serve(
+    host: str,
+    port: int,
+    delta_every: float,
+    full_every: float,
+    rate_limit: int,
+    max_concurrent_actions: int,
+    log_level: str,
+    store_url: str,
+) -> None:
     """Serve Kombo's unified ATS API under /v1 and keep every integration synced."""
     from unimap.api import create_app
     from unimap.api import serve as run
@@ -70,10 +108,18 @@ def serve(host: str, port: int, delta_every: float, full_every: float, rate_limi
     if host not in LOOPBACK:
         click.echo(f"warning: listening on {host}, beyond this machine; keep API keys secret", err=True)
     port = free_port(host, port)
-    app = create_app(store_url, delta_every=delta_every, full_every=full_every, rate_limit=rate_limit,
-                     max_concurrent_actions=max_concurrent_actions)
-    click.echo(f"unimap API on http://{host}:{port}/v1 (store {store_url}; delta every {delta_every:g} s, "
-               f"full every {full_every:g} s)", err=True)
+    app = create_app(
+        store_url,
+        delta_every=delta_every,
+        full_every=full_every,
+        rate_limit=rate_limit,
+        max_concurrent_actions=max_concurrent_actions,
+    )
+    click.echo(
+        f"unimap API on http://{host}:{port}/v1 (store {store_url}; delta every {delta_every:g} s, "
+        f"full every {full_every:g} s)",
+        err=True,
+    )
     try:
         run(app, host, port, log_level=log_level)
     except SystemExit as exc:  # uvicorn exits 1 when it cannot bind after all (a race with another process)
@@ -87,8 +133,9 @@ def keys() -> None:
 
 
 @keys.command("create", epilog="Exit status: 0 created, 1 unknown integration, 2 usage error.")
-@click.option("--integration", "integrations", multiple=True, metavar="ID",
-              help="An integration the key may use (repeatable).")
+@click.option(
+    "--integration", "integrations", multiple=True, metavar="ID", help="An integration the key may use (repeatable)."
+)
 @click.option("--all-integrations", is_flag=True, help="Let the key use every integration, present and future.")
 @click.option("--name", help="A note saying who or what uses the key.")
 @store_option
@@ -103,8 +150,11 @@ def keys_create(integrations: tuple[str, ...], all_integrations: bool, name: str
             resolve_integration(um, iid)
         key, record = KeyStore(um.store).create([ALL_INTEGRATIONS] if all_integrations else list(integrations), name)
     click.echo(key)
-    click.echo(f"key id {record.id}; integrations: {', '.join(record.integrations)}. "
-               "Store the key now: it cannot be shown again.", err=True)
+    click.echo(
+        f"key id {record.id}; integrations: {', '.join(record.integrations)}. "
+        "Store the key now: it cannot be shown again.",
+        err=True,
+    )
 
 
 @keys.command("list", epilog="Exit status: 0 ok, 2 no store at --store.")
@@ -123,8 +173,9 @@ def keys_list(as_json: bool, store_url: str) -> None:
     for column in ("id", "name", "integrations", "created", "revoked"):
         table.add_column(column, overflow="fold")
     for key in found:
-        table.add_row(key.id, key.name or "-", ", ".join(key.integrations), key.created_at or "-",
-                      key.revoked_at or "-")
+        table.add_row(
+            key.id, key.name or "-", ", ".join(key.integrations), key.created_at or "-", key.revoked_at or "-"
+        )
     _console().print(table)
 
 
@@ -148,6 +199,20 @@ def _when(stamp: str | None) -> str:
     return stamp.replace("T", " ").split(".")[0].rstrip("Z")
 
 
+def _real_status(status: str, stats: dict[str, Any]) -> str:
+    """A stored ``success`` whose models skipped records is ``partial`` (or ``failed`` when one skipped all)."""
+    if status != "success":
+        return status
+    worst = "success"
+    for model in (stats.get("models") or {}).values():
+        skipped, fetched = model.get("skipped") or 0, model.get("fetched") or 0
+        if skipped and skipped >= fetched:
+            return "failed"
+        if skipped:
+            worst = "partial"
+    return worst
+
+
 def _running_kind(um: Any, integration_id: str, row: dict[str, Any]) -> str:
     """The kind a running sync really does: a delta before any finished sync reads everything (full)."""
     if row["status"] == "running" and row["type"] == "DELTA" and not um.store.has_finished_sync(integration_id):
@@ -161,8 +226,7 @@ def _running_kind(um: Any, integration_id: str, row: dict[str, Any]) -> str:
 @click.option("--limit", default=5, show_default=True, type=click.IntRange(1, 100), help="Syncs per integration.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @store_option
-def status(integration_id: str | None, integration_opt: str | None, limit: int, as_json: bool,
-           store_url: str) -> None:
+def status(integration_id: str | None, integration_opt: str | None, limit: int, as_json: bool, store_url: str) -> None:
     """Print the latest syncs of one integration (or of every one) from the store; errors below, one a line."""
     from unimap.api.describe import sync_row
 
@@ -177,8 +241,9 @@ def status(integration_id: str | None, integration_opt: str | None, limit: int, 
         found = {}
         for i in chosen:
             rows = [sync_row(r) for r in um.store.syncs(i.id, limit)]
-            for row in rows:
+            for row, raw in zip(rows, um.store.syncs(i.id, limit), strict=False):
                 row["type"] = _running_kind(um, i.id, row)
+                row["status"] = _real_status(row["status"], raw.get("stats") or {})
             found[i.id] = rows
     if as_json:
         echo_json(found)
@@ -192,8 +257,11 @@ def status(integration_id: str | None, integration_opt: str | None, limit: int, 
         if not wide:
             columns.remove("finished")
         for column in columns:
-            table.add_column(column, overflow="fold",
-                             justify="right" if column in ("sync", "seconds", "fetched", "errors") else "left")
+            table.add_column(
+                column,
+                overflow="fold",
+                justify="right" if column in ("sync", "seconds", "fetched", "errors") else "left",
+            )
         if not rows:
             table.add_row(*(["-", "-", "never synced"] + ["-"] * (len(columns) - 3)))
         for row in rows:
@@ -204,8 +272,16 @@ def status(integration_id: str | None, integration_opt: str | None, limit: int, 
                 by_message.setdefault(" ".join(str(message).split()), []).append(model)
             for message, models in by_message.items():
                 errors.append(f"sync {row['id']} of {iid}: {', '.join(models)}: {message}")
-            cells = [row["id"], row["type"], row["status"], _when(row["started_at"]), _when(row["finished_at"]),
-                     seconds, str(fetched), str(len(row["errors"])) if row["errors"] else "-"]
+            cells = [
+                row["id"],
+                row["type"],
+                row["status"],
+                _when(row["started_at"]),
+                _when(row["finished_at"]),
+                seconds,
+                str(fetched),
+                str(len(row["errors"])) if row["errors"] else "-",
+            ]
             if not wide:
                 del cells[4]
             table.add_row(*cells)

@@ -58,8 +58,9 @@ def require_reachable(base_url: str) -> None:
     """Fail at once, with one line, when the vendor's host does not accept connections."""
     problem = reachable(base_url)
     if problem:
-        raise RemoteUnavailable(f"cannot reach {base_url}: {problem}; check --base-url and your network",
-                                code="REMOTE.SERVICE_UNAVAILABLE")
+        raise RemoteUnavailable(
+            f"cannot reach {base_url}: {problem}; check --base-url and your network", code="REMOTE.SERVICE_UNAVAILABLE"
+        )
 
 
 def vendor_url(um: Any, integration: Any) -> str:
@@ -67,29 +68,51 @@ def vendor_url(um: Any, integration: Any) -> str:
     return integration.base_url or um.engine.connector(integration.connector).data["transport"]["base_url"]
 
 
-def _same_account(integration: Any, connector: str, base_url: str | None, credentials: dict[str, str],
-                  default_url: str) -> bool:
+def _same_account(
+    integration: Any, connector: str, base_url: str | None, credentials: dict[str, str], default_url: str
+) -> bool:
     def norm(url: str | None) -> str:
         return (url or default_url).rstrip("/").lower()
 
-    return (integration.connector == connector and norm(integration.base_url) == norm(base_url)
-            and {k: str(v) for k, v in integration.credentials.items()} == credentials)
+    return (
+        integration.connector == connector
+        and norm(integration.base_url) == norm(base_url)
+        and {k: str(v) for k, v in integration.credentials.items()} == credentials
+    )
 
 
 @cli.command(epilog="Exit status: 0 connected (or reused), 1 the vendor refused or is unreachable, 2 usage error.")
 @click.argument("connector")
 @click.option("--api-key", help="Shortcut for --credential api_key=KEY.")
-@click.option("--credential", "credentials", multiple=True, metavar="NAME=VALUE",
-              help="A credential the connector asks for (missing ones are prompted for on a terminal).")
+@click.option(
+    "--credential",
+    "credentials",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A credential the connector asks for (missing ones are prompted for on a terminal).",
+)
 @click.option("--base-url", help="The vendor host, e.g. https://ows.otys.nl (not an endpoint such as …/jservice.php).")
 @click.option("--name", help="A name for this integration.")
 @click.option("--setting", "settings", multiple=True, metavar="NAME=VALUE", help="Override a connector setting.")
 @click.option("--no-check", is_flag=True, help="Store without logging in first.")
-@click.option("--new", "force_new", is_flag=True,
-              help="Store a new integration even when this account and URL are already connected.")
+@click.option(
+    "--new",
+    "force_new",
+    is_flag=True,
+    help="Store a new integration even when this account and URL are already connected.",
+)
 @store_option
-def connect(connector: str, api_key: str | None, credentials: tuple[str, ...], base_url: str | None,
-            name: str | None, settings: tuple[str, ...], no_check: bool, force_new: bool, store_url: str) -> None:
+def connect(
+    connector: str,
+    api_key: str | None,
+    credentials: tuple[str, ...],
+    base_url: str | None,
+    name: str | None,
+    settings: tuple[str, ...],
+    no_check: bool,
+    force_new: bool,
+    store_url: str,
+) -> None:
     """Connect an account: check its credentials and store them (readable by the owner only).
 
     Prints the integration id. Connecting the same account and URL again reuses the existing
@@ -114,22 +137,23 @@ def connect(connector: str, api_key: str | None, credentials: tuple[str, ...], b
             label = wanted.get("description") or wanted["name"]
             given[wanted["name"]] = click.prompt(label, hide_input=bool(wanted.get("secret", True)))
         default_url = spec["transport"]["base_url"]
-        if base_url is None and interactive and click.confirm(f"Use another host than {default_url}?",
-                                                              default=False):
+        if base_url is None and interactive and click.confirm(f"Use another host than {default_url}?", default=False):
             base_url = check_vendor_url(click.prompt("Base URL"), known_paths=known_paths(spec))
         if not force_new:
             for existing in um.store.integrations():
                 if _same_account(existing, connector, base_url, given, default_url):
                     if overrides:
                         um.configure(existing.id, overrides)
-                    click.echo(f"this account is already connected as {existing.id}; reusing it "
-                               "(use --new for a second integration)", err=True)
+                    click.echo(
+                        f"this account is already connected as {existing.id}; reusing it "
+                        "(use --new for a second integration)",
+                        err=True,
+                    )
                     click.echo(existing.id)
                     return
         if not no_check:
             require_reachable(base_url or default_url)
-        integration = um.connect(connector, given, base_url=base_url, name=name, settings=overrides,
-                                 check=not no_check)
+        integration = um.connect(connector, given, base_url=base_url, name=name, settings=overrides, check=not no_check)
     click.echo(integration.id)
 
 
@@ -157,8 +181,9 @@ def integrations(ctx: click.Context, as_json: bool, store_url: str) -> None:
         table.add_column(column, overflow="fold")
     for row in rows:
         settings = ", ".join(f"{k}={json.dumps(v)}" for k, v in (row["settings"] or {}).items())
-        table.add_row(row["id"], row["connector"], row["name"] or "-", row["base_url"] or "default host",
-                      settings or "-")
+        table.add_row(
+            row["id"], row["connector"], row["name"] or "-", row["base_url"] or "default host", settings or "-"
+        )
     make_console().print(table)
 
 
@@ -168,8 +193,9 @@ def integrations(ctx: click.Context, as_json: bool, store_url: str) -> None:
 @click.option("--unset", "unset", multiple=True, metavar="NAME", help="Go back to the connector's default.")
 @click.option("--name", help="A new name.")
 @store_option
-def integrations_update(integration_id: str, settings: tuple[str, ...], unset: tuple[str, ...], name: str | None,
-                        store_url: str) -> None:
+def integrations_update(
+    integration_id: str, settings: tuple[str, ...], unset: tuple[str, ...], name: str | None, store_url: str
+) -> None:
     """Change settings (or the name) of an existing integration; prints its settings afterwards."""
     overrides: dict[str, Any] = {**parse_settings(settings), **dict.fromkeys(unset)}
     if not overrides and name is None:
@@ -182,8 +208,10 @@ def integrations_update(integration_id: str, settings: tuple[str, ...], unset: t
         if name is not None:
             updated.name = name
             updated = um.store.save_integration(updated)
-    click.echo(f"{updated.id}: " + (", ".join(f"{k}={json.dumps(v)}" for k, v in updated.settings.items())
-                                    or "connector defaults"))
+    click.echo(
+        f"{updated.id}: "
+        + (", ".join(f"{k}={json.dumps(v)}" for k, v in updated.settings.items()) or "connector defaults")
+    )
 
 
 # -- sync -------------------------------------------------------------------------------------------
@@ -216,15 +244,19 @@ def collapse(warnings: list[str]) -> list[tuple[str, int]]:
 
 def report_warnings(report: SyncReport) -> list[str]:
     """The report's warnings as lines for stderr, repeated ones collapsed."""
-    lines = []
-    for text, more in collapse(list(report.warnings)):
-        lines.append(text + (f" (… and {more} more like it)" if more else ""))
+    lines = [text + (f" (… and {more} more like it)" if more else "") for text, more in collapse(list(report.warnings))]
     for row in report.models.values():
-        for text, more in collapse(list(row.warnings)):
-            lines.append(text + (f" (… and {more} more like it)" if more else ""))
-        unlisted = (row.skipped or 0) - len(row.warnings)
-        if unlisted > 0:
-            lines.append(f"{unlisted} more {row.model} record(s) skipped (not itemised)")
+        groups = collapse(list(row.warnings))
+        unlisted = max(0, (row.skipped or 0) - len(row.warnings))
+        if len(groups) == 1 and unlisted:
+            text, more = groups[0]
+            lines.append(f"{text} (… and {more + unlisted} more {row.model} records skipped)")
+            continue
+        lines.extend(text + (f" (… and {more} more like it)" if more else "") for text, more in groups)
+        if unlisted:
+            lines.append(
+                f"{unlisted} more {row.model} records skipped" if groups else f"{unlisted} {row.model} records skipped"
+            )
     return [" ".join(line.split()) for line in lines]
 
 
@@ -234,25 +266,44 @@ def print_report(report: SyncReport, console: Console, warnings: Console | None 
     Below 110 columns the table leaves out requests and seconds (they follow as one line).
     """
     wide = console.width >= 110
-    table = Table(title=f"{report.kind} sync {report.sync_id} of {report.integration_id}",
-                  box=box.HEAVY_HEAD if wide else box.SIMPLE_HEAD, padding=(0, 1) if wide else (0, 0, 0, 1))
+    table = Table(
+        title=f"{report.kind} sync {report.sync_id} of {report.integration_id}",
+        box=box.HEAVY_HEAD if wide else box.SIMPLE_HEAD,
+        padding=(0, 1) if wide else (0, 0, 0, 1),
+    )
     columns = ["model", "fetched", "created", "changed", "deleted", "skipped", "status"]
     if wide:
         columns[6:6] = ["requests", "seconds"]
     for column in columns:
-        table.add_column(column, justify="left" if column in ("model", "status") else "right",
-                         no_wrap=column not in ("status", "model"), overflow="fold")
+        table.add_column(
+            column,
+            justify="left" if column in ("model", "status") else "right",
+            no_wrap=column not in ("status", "model"),
+            overflow="fold",
+        )
     for name, row in report.models.items():
         status = model_status(row)
         if row.error:
             status += f": {' '.join(str(row.error).split())}"
-        cells = [name, str(row.fetched), str(row.created), str(row.changed + row.restored), str(row.deleted),
-                 str(row.skipped), status]
+        cells = [
+            name,
+            str(row.fetched),
+            str(row.created),
+            str(row.changed + row.restored),
+            str(row.deleted),
+            str(row.skipped),
+            status,
+        ]
         if wide:
             cells[6:6] = [str(row.requests), f"{row.seconds:.2f}"]
         table.add_row(*cells)
-    overall = "ok" if report_ok(report) else "failed" if any(
-        model_status(r) == "failed" for r in report.models.values()) else "partial"
+    overall = (
+        "ok"
+        if report_ok(report)
+        else "failed"
+        if any(model_status(r) == "failed" for r in report.models.values())
+        else "partial"
+    )
     total = ["total", "", "", "", "", str(sum(r.skipped for r in report.models.values())), overall]
     if wide:
         total[6:6] = [str(report.requests), f"{report.seconds:.2f}"]
@@ -280,7 +331,9 @@ def _write_stderr(text: str) -> None:
 
 
 @contextmanager
-def interruptible(sync_call: Callable[..., Any]) -> Iterator[dict[str, Any]]:
+def interruptible(
+    sync_call: Callable[..., Any], on_abort: Callable[[], None] | None = None
+) -> Iterator[dict[str, Any]]:
     """SIGINT handling for a sync: the first Ctrl-C asks it to stop after the page, the second exits at once.
 
     Yields keyword arguments for ``sync_call`` (``cancel=`` when the engine accepts it).
@@ -297,13 +350,18 @@ def interruptible(sync_call: Callable[..., Any]) -> Iterator[dict[str, Any]]:
     def on_sigint(signum: int, frame: Any) -> None:
         if cancel.is_set():
             _write_stderr("\ninterrupted; the sync stays unfinished and resumes at its last page next time\n")
+            if on_abort is not None:
+                with suppress(Exception):
+                    on_abort()
             os._exit(EXIT_INTERRUPTED)
         cancel.set()
         if accepts_cancel:
             _write_stderr("\nstopping… (finishing the current page; press Ctrl-C again to exit at once)\n")
         else:
-            _write_stderr("\nstopping… this unimap cannot stop a sync between pages; press Ctrl-C again "
-                          "to exit at once (the sync resumes at its last page next time)\n")
+            _write_stderr(
+                "\nstopping… this unimap cannot stop a sync between pages; press Ctrl-C again "
+                "to exit at once (the sync resumes at its last page next time)\n"
+            )
 
     previous = signal.signal(signal.SIGINT, on_sigint)
     try:
@@ -317,20 +375,42 @@ def report_interrupted(report: Any) -> bool:
     return any("interrupt" in str(getattr(r, "error", "") or "").lower() for r in report.models.values())
 
 
+def mark_interrupted(um: Any, integration_id: str) -> None:
+    """Record the integration's running sync as interrupted (from a second connection; gives up after 2 s)."""
+    import sqlite3
+
+    path = getattr(um.store, "path", None)
+    if not path or path == ":memory:":
+        return
+    db = sqlite3.connect(path, timeout=2)
+    try:
+        db.execute(
+            "UPDATE syncs SET status='interrupted', finished_at=strftime('%Y-%m-%dT%H:%M:%fZ', 'now') "
+            "WHERE integration_id=? AND status='running'",
+            (integration_id,),
+        )
+        db.commit()
+    finally:
+        db.close()
+
+
 def run_sync(um: Any, integration_id: str, *, full: bool, models: list[str] | None, progress: Any = None) -> Any:
     """``um.sync`` with Ctrl-C handling (see :func:`interruptible`)."""
-    with interruptible(um.sync) as extra:
+    with interruptible(um.sync, lambda: mark_interrupted(um, integration_id)) as extra:
         report = um.sync(integration_id, full=full, models=models, progress=progress, **extra)
         cancel = extra.get("cancel")
     if cancel is not None and cancel.is_set() and report_interrupted(report):  # stopped without raising
-        click.echo(f"interrupted: sync {report.sync_id} stopped after the current page; `unimap sync` resumes it",
-                   err=True)
+        click.echo(
+            f"interrupted: sync {report.sync_id} stopped after the current page; `unimap sync` resumes it", err=True
+        )
         raise SystemExit(EXIT_INTERRUPTED)
     return report
 
 
-@cli.command(epilog="Exit status: 0 every model synced, 1 a model failed or skipped records (partial), "
-                    "2 usage error, 130 interrupted (Ctrl-C; the run is recorded as interrupted).")
+@cli.command(
+    epilog="Exit status: 0 every model synced, 1 a model failed or skipped records (partial), "
+    "2 usage error, 130 interrupted (Ctrl-C; the run is recorded as interrupted)."
+)
 @click.argument("integration", required=False, metavar="[ID]")
 @integration_option
 @click.option("--full", is_flag=True, help="Re-read everything and detect deletions.")
@@ -338,17 +418,33 @@ def run_sync(um: Any, integration_id: str, *, full: bool, models: list[str] | No
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON instead of a table.")
 @store_option
 @click.pass_context
-def sync(ctx: click.Context, integration: str | None, integration_opt: str | None, full: bool,
-         models: tuple[str, ...], as_json: bool, store_url: str) -> None:
+def sync(
+    ctx: click.Context,
+    integration: str | None,
+    integration_opt: str | None,
+    full: bool,
+    models: tuple[str, ...],
+    as_json: bool,
+    store_url: str,
+) -> None:
     """Sync an integration into the store (incremental where possible).
 
     Ctrl-C stops after the current page (press it twice to exit at once). Warnings go to stderr.
     """
     console = make_console(stderr=True)
     chosen = [model_name(m) for m in models] or None
-    with open_service(store_url, readonly=True) as um, Progress(
-            TextColumn("{task.description:<24}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-            console=console, transient=True, disable=as_json or not console.is_terminal) as bars:
+    with (
+        open_service(store_url, readonly=True) as um,
+        Progress(
+            TextColumn("{task.description:<24}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+            disable=as_json or not console.is_terminal,
+        ) as bars,
+    ):
         target = resolve_integration(um, integration_opt, integration)
         require_reachable(vendor_url(um, target))
         tasks: dict[str, Any] = {}
@@ -377,16 +473,29 @@ def sync(ctx: click.Context, integration: str | None, integration_opt: str | Non
 @click.option("--page-size", default=250, show_default=True, type=click.IntRange(1, 10_000))
 @click.option("--filter", "filters", multiple=True, metavar="NAME=VALUE", help="A per-model filter (statuses=OPEN).")
 @store_option
-def export(model: str, integration_opt: str | None, updated_after: str | None, include_deleted: bool,
-           page_size: int, filters: tuple[str, ...], store_url: str) -> None:
+def export(
+    model: str,
+    integration_opt: str | None,
+    updated_after: str | None,
+    include_deleted: bool,
+    page_size: int,
+    filters: tuple[str, ...],
+    store_url: str,
+) -> None:
     """Print a model's unified records as JSON lines."""
     name = model_name(model)
     extra = {k: str(v) for k, v in parse_settings(filters, "--filter").items()}
     with open_service(store_url, readonly=True) as um:
         target = resolve_integration(um, integration_opt)
         try:
-            for record in um.export(name, target.id, updated_after=updated_after,
-                                    include_deleted=include_deleted, page_size=page_size, **extra):
+            for record in um.export(
+                name,
+                target.id,
+                updated_after=updated_after,
+                include_deleted=include_deleted,
+                page_size=page_size,
+                **extra,
+            ):
                 click.echo(json.dumps(record, ensure_ascii=False, separators=(",", ":")))
             sys.stdout.flush()
         except BrokenPipeError:  # the reader stopped early (`| head`): end quietly

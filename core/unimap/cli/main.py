@@ -5,6 +5,7 @@ Exit status of every command: 0 ok, 1 failure (or lint findings), 2 usage error,
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from typing import Any
@@ -26,10 +27,44 @@ def error_line(exc: BaseException) -> str:
     return text
 
 
+class CollapsingHandler(logging.Handler):
+    """Engine log warnings on stderr, each distinct message once; repeats are counted and summed up at the end."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.seen: dict[str, int] = {}
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            message = " ".join(record.getMessage().split())
+        except Exception:  # a malformed log call must not break the command
+            return
+        if message in self.seen:
+            self.seen[message] += 1
+            return
+        self.seen[message] = 0
+        click.echo(f"warning: {message}", err=True)
+
+    def summary(self) -> None:
+        """Print how many repeats were left out."""
+        for message, more in self.seen.items():
+            if more:
+                short = message if len(message) <= 70 else message[:69] + "…"
+                click.echo(f'warning: … and {more} more like "{short}"', err=True)
+        self.seen.clear()
+
+
+LOG_HANDLER = CollapsingHandler()
+
+
 class UnimapGroup(click.Group):
     """A click group that turns unimap errors into one-line messages (no tracebacks)."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        logger = logging.getLogger("unimap")
+        if LOG_HANDLER not in logger.handlers:
+            logger.addHandler(LOG_HANDLER)
+        ctx.call_on_close(LOG_HANDLER.summary)
         try:
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):

@@ -28,9 +28,14 @@ EXIT_HELP = "Exit status: 0 ok, 1 failure, 2 usage error, 130 interrupted (Ctrl-
 
 MODEL_ALIASES = {
     **{m: m for m in MODELS},
-    "users": "user", "jobs": "job", "candidates": "candidate", "application-stages": "application_stage",
-    "application_stages": "application_stage", "applications": "application",
-    "job-hiring-team-members": "job_hiring_team_member", "job_hiring_team_members": "job_hiring_team_member",
+    "users": "user",
+    "jobs": "job",
+    "candidates": "candidate",
+    "application-stages": "application_stage",
+    "application_stages": "application_stage",
+    "applications": "application",
+    "job-hiring-team-members": "job_hiring_team_member",
+    "job_hiring_team_members": "job_hiring_team_member",
 }
 
 
@@ -51,15 +56,24 @@ def default_store() -> str:
 
 def store_option(func: Any) -> Any:
     """``--store URL`` (default ``$UNIMAP_STORE``, ``store`` in ``unimap.toml`` or ``sqlite:///unimap.db``)."""
-    return click.option("--store", "store_url", default=default_store, show_default=DEFAULT_STORE, metavar="URL",
-                        help="Store URL, e.g. sqlite:///path/to/unimap.db (default: $UNIMAP_STORE, `store` "
-                             "in unimap.toml, else sqlite:///unimap.db).")(func)
+    return click.option(
+        "--store",
+        "store_url",
+        default=default_store,
+        show_default=DEFAULT_STORE,
+        metavar="URL",
+        help="Store URL, e.g. sqlite:///path/to/unimap.db (default: $UNIMAP_STORE, `store` "
+        "in unimap.toml, else sqlite:///unimap.db).",
+    )(func)
 
 
 def integration_option(func: Any) -> Any:
     """``--integration ID`` (default: the only integration in the store)."""
-    return click.option("--integration", "integration_opt", metavar="ID",
-                        help="Integration id, e.g. otys:Ab3d… (default: the only one; see `unimap integrations`).",
+    return click.option(
+        "--integration",
+        "integration_opt",
+        metavar="ID",
+        help="Integration id, e.g. otys:Ab3d… (default: the only one; see `unimap integrations`).",
     )(func)
 
 
@@ -68,7 +82,7 @@ def sqlite_path(store_url: str) -> Path | None:
     if not store_url.startswith("sqlite://"):
         hint = f"; did you mean sqlite:///{store_url}?" if "://" not in store_url else ""
         raise UsageFailure(f"unsupported store URL {store_url!r}: use sqlite:///path/to/file.db{hint}")
-    path = store_url[len("sqlite://"):]
+    path = store_url[len("sqlite://") :]
     path = path[1:] if path.startswith("/") else path
     return None if path in ("", ":memory:") else Path(path)
 
@@ -77,8 +91,9 @@ def open_service(store_url: str, *, readonly: bool = False) -> Any:
     """A :class:`~unimap.service.Unimap` over ``store_url``; ``readonly`` refuses to create a missing store."""
     path = sqlite_path(store_url)
     if readonly and path is not None and not path.is_file():
-        raise UsageFailure(f"no store at {path} (from --store {store_url}); check the path, or run "
-                           "`unimap connect` to create one")
+        raise UsageFailure(
+            f"no store at {path} (from --store {store_url}); check the path, or run `unimap connect` to create one"
+        )
     from unimap.service import Unimap
 
     return Unimap(store_url)
@@ -138,8 +153,9 @@ def check_setting_names(names: Iterable[str], known: Iterable[str], connector: s
             continue
         close = difflib.get_close_matches(name, known, n=1)
         hint = f"did you mean {close[0]!r}? " if close else ""
-        raise InputInvalid(f"unknown setting {name!r} for connector {connector!r}; {hint}"
-                           f"known: {', '.join(known)}", fields=[name])
+        raise InputInvalid(
+            f"unknown setting {name!r} for connector {connector!r}; {hint}known: {', '.join(known)}", fields=[name]
+        )
 
 
 def echo_json(data: Any) -> None:
