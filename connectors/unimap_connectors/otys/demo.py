@@ -77,12 +77,20 @@ def _line(model: str, record: dict[str, Any]) -> str:
     return f"application  to {job!s}, stage {stage!s}, outcome {record.get('outcome')!s}"
 
 
-@click.command(epilog="Exit status: 0 ok, 1 the sync failed or the store holds other data, 2 usage error, "
-                      "130 interrupted (Ctrl-C).")
+@click.command(
+    epilog="Exit status: 0 ok, 1 the sync failed or the store holds other data, 2 usage error, "
+    "130 interrupted (Ctrl-C)."
+)
 @click.option("--size", default="small", show_default=True, help="Sandbox tenant size: small, medium, large or N.")
 @click.option("--seed", default=1, show_default=True, type=int, help="Sandbox data seed.")
-@click.option("--store", "store_url", default=DEMO_STORE, show_default=True, metavar="URL",
-              help="Store URL to sync into; replaced only when it is new or holds nothing but an earlier demo.")
+@click.option(
+    "--store",
+    "store_url",
+    default=DEMO_STORE,
+    show_default=True,
+    metavar="URL",
+    help="Store URL to sync into; replaced only when it is new or holds nothing but an earlier demo.",
+)
 @click.option("--verbose", "-v", is_flag=True, help="Print the sample records in full (JSON).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report and sample records as JSON.")
 def demo(size: str, seed: int, store_url: str, verbose: bool, as_json: bool) -> None:
@@ -105,19 +113,36 @@ def demo(size: str, seed: int, store_url: str, verbose: bool, as_json: bool) -> 
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
     with sandbox:
+        sandbox_url = sandbox.base_url
         console.print(f"OTYS sandbox at {sandbox.base_url} (seed {seed}, size {size})", highlight=False)
         with Unimap(store_url) as um:
-            integration = um.connect("otys", {"api_key": sandbox.api_key}, base_url=sandbox.base_url,
-                                     name="OTYS sandbox", integration_id=DEMO_INTEGRATION,
-                                     settings={"allow_private_urls": True})
+            integration = um.connect(
+                "otys",
+                {"api_key": sandbox.api_key},
+                base_url=sandbox.base_url,
+                name="OTYS sandbox",
+                integration_id=DEMO_INTEGRATION,
+                settings={"allow_private_urls": True},
+            )
             console.print(f"connected {integration.id}; syncing…", highlight=False)
             report = run_sync(um, integration.id, full=True, models=None)
             if not as_json:
                 print_report(report, console)
             samples = _summary(um, integration.id)
     if as_json:
-        click.echo(json.dumps({"store": store_url, "integration_id": DEMO_INTEGRATION, "sandbox": sandbox.base_url,
-                               "report": report_dict(report), "samples": samples}, indent=2, ensure_ascii=False))
+        click.echo(
+            json.dumps(
+                {
+                    "store": store_url,
+                    "integration_id": DEMO_INTEGRATION,
+                    "sandbox": sandbox_url,
+                    "report": report_dict(report),
+                    "samples": samples,
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
         for line in report_warnings(report):
             click.echo(f"warning: {line}", err=True)
     else:
@@ -129,7 +154,10 @@ def demo(size: str, seed: int, store_url: str, verbose: bool, as_json: bool) -> 
                 console.print(_line(model, record), highlight=False, markup=False)
         if not verbose:
             console.print("(--verbose prints these records in full)", highlight=False)
-        console.print(f"\nStore: {store_url}. Try: unimap export candidates --store {store_url} | head",
-                      highlight=False, markup=False)
+        console.print(
+            f"\nStore: {store_url}. Try: unimap export candidates --store {store_url} | head",
+            highlight=False,
+            markup=False,
+        )
     if not report_ok(report):
         sys.exit(EXIT_FAILURE)
