@@ -257,7 +257,9 @@ def report_warnings(report: SyncReport) -> list[str]:
             lines.append(
                 f"{unlisted} more {row.model} records skipped" if groups else f"{unlisted} {row.model} records skipped"
             )
-    return [" ".join(line.split()) for line in lines]
+    from unimap.cli.main import readable
+
+    return [readable(" ".join(line.split())) for line in lines]
 
 
 def print_report(report: SyncReport, console: Console, warnings: Console | None = None) -> None:

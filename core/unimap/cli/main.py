@@ -5,8 +5,10 @@ Exit status of every command: 0 ok, 1 failure (or lint findings), 2 usage error,
 
 from __future__ import annotations
 
+import difflib
 import logging
 import os
+import re
 import sys
 from typing import Any
 
@@ -19,9 +21,36 @@ from unimap.errors import RemoteUnavailable, UnimapError
 EXIT_FINDINGS = EXIT_FAILURE
 
 
+def hook_hint(text: str) -> str:
+    """``text`` plus "did you mean …?" when it names an unknown hook close to a real one."""
+    match = re.search(r"unknown hook '(\w+)'", text)
+    if not match:
+        return text
+    from unimap import hookspecs
+
+    known = [name for name in dir(hookspecs) if name.startswith("unimap_")]
+    close = difflib.get_close_matches(match[1], known, n=1)
+    return f"{text}; did you mean {close[0]!r}?" if close else f"{text} (hooks: {', '.join(known)})"
+
+
+FORMATS = {
+    "email": "a valid e-mail address",
+    "date-time": "a valid ISO-8601 date-time",
+    "date": "a valid date",
+    "uri": "a valid URL",
+    "uuid": "a valid UUID",
+}
+
+
+def readable(text: str) -> str:
+    """Plain English for messages of JSON Schema and of the mapper (``is not a 'email'``, ``a application``)."""
+    text = re.sub(r"is not a '([\w-]+)'", lambda m: f"is not {FORMATS.get(m[1], 'a valid ' + m[1])}", text)
+    return re.sub(r"\ba (application|application_stage|job_hiring_team_member|action)\b", r"an \1", text)
+
+
 def error_line(exc: BaseException) -> str:
     """One line for an error; an unreachable vendor gets one sentence instead of a retry log."""
-    text = " ".join(str(exc).split())
+    text = readable(hook_hint(" ".join(str(exc).split())))
     if isinstance(exc, RemoteUnavailable) and "connection failed" in text.lower():
         return f"cannot reach the vendor: {text}; check the integration's base URL and your network"
     return text
@@ -36,7 +65,7 @@ class CollapsingHandler(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            message = " ".join(record.getMessage().split())
+            message = readable(" ".join(record.getMessage().split()))
         except Exception:  # a malformed log call must not break the command
             return
         if message in self.seen:
@@ -102,18 +131,25 @@ def cli() -> None:
 
 @cli.group()
 def sandbox() -> None:
-    """Run a local vendor sandbox (e.g. `unimap sandbox otys`)."""
+    """Run a local vendor sandbox, such as `unimap sandbox otys`."""
 
 
 def _register_commands() -> None:
     from unimap.cli import commands_actions, commands_lint, commands_serve, commands_sync  # noqa: F401  (register)
+    from unimap.config import Config
+    from unimap.plugins import make_manager
 
     try:
-        from unimap.plugins import make_manager
-
-        make_manager().hook.unimap_register_commands(cli=cli)
-    except Exception as exc:  # a broken plugin must not take the whole CLI down
-        click.echo(f"warning: plugins not loaded: {exc}", err=True)
+        configured = Config.load().plugins
+    except Exception as exc:  # a broken unimap.toml: the commands that read it say so
+        configured = []
+        click.echo(f"warning: {error_line(exc)}", err=True)
+    for plugins in [configured, []] if configured else [[]]:
+        try:
+            make_manager(plugins).hook.unimap_register_commands(cli=cli)
+            return
+        except Exception as exc:  # a broken plugin must not take the whole CLI down
+            click.echo(f"warning: plugins not loaded: {error_line(exc)}", err=True)
 
 
 def main(argv: list[str] | None = None) -> None:
