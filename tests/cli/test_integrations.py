@@ -90,3 +90,25 @@ def test_an_unreachable_vendor_fails_fast_with_one_line(tmp_path: Path) -> None:
     assert time.monotonic() - started < 15
     assert result.returncode == 1
     assert result.stderr.count("error:") == 1 and "connection refused" in result.stderr, result.stderr
+
+
+def test_a_vendor_gone_down_fails_a_sync_fast_with_one_line(otys_sandbox_factory, tmp_path: Path) -> None:
+    sb = otys_sandbox_factory()
+    store = f"sqlite:///{tmp_path / 's.db'}"
+    iid = connect(sb, store)
+    sb.stop()
+    started = time.monotonic()
+    result = unimap("sync", "--store", store)
+    assert time.monotonic() - started < 15
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr.count("error:") == 1 and f"integrations update {iid} --base-url" in result.stderr
+
+
+def test_integrations_update_checks_and_changes_the_base_url(otys_sandbox, tmp_path: Path) -> None:
+    store = f"sqlite:///{tmp_path / 's.db'}"
+    iid = connect(otys_sandbox, store)
+    bad = unimap("integrations", "update", iid, "--base-url", otys_sandbox.base_url + "/jservice.php", "--store", store)
+    assert bad.returncode == 1 and "endpoint path" in bad.stderr
+    moved = unimap("integrations", "update", iid, "--base-url", "http://127.0.0.1:9", "--store", store)
+    assert moved.returncode == 0
+    assert json.loads(unimap("integrations", "--json", "--store", store).stdout)[0]["base_url"] == "http://127.0.0.1:9"

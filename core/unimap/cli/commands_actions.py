@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from unimap.cli.commands_sync import require_reachable, vendor_url
+from unimap.cli.commands_sync import require_vendor
 from unimap.cli.main import cli
 from unimap.cli.options import (
     EXIT_FAILURE,
@@ -54,7 +54,7 @@ def action(name: str, integration_opt: str | None, input_file: str, store_url: s
     payload = _read_json(input_file, "input")
     with open_service(store_url, readonly=True) as um:
         target = resolve_integration(um, integration_opt)
-        require_reachable(vendor_url(um, target))
+        require_vendor(um, target)
         result = um.action(name, payload, target.id)
     echo_json(result.envelope())
 
@@ -121,7 +121,7 @@ def passthrough(
         method, params = rest[0], rest[1] if len(rest) == 2 else "[]"
         parsed = parse_json(params, "params", expect=list, hint=" (the params after the session)")
         target = resolve_integration(um, integration_opt, positional)
-        require_reachable(vendor_url(um, target))
+        require_vendor(um, target)
         response = um.passthrough(method, parsed, target.id, path=path)
     echo_json(response)
     problem = vendor_failed(response)

@@ -54,18 +54,24 @@ def known_paths(spec: dict[str, Any]) -> list[str]:
     return [p for p in (transport.get("path"), transport.get("upload_path")) if isinstance(p, str)]
 
 
-def require_reachable(base_url: str) -> None:
+def require_reachable(base_url: str, hint: str = "check --base-url and your network") -> None:
     """Fail at once, with one line, when the vendor's host does not accept connections."""
     problem = reachable(base_url)
     if problem:
-        raise RemoteUnavailable(
-            f"cannot reach {base_url}: {problem}; check --base-url and your network", code="REMOTE.SERVICE_UNAVAILABLE"
-        )
+        raise RemoteUnavailable(f"cannot reach {base_url}: {problem}; {hint}", code="REMOTE.SERVICE_UNAVAILABLE")
 
 
 def vendor_url(um: Any, integration: Any) -> str:
     """The base URL an integration talks to."""
     return integration.base_url or um.engine.connector(integration.connector).data["transport"]["base_url"]
+
+
+def require_vendor(um: Any, integration: Any) -> None:
+    """:func:`require_reachable` for a stored integration."""
+    require_reachable(
+        vendor_url(um, integration),
+        f"is the vendor up? To change the URL: `unimap integrations update {integration.id} --base-url URL`",
+    )
 
 
 def _same_account(
@@ -192,21 +198,31 @@ def integrations(ctx: click.Context, as_json: bool, store_url: str) -> None:
 @click.option("--setting", "settings", multiple=True, metavar="NAME=VALUE", help="Set a setting (repeatable).")
 @click.option("--unset", "unset", multiple=True, metavar="NAME", help="Go back to the connector's default.")
 @click.option("--name", help="A new name.")
+@click.option("--base-url", help="A new vendor host (checked like `connect --base-url`).")
 @store_option
 def integrations_update(
-    integration_id: str, settings: tuple[str, ...], unset: tuple[str, ...], name: str | None, store_url: str
+    integration_id: str,
+    settings: tuple[str, ...],
+    unset: tuple[str, ...],
+    name: str | None,
+    base_url: str | None,
+    store_url: str,
 ) -> None:
     """Change settings (or the name) of an existing integration; prints its settings afterwards."""
     overrides: dict[str, Any] = {**parse_settings(settings), **dict.fromkeys(unset)}
-    if not overrides and name is None:
-        raise click.UsageError("give --setting NAME=VALUE, --unset NAME or --name")
+    if not overrides and name is None and base_url is None:
+        raise click.UsageError("give --setting NAME=VALUE, --unset NAME, --name or --base-url")
     with open_service(store_url, readonly=True) as um:
         integration = resolve_integration(um, integration_id)
         known = [*um.engine.connector(integration.connector).settings, *INTEGRATION_SETTINGS]
         check_setting_names(overrides, known, integration.connector)
         updated = um.configure(integration.id, overrides) if overrides else integration
+        if base_url is not None:
+            spec = um.engine.connector(integration.connector).data
+            updated.base_url = check_vendor_url(base_url, known_paths=known_paths(spec))
         if name is not None:
             updated.name = name
+        if name is not None or base_url is not None:
             updated = um.store.save_integration(updated)
     click.echo(
         f"{updated.id}: "
@@ -240,6 +256,21 @@ def collapse(warnings: list[str]) -> list[tuple[str, int]]:
         key = f"{match['model']}\x00{match['reason']}" if match else warning
         groups.setdefault(key, [warning, 0])[1] += 1
     return [(first, count - 1) for first, count in groups.values()]
+
+
+def report_errors(report: SyncReport) -> list[str]:
+    """Model errors as lines for stderr: each distinct error once, with the models it stopped."""
+    from unimap.cli.main import readable
+
+    by_message: dict[str, list[str]] = {}
+    for name, row in report.models.items():
+        if row.error:
+            by_message.setdefault(" ".join(str(row.error).split()), []).append(name)
+    lines = []
+    for message, models in by_message.items():
+        hint = "; check the integration's base URL and your network" if "connection failed" in message.lower() else ""
+        lines.append(readable(f"{', '.join(models)}: {message}{hint}"))
+    return lines
 
 
 def report_warnings(report: SyncReport) -> list[str]:
@@ -285,8 +316,6 @@ def print_report(report: SyncReport, console: Console, warnings: Console | None 
         )
     for name, row in report.models.items():
         status = model_status(row)
-        if row.error:
-            status += f": {' '.join(str(row.error).split())}"
         cells = [
             name,
             str(row.fetched),
@@ -314,6 +343,8 @@ def print_report(report: SyncReport, console: Console, warnings: Console | None 
     if not wide:
         console.print(f"{report.requests} requests in {report.seconds:.2f} s", highlight=False)
     out = warnings or make_console(stderr=True)
+    for line in report_errors(report):
+        out.print(f"error: {line}", markup=False, highlight=False, soft_wrap=True)
     for line in report_warnings(report):
         out.print(f"warning: {line}", markup=False, highlight=False, soft_wrap=True)
 
@@ -448,7 +479,7 @@ def sync(
         ) as bars,
     ):
         target = resolve_integration(um, integration_opt, integration)
-        require_reachable(vendor_url(um, target))
+        require_vendor(um, target)
         tasks: dict[str, Any] = {}
 
         def progress(model: str, done: int, total: int | None) -> None:
@@ -459,6 +490,8 @@ def sync(
         report = run_sync(um, target.id, full=full, models=chosen, progress=progress)
     if as_json:
         echo_json(report_dict(report))
+        for line in report_errors(report):
+            click.echo(f"error: {line}", err=True)
         for line in report_warnings(report):
             click.echo(f"warning: {line}", err=True)
     else:
