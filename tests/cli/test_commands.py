@@ -155,6 +155,19 @@ def _sync_process(store: str) -> subprocess.Popen[str]:
     )
 
 
+def _wait_until_running(store: str, iid: str, proc: subprocess.Popen[str]) -> None:
+    """Until the child's sync is recorded as running (it has started, its Ctrl-C handling is in place)."""
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and proc.poll() is None:
+        with Unimap(store) as um:
+            rows = um.store.syncs(iid, 1)
+        if rows and rows[0]["status"] == "running":
+            time.sleep(1)
+            return
+        time.sleep(0.3)
+    pytest.fail("the sync did not start")
+
+
 def _slow_store(otys_sandbox_factory, tmp_path: Path) -> tuple[str, str]:
     sb = otys_sandbox_factory(size=2000, rate_limit=40)  # about 1.5 s a request: a sync of a minute and more
     store = f"sqlite:///{tmp_path / 's.db'}"
@@ -164,7 +177,7 @@ def _slow_store(otys_sandbox_factory, tmp_path: Path) -> tuple[str, str]:
 def test_a_second_ctrl_c_exits_at_once_and_records_the_run_as_interrupted(otys_sandbox_factory, tmp_path: Path) -> None:
     store, iid = _slow_store(otys_sandbox_factory, tmp_path)
     proc = _sync_process(store)
-    time.sleep(4)
+    _wait_until_running(store, iid, proc)
     proc.send_signal(signal.SIGINT)
     time.sleep(0.5)
     proc.send_signal(signal.SIGINT)
@@ -182,7 +195,7 @@ def test_one_ctrl_c_stops_the_sync_after_the_current_page(otys_sandbox_factory, 
         pytest.skip("this engine cannot stop a sync between pages yet (Unimap.sync has no `cancel`)")
     store, iid = _slow_store(otys_sandbox_factory, tmp_path)
     proc = _sync_process(store)
-    time.sleep(4)
+    _wait_until_running(store, iid, proc)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err

@@ -154,11 +154,14 @@ def _register_commands() -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Console entry point."""
-    _register_commands()
     try:
+        _register_commands()
         cli.main(args=argv, prog_name="unimap", standalone_mode=True)
     except SystemExit as exc:
         sys.exit(exc.code)
+    except KeyboardInterrupt:  # Ctrl-C before a command installed its own handling
+        click.echo("interrupted", err=True)
+        sys.exit(EXIT_INTERRUPTED)
     except BrokenPipeError:
         silence_stdout()
         sys.exit(0)
