@@ -365,11 +365,17 @@ def _write_stderr(text: str) -> None:
 
 @contextmanager
 def interruptible(
-    sync_call: Callable[..., Any], on_abort: Callable[[], None] | None = None
+    sync_call: Callable[..., Any],
+    on_abort: Callable[[], None] | None = None,
+    notify: Callable[[str], None] | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """SIGINT handling for a sync: the first Ctrl-C asks it to stop after the page, the second exits at once.
+    """SIGINT handling for a sync; yields keyword arguments for ``sync_call`` (``cancel=`` when it accepts one).
 
-    Yields keyword arguments for ``sync_call`` (``cancel=`` when the engine accepts it).
+    With an engine that accepts ``cancel``, the first Ctrl-C asks the sync to stop after the current
+    page (the engine then raises ``SyncInterrupted``) and a second one exits at once. With an engine
+    that does not, the first Ctrl-C exits at once: each page commits together with its checkpoint,
+    so the page in flight is rolled back and the next sync resumes after the last committed one.
+    ``on_abort`` records the run as interrupted before an immediate exit; ``notify`` prints a line.
     """
     try:
         accepts_cancel = "cancel" in inspect.signature(sync_call).parameters
@@ -379,22 +385,27 @@ def interruptible(
     if threading.current_thread() is not threading.main_thread():
         yield {"cancel": cancel} if accepts_cancel else {}
         return
+    say = notify or (lambda text: _write_stderr(f"\n{text}\n"))
+
+    def abort(text: str) -> None:
+        if on_abort is not None:
+            with suppress(Exception):
+                on_abort()
+        with suppress(Exception):
+            say(text)
+        os._exit(EXIT_INTERRUPTED)
 
     def on_sigint(signum: int, frame: Any) -> None:
-        if cancel.is_set():
-            _write_stderr("\ninterrupted; the sync stays unfinished and resumes at its last page next time\n")
-            if on_abort is not None:
-                with suppress(Exception):
-                    on_abort()
-            os._exit(EXIT_INTERRUPTED)
-        cancel.set()
-        if accepts_cancel:
-            _write_stderr("\nstopping… (finishing the current page; press Ctrl-C again to exit at once)\n")
-        else:
-            _write_stderr(
-                "\nstopping… this unimap cannot stop a sync between pages; press Ctrl-C again "
-                "to exit at once (the sync resumes at its last page next time)\n"
+        if cancel.is_set() or not accepts_cancel:
+            prefix = "" if cancel.is_set() else "stopping… "
+            cancel.set()
+            abort(
+                f"{prefix}interrupted: the current page is rolled back; the run is recorded as interrupted "
+                "and the next `unimap sync` resumes after the last stored page"
             )
+        cancel.set()
+        with suppress(Exception):
+            say("stopping… (finishing the current page; press Ctrl-C again to exit at once)")
 
     previous = signal.signal(signal.SIGINT, on_sigint)
     try:
@@ -427,9 +438,25 @@ def mark_interrupted(um: Any, integration_id: str) -> None:
         db.close()
 
 
-def run_sync(um: Any, integration_id: str, *, full: bool, models: list[str] | None, progress: Any = None) -> Any:
-    """``um.sync`` with Ctrl-C handling (see :func:`interruptible`)."""
-    with interruptible(um.sync, lambda: mark_interrupted(um, integration_id)) as extra:
+def run_sync(
+    um: Any,
+    integration_id: str,
+    *,
+    full: bool,
+    models: list[str] | None,
+    progress: Any = None,
+    notify: Callable[[str], None] | None = None,
+    before_exit: Callable[[], None] | None = None,
+) -> Any:
+    """``um.sync`` with Ctrl-C handling (see :func:`interruptible`); ``before_exit`` runs before an immediate exit."""
+
+    def on_abort() -> None:
+        if before_exit is not None:
+            with suppress(Exception):
+                before_exit()
+        mark_interrupted(um, integration_id)
+
+    with interruptible(um.sync, on_abort, notify) as extra:
         report = um.sync(integration_id, full=full, models=models, progress=progress, **extra)
         cancel = extra.get("cancel")
     if cancel is not None and cancel.is_set() and report_interrupted(report):  # stopped without raising
@@ -487,7 +514,16 @@ def sync(
                 tasks[model] = bars.add_task(model, total=total)
             bars.update(tasks[model], completed=done, total=total if total is not None else done)
 
-        report = run_sync(um, target.id, full=full, models=chosen, progress=progress)
+        live = not (as_json or not console.is_terminal)
+        report = run_sync(
+            um,
+            target.id,
+            full=full,
+            models=chosen,
+            progress=progress,
+            notify=(lambda text: bars.console.print(text, markup=False, highlight=False)) if live else None,
+            before_exit=bars.stop if live else None,
+        )
     if as_json:
         echo_json(report_dict(report))
         for line in report_errors(report):

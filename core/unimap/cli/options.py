@@ -164,12 +164,30 @@ def echo_json(data: Any) -> None:
 
 
 def stdout_width() -> int | None:
-    """Rich's width for tables on stdout: the terminal's, else $COLUMNS, else 120."""
+    """Rich's width for tables on stdout: the terminal's, else $COLUMNS, else the controlling terminal's, else 120.
+
+    Piped output (``| head``, ``| less``) keeps the width of the terminal it is read in.
+    """
     if sys.stdout.isatty():
         return None
     try:
-        return int(os.environ.get("COLUMNS", "")) or 120
+        if int(os.environ.get("COLUMNS", "0")) > 0:
+            return int(os.environ["COLUMNS"])
     except ValueError:
+        pass
+    for fd in (2,):
+        try:
+            if os.isatty(fd):
+                return os.get_terminal_size(fd).columns
+        except OSError:
+            pass
+    try:
+        tty = os.open("/dev/tty", os.O_RDONLY)
+        try:
+            return os.get_terminal_size(tty).columns
+        finally:
+            os.close(tty)
+    except OSError:
         return 120
 
 
