@@ -489,7 +489,8 @@ def sync(
 ) -> None:
     """Sync an integration into the store (incremental where possible).
 
-    Ctrl-C stops after the current page (press it twice to exit at once). Warnings go to stderr.
+    Ctrl-C stops the sync: the current page is finished or rolled back, the run is recorded as
+    interrupted and the next sync resumes; a second Ctrl-C exits at once. Warnings go to stderr.
     """
     console = make_console(stderr=True)
     chosen = [model_name(m) for m in models] or None
