@@ -396,16 +396,18 @@ def interruptible(
         os._exit(EXIT_INTERRUPTED)
 
     def on_sigint(signum: int, frame: Any) -> None:
-        if cancel.is_set() or not accepts_cancel:
-            prefix = "" if cancel.is_set() else "stopping… "
-            cancel.set()
-            abort(
-                f"{prefix}interrupted: the current page is rolled back; the run is recorded as interrupted "
-                "and the next `unimap sync` resumes after the last stored page"
-            )
+        if cancel.is_set():  # the second Ctrl-C (or one arriving while the first still exits)
+            abort("interrupted at once; the run is recorded as interrupted and the next sync resumes")
         cancel.set()
+        if accepts_cancel:
+            with suppress(Exception):
+                say("stopping… (finishing the current page; press Ctrl-C again to exit at once)")
+            return
         with suppress(Exception):
-            say("stopping… (finishing the current page; press Ctrl-C again to exit at once)")
+            say("stopping… (rolling back the current page)")
+        abort(
+            "interrupted: the run is recorded as interrupted; the next `unimap sync` resumes after the last stored page"
+        )
 
     previous = signal.signal(signal.SIGINT, on_sigint)
     try:
