@@ -75,15 +75,16 @@ def test_sync_prints_the_summary_with_requests(cli_env):
     assert result.returncode == 0, result.stderr
     rows = _table_rows(result.stdout)
     header = rows["model"]
-    assert header[:6] == ["fetched", "created", "changed", "deleted", "requests", "seconds"]
+    assert header[:8] == ["fetched", "created", "changed", "deleted", "skipped", "requests", "seconds", "status"]
     counts = tenant_counts(sb)
     for model, count in counts.items():
         fetched, created = int(rows[model][0]), int(rows[model][1])
         assert fetched == created == count, model
     served = sum(n for method, n in sb.stats.requests.items() if method != "logout")
-    total_requests = int(rows["total"][0])
+    total_skipped, total_requests = int(rows["total"][0]), int(rows["total"][1])
+    assert total_skipped == 0 and rows["total"][-1] == "ok"
     assert total_requests == served  # the printed number is what the sync cost
-    assert sum(int(rows[m][4]) for m in counts) <= total_requests
+    assert sum(int(rows[m][5]) for m in counts) <= total_requests
 
     as_json = unimap("sync", "--full", "--json", "--store", store)
     report = json.loads(as_json.stdout)
@@ -144,9 +145,9 @@ def test_sync_without_an_integration_explains_what_to_do(tmp_path):
 
 
 def test_demo_runs_end_to_end(tmp_path):
-    result = unimap("demo", "--store", str(tmp_path / "demo.db"), cwd=tmp_path)
+    result = unimap("demo", "--store", f"sqlite:///{tmp_path / 'demo.db'}", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "full sync" in result.stdout and "a unified candidate" in result.stdout
+    assert "full sync" in result.stdout and "candidate " in result.stdout
     rows = _table_rows(result.stdout)
     assert int(rows["candidate"][0]) == 50 and rows["candidate"][-1] == "ok"
     assert stat.S_IMODE((tmp_path / "demo.db").stat().st_mode) == 0o600

@@ -138,15 +138,21 @@ def test_action_domain_error_carries_the_ats_code(env: Env, tmp_path: Path) -> N
     assert_clean_error(invoke(*args), "ATS.APPLICATION_ALREADY_EXISTS")
 
 
-@pytest.mark.parametrize("content", [None, "{not json"])
-def test_action_unreadable_or_invalid_input_file(env: Env, tmp_path: Path, content: str | None) -> None:
+def test_action_with_invalid_json_input(env: Env, tmp_path: Path) -> None:
     path = tmp_path / "in.json"
-    if content is not None:
-        path.write_text(content)
+    path.write_text("{not json")
     result = invoke("action", "create_application", "--input", str(path), "--integration", env.integration_id,
                     "--store", env.store_url)
     line = assert_clean_error(result, "PLATFORM.INPUT_INVALID")
     assert str(path) in line
+
+
+def test_a_missing_input_file_is_a_usage_error(env: Env, tmp_path: Path) -> None:
+    path = tmp_path / "in.json"
+    result = invoke("action", "create_application", "--input", str(path), "--integration", env.integration_id,
+                    "--store", env.store_url)
+    assert result.exit_code == 2, result.output
+    assert "--input" in result.stderr and str(path) in result.stderr and "does not exist" in result.stderr
 
 
 def test_action_with_an_unknown_integration(env: Env, tmp_path: Path) -> None:
