@@ -90,8 +90,8 @@ class SyncReport:
 
     @property
     def ok(self) -> bool:
-        """Whether every model synced."""
-        return not self.interrupted and all(r.error is None for r in self.models.values())
+        """Whether every model synced (a model whose every record was skipped did not)."""
+        return not self.interrupted and all(r.status != "failed" for r in self.models.values())
 
     def as_dict(self) -> dict[str, Any]:
         """Plain data (stored with the sync run, printed as JSON)."""
@@ -672,8 +672,10 @@ class Syncer:
                 gone = [cid for cid, _ in self.store.children(self.integration.id, derived.model,
                                                                [r for _, r in unseen])]
                 gone += [i for i, _ in self.store.unseen(self.integration.id, derived.model, run["sync_id"])]
+                # children of parents left out as invalid stay as they are, like their parents
+                kept = {cid for cid, _ in self.store.children(self.integration.id, derived.model, stats.skipped_ids)}
                 report.models[derived.model].deleted += self.store.mark_deleted(
-                    self.integration.id, derived.model, set(gone), now=now, db=db)
+                    self.integration.id, derived.model, set(gone) - kept, now=now, db=db)
 
     def _confirm(self, model: ModelSpec, source: ListSource, remote_ids: list[str], run: dict[str, Any],
                  report: SyncReport) -> set[str]:

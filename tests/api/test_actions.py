@@ -204,7 +204,7 @@ def test_concurrency_limit_is_a_429(make_live: Callable[..., Live]) -> None:
 @pytest.mark.parametrize("method, kind, code, status", [
     ("CandidateService.getListEx", "503", "REMOTE.SERVICE_UNAVAILABLE", 503),
     ("CandidateService.getListEx", "429", "REMOTE.RATE_LIMIT_EXCEEDED", 429),
-    ("CandidateService.getListEx", "error", "REMOTE.INPUT_INVALID", 422),
+    ("CandidateService.getListEx", "error", "REMOTE.SERVICE_UNAVAILABLE", 503),  # "try again": transient
 ])
 def test_remote_failures_keep_their_codes(make_live: Callable[..., Live], method: str, kind: str, code: str,
                                           status: int) -> None:
