@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import sys
+import os
 from typing import Any
 
 import click
@@ -18,20 +18,14 @@ from unimap.cli.options import (
     resolve_integration,
     store_option,
 )
-from unimap.jsoninput import parse_json
+from unimap.jsoninput import parse_json, read_json
 from unimap.unified import ACTIONS
 
 
 def _read_json(source: str, what: str) -> Any:
-    try:
-        if source == "-":
-            text = sys.stdin.read()
-        else:
-            with open(source, encoding="utf-8") as handle:
-                text = handle.read()
-    except OSError as exc:
-        raise UsageFailure(f"--{what}: cannot read {source}: {exc.strerror}") from None
-    return parse_json(text, f"{what} file {source}")
+    if source != "-" and not os.path.exists(source):
+        raise UsageFailure(f"--{what}: cannot read {source}: No such file or directory")
+    return read_json(source, f"{what} file {source}")  # any encoding: a non-UTF-8 file is a clear error
 
 
 @cli.command(

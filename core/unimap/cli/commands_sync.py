@@ -35,6 +35,7 @@ from unimap.cli.options import (
     silence_stdout,
     store_option,
 )
+from unimap.credential_sources import from_environment
 from unimap.errors import RemoteUnavailable
 from unimap.sync import SyncReport
 from unimap.urls import check_vendor_url, reachable
@@ -129,11 +130,15 @@ def connect(
         given["api_key"] = api_key
     overrides = parse_settings(settings)
     interactive = _interactive()
+    given = {k: v for k, v in given.items() if v}
     with open_service(store_url) as um:
         spec = um.engine.connector(connector).data
         check_setting_names(overrides, [*um.engine.connector(connector).settings, *INTEGRATION_SETTINGS], connector)
         if base_url is not None:
             base_url = check_vendor_url(base_url, known_paths=known_paths(spec))
+        names = [c["name"] for c in spec.get("credentials", [])]
+        for name, value in from_environment(connector, names).items():  # UNIMAP_<CONNECTOR>_<NAME>
+            given.setdefault(name, value)
         for wanted in spec.get("credentials", []):
             if given.get(wanted["name"]):
                 continue
