@@ -182,6 +182,10 @@ class Recorder:
         self._seen("unimap_register_connectors", register=register)
 
     @hookimpl
+    def unimap_register_sandboxes(self, register: Callable[..., None]) -> None:
+        self._seen("unimap_register_sandboxes", register=register)
+
+    @hookimpl
     def unimap_register_commands(self, cli: click.Group) -> None:
         self._seen("unimap_register_commands", cli=cli)
 
@@ -242,6 +246,7 @@ def documented_arguments() -> dict[str, dict[str, Any]]:
         "unimap_register_functions": {"register": lambda *a, **k: None},
         "unimap_register_components": {"register": lambda category, name, schema, factory=None, **k: None},
         "unimap_register_connectors": {"register": lambda name, spec_dir: None},
+        "unimap_register_sandboxes": {"register": lambda connector, factory, default=False: None},
         "unimap_register_commands": {"cli": click.Group("unimap")},
         "unimap_authenticate": {"connector": "acme", "auth": {"type": "hook"}, "credentials": {"key": "s"},
                                 "login": lambda method, params: None},

@@ -196,7 +196,7 @@ class ActionRunner:
         refs = self._resolve_refs(spec.file, payload)
         contents = self._load_attachments(payload)
         marker = self._marker(action, payload)
-        earlier = self.store.checkpoint(self.integration.id, marker)["run"]
+        earlier = self.store.checkpoint(self.integration.id, marker)["run"] if self.store is not None else None
         ctx: dict[str, Any] = {"input": payload, "steps": {}, "settings": self.settings, "refs": refs,
                                "retry": {"unknown_outcome": bool(earlier)}}
         self._action_ctx = ActionContext(self.integration, self.settings, self.client, self.store)
@@ -208,7 +208,7 @@ class ActionRunner:
                     continue
                 step.run(self, ctx)
         except RemoteUnavailable as exc:
-            if "outcome is unknown" in exc.message:
+            if "outcome is unknown" in exc.message and self.store is not None:
                 self._remember_unknown_outcome(action, marker, payload, contents, exc)
             raise
         data = self._respond(spec.file, ctx)

@@ -186,6 +186,19 @@ class Engine:
                             hook=self.pm.hook, integration_id=integration.id, settings=settings,
                             functions=self.functions, registry=self.components, **options)
 
+    def sandboxes(self) -> dict[str, Any]:
+        """Connector → sandbox factory, from the plugins' ``unimap_register_sandboxes`` (the default first)."""
+        found: dict[str, Any] = {}
+        defaults: list[str] = []
+
+        def register(connector: str, factory: Any, default: bool = False) -> None:
+            found[connector] = factory
+            if default:
+                defaults.append(connector)
+
+        self.pm.hook.unimap_register_sandboxes(register=register)
+        return {name: found[name] for name in [*defaults, *sorted(set(found) - set(defaults))]}
+
     def stage_position(self, connector: str) -> Any:
         """A stage record → its sort key, from the stage source's ``order`` (``None`` when it has none)."""
         spec = self.connector(connector).models.get("application_stage")

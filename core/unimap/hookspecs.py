@@ -95,6 +95,17 @@ def unimap_register_connectors(register: Callable[..., None]) -> None:
 
 
 @hookspec
+def unimap_register_sandboxes(register: Callable[..., None]) -> None:
+    """Offer a local sandbox of a vendor for demos: ``register(connector, factory, default=False)``.
+
+    ``factory(seed=..., size=...)`` starts a sandbox tenant and returns a
+    :class:`unimap.sandboxes.RunningSandbox` (its base URL, the credentials and settings to
+    connect with, and ``stop``). ``unimap demo CONNECTOR`` uses it; the sandbox registered with
+    ``default=True`` is the one ``unimap demo`` starts.
+    """
+
+
+@hookspec
 def unimap_register_commands(cli: click.Group) -> None:
     """Add commands or sub-commands to the ``unimap`` command line (a click group)."""
 

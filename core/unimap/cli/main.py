@@ -136,7 +136,13 @@ def sandbox() -> None:
 
 def _register_commands() -> None:
     import unimap.cli.commands_worker  # noqa: F401  (register: worker, jobs, schedule, store copy)
-    from unimap.cli import commands_actions, commands_lint, commands_serve, commands_sync  # noqa: F401  (register)
+    from unimap.cli import (  # noqa: F401  (register)
+        commands_actions,
+        commands_demo,
+        commands_lint,
+        commands_serve,
+        commands_sync,
+    )
     from unimap.config import Config
     from unimap.plugins import make_manager
 

@@ -1,4 +1,4 @@
-"""``unimap demo``: an OTYS sandbox in-process, a full sync into a demo store, and a look at the result."""
+"""``unimap demo``: a connector's sandbox in-process, a full sync into a demo store, and a look at the result."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ from typing import Any
 
 import click
 
+from unimap.cli.main import cli
+
 DEMO_STORE = "sqlite:///unimap-demo.db"
-DEMO_INTEGRATION = "otys:demo"
+DEMO_SUFFIX = ":demo"  # demo integrations are <connector>:demo
 
 
 def demo_store_problem(path: Path) -> str | None:
@@ -28,7 +30,7 @@ def demo_store_problem(path: Path) -> str | None:
             tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
             if "integrations" not in tables:
                 return f"{path} is an SQLite database but not a unimap store"
-            others = [r[0] for r in db.execute("SELECT id FROM integrations WHERE id != ?", (DEMO_INTEGRATION,))]
+            others = [r[0] for r in db.execute("SELECT id FROM integrations WHERE id NOT LIKE ?", (f"%{DEMO_SUFFIX}",))]
             keys = db.execute("SELECT COUNT(*) FROM api_keys").fetchone()[0] if "api_keys" in tables else 0
         finally:
             db.close()
@@ -77,10 +79,11 @@ def _line(model: str, record: dict[str, Any]) -> str:
     return f"application  to {job!s}, stage {stage!s}, outcome {record.get('outcome')!s}"
 
 
-@click.command(
+@cli.command(
     epilog="Exit status: 0 ok, 1 the sync failed or the store holds other data, 2 usage error, "
     "130 interrupted (Ctrl-C)."
 )
+@click.argument("connector", required=False)
 @click.option("--size", default="small", show_default=True, help="Sandbox tenant size: small, medium, large or N.")
 @click.option("--seed", default=1, show_default=True, type=int, help="Sandbox data seed.")
 @click.option(
@@ -93,12 +96,23 @@ def _line(model: str, record: dict[str, Any]) -> str:
 )
 @click.option("--verbose", "-v", is_flag=True, help="Print the sample records in full (JSON).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report and sample records as JSON.")
-def demo(size: str, seed: int, store_url: str, verbose: bool, as_json: bool) -> None:
-    """Sync an OTYS sandbox tenant into SQLite and show a few unified records."""
+def demo(connector: str | None, size: str, seed: int, store_url: str, verbose: bool, as_json: bool) -> None:
+    """Start a connector's local sandbox, sync it into SQLite and show a few unified records.
+
+    CONNECTOR is any connector whose plugin offers a sandbox (default: the first one, OTYS as
+    shipped; ``greenhouse`` is the other shipped one).
+    """
     from unimap.cli.commands_sync import print_report, report_dict, report_ok, report_warnings, run_sync
     from unimap.cli.options import EXIT_FAILURE, UsageFailure, make_console, sqlite_path
+    from unimap.engine import Engine
     from unimap.service import Unimap
-    from unimap_connectors.otys.sandbox import Sandbox
+
+    engine = Engine()
+    sandboxes = engine.sandboxes()
+    connector = connector or next(iter(sandboxes), "")
+    if connector not in sandboxes:
+        raise click.UsageError(f"no sandbox for connector {connector!r} (sandboxes: {', '.join(sorted(sandboxes))})")
+    demo_integration = f"{connector}{DEMO_SUFFIX}"
 
     path = sqlite_path(store_url)
     if path is not None:
@@ -109,20 +123,20 @@ def demo(size: str, seed: int, store_url: str, verbose: bool, as_json: bool) -> 
             Path(str(path) + suffix).unlink(missing_ok=True)
     console = make_console(quiet=as_json)
     try:
-        sandbox = Sandbox(seed=seed, size=size, rate_limit=0)
+        sandbox = sandboxes[connector](seed=seed, size=size)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
     with sandbox:
         sandbox_url = sandbox.base_url
-        console.print(f"OTYS sandbox at {sandbox.base_url} (seed {seed}, size {size})", highlight=False)
-        with Unimap(store_url) as um:
+        console.print(f"{connector} sandbox at {sandbox.base_url} (seed {seed}, size {size})", highlight=False)
+        with Unimap(store_url, engine=engine) as um:
             integration = um.connect(
-                "otys",
-                {"api_key": sandbox.api_key},
+                connector,
+                dict(sandbox.credentials),
                 base_url=sandbox.base_url,
-                name="OTYS sandbox",
-                integration_id=DEMO_INTEGRATION,
-                settings={"allow_private_urls": True},
+                name=f"{connector} sandbox",
+                integration_id=demo_integration,
+                settings=dict(sandbox.settings),
             )
             console.print(f"connected {integration.id}; syncing…", highlight=False)
             report = run_sync(um, integration.id, full=True, models=None)
@@ -134,7 +148,7 @@ def demo(size: str, seed: int, store_url: str, verbose: bool, as_json: bool) -> 
             json.dumps(
                 {
                     "store": store_url,
-                    "integration_id": DEMO_INTEGRATION,
+                    "integration_id": demo_integration,
                     "sandbox": sandbox_url,
                     "report": report_dict(report),
                     "samples": samples,
