@@ -95,11 +95,18 @@ def test_update_ex_phone_numbers_add_and_delete(rpc: Rpc) -> None:
     assert list(rpc.sb.tenant.get("CandidateService", uid)["Person"]["PhoneNumbers"]) == ["3"]
     # plain update merges by key and refuses actions
     rpc.svc("CandidateService.update", uid, {"Person": {"PhoneNumbers": {"5": {"type": "fax", "phoneNumber": "1"}}}})
-    assert set(rpc.sb.tenant.get("CandidateService", uid)["Person"]["PhoneNumbers"]) == {"1", "5"}
+    assert set(rpc.sb.tenant.get("CandidateService", uid)["Person"]["PhoneNumbers"]) == {"3", "5"}
     err = rpc.svc_error("CandidateService.update", uid, {"Person": {"PhoneNumbers": {"DELETE": []}}})
     assert err["code"] == 302
     err = rpc.svc_error("CandidateService.update", uid, {"Person": {"PhoneNumbers": {"1": {"type": "pager"}}}})
     assert err["code"] == 302
+    # a second phone of a taken type cannot be ADDed: the slot must be DELETEd first
+    err = rpc.svc_error("CandidateService.updateEx", uid, {"Person": {"PhoneNumbers": {
+        "ADD": [{"type": "work", "phoneNumber": "030-1111111"}]}}})
+    assert err["code"] == 302 and "slot 3" in err["message"]
+    rpc.svc("CandidateService.updateEx", uid, {"Person": {"PhoneNumbers": {
+        "ADD": [{"type": "mobile", "phoneNumber": "06-33333333"}]}}})
+    assert rpc.sb.tenant.get("CandidateService", uid)["Person"]["PhoneNumbers"]["2"]["type"] == "mobile"
 
 
 def test_update_ex_lists(rpc: Rpc) -> None:
