@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from unimap_connectors.otys.sandbox.schema import vacancy_extended, build_schemas
+from unimap_connectors.otys.sandbox.schema import build_schemas, vacancy_extended
 from unimap_connectors.otys.sandbox.settings import SandboxSettings
 
 from .conftest import P, Rpc
