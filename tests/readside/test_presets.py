@@ -21,7 +21,8 @@ def _fresh_snapshot(sb: Sandbox, path: Path, integration_id: str) -> dict[str, d
 
 
 def test_full_and_delta_sync_of_anonymised_and_edited_candidates_match_the_tenant(
-        make_synced: Callable[..., Synced], tmp_path: Path) -> None:
+    make_synced: Callable[..., Synced], tmp_path: Path
+) -> None:
     env = make_synced()
     sb = env.sb
     uids = sb.tenant.uids("CandidateService")
@@ -49,8 +50,9 @@ def test_full_and_delta_sync_of_anonymised_and_edited_candidates_match_the_tenan
         alive = {rid: rec for rid, rec in kept[model].items() if not rec.get("remote_deleted_at")}
         assert set(alive) == set(records), model
         for rid, rec in records.items():
-            assert {k: v for k, v in alive[rid].items() if k not in ("id", "remote_deleted_at")} == \
-                {k: v for k, v in rec.items() if k not in ("id", "remote_deleted_at")}, (model, rid)
+            assert {k: v for k, v in alive[rid].items() if k not in ("id", "remote_deleted_at")} == {
+                k: v for k, v in rec.items() if k not in ("id", "remote_deleted_at")
+            }, (model, rid)
 
 
 def _stamps(sb: Sandbox, tmp_path: Path, name: str, **settings: object) -> dict[str, dict[str, object]]:
@@ -59,16 +61,22 @@ def _stamps(sb: Sandbox, tmp_path: Path, name: str, **settings: object) -> dict[
         iid = connect(um, sb, f"otys:{name}", **settings)
         report = um.sync(iid, full=True)
         assert report.ok, report.as_dict()
-        return {f"{model}:{r['remote_id']}": (r.get("remote_created_at"), r.get("remote_updated_at"))
-                for model in ("candidate", "application", "user", "job") for r in um.export(model, iid)}
+        return {
+            f"{model}:{r['remote_id']}": (r.get("remote_created_at"), r.get("remote_updated_at"))
+            for model in ("candidate", "application", "user", "job")
+            for r in um.export(model, iid)
+        }
 
 
 def test_the_timezone_setting_reads_zone_less_dates_of_another_zone(
-        otys_sandbox_factory: Callable[..., Sandbox], tmp_path: Path) -> None:
+    otys_sandbox_factory: Callable[..., Sandbox], tmp_path: Path
+) -> None:
     today = _stamps(otys_sandbox_factory(preset="today"), tmp_path, "today.db")
     utc = otys_sandbox_factory(preset="utc-naive")
-    assert utc.tenant.records("CandidateService")[0]["entryDateTime"] != \
-        otys_sandbox_factory(preset="today").tenant.records("CandidateService")[0]["entryDateTime"]
+    assert (
+        utc.tenant.records("CandidateService")[0]["entryDateTime"]
+        != otys_sandbox_factory(preset="today").tenant.records("CandidateService")[0]["entryDateTime"]
+    )
     assert _stamps(utc, tmp_path, "utc.db", timezone="UTC") == today
     # with the connector's default zone every instant is off by the Amsterdam offset: the setting makes it right
     wrong = _stamps(utc, tmp_path, "utc-wrong.db", timezone="Europe/Amsterdam")

@@ -9,16 +9,29 @@ import pytest
 
 from unimap_connectors.otys.sandbox import Sandbox, SandboxSettings
 
-from .conftest import P, FakeClock, Rpc
+from .conftest import FakeClock, P, Rpc
 
 #: the verbatim CandidateService.add payload of the reference (§5.1), from OTYS's own plugin
-VERBATIM_ADD = {"pointOfEntry": "web", "source": "website", "originSiteId": 1, "statusId": -1, "currencyId": 1,
-                "portalId": "<referrerPortalUid>", "UtmTags": {},
-                "acceptTerms": "true", "acceptTermsTs": "2024/10/31 02:05:04", "acceptTermsIp": "1.2.3.4",
-                "Person": {"languageCode": "nl", "firstName": "Jane", "lastName": "Doe",
-                           "emailPrimary": "jane@example.com",
-                           "PhoneNumbers": {"1": {"type": "primary", "phoneNumber": "0612345678"}},
-                           "AddressPrimary": {"city": "Utrecht", "postcode": "3511AA", "countryCode": "NL"}}}
+VERBATIM_ADD = {
+    "pointOfEntry": "web",
+    "source": "website",
+    "originSiteId": 1,
+    "statusId": -1,
+    "currencyId": 1,
+    "portalId": "<referrerPortalUid>",
+    "UtmTags": {},
+    "acceptTerms": "true",
+    "acceptTermsTs": "2024/10/31 02:05:04",
+    "acceptTermsIp": "1.2.3.4",
+    "Person": {
+        "languageCode": "nl",
+        "firstName": "Jane",
+        "lastName": "Doe",
+        "emailPrimary": "jane@example.com",
+        "PhoneNumbers": {"1": {"type": "primary", "phoneNumber": "0612345678"}},
+        "AddressPrimary": {"city": "Utrecht", "postcode": "3511AA", "countryCode": "NL"},
+    },
+}
 #: the ``what`` of the OTYS plugin's vacancy list (VacanciesListModel), 103 fields
 PLUGIN_VACANCY_WHAT = (
     "uid internalId title location relation category status userEmail photoFileName textField_description "
@@ -29,7 +42,8 @@ PLUGIN_VACANCY_WHAT = (
     "publicationStatus publicationStatusId showEmployer blockScanners removeApplyButton categoryId "
     "alternativeCategories statusId user userInitials userId userPhoneMobile createdByUser locationAddress "
     "locationCity locationCityId locationPostcode locationState locationCountry locationCountryCode "
-    "applyCountToday matchCriteriaNames " + " ".join(f"matchCriteria_{n}" for n in range(1, 19))
+    "applyCountToday matchCriteriaNames "
+    + " ".join(f"matchCriteria_{n}" for n in range(1, 19))
     + " locationLatitude locationLongitude applyUrls customApplyUrl customDetailUrl hoursType hoursUnit hours "
     "housTotal tariffUnit tariff currencyId assignmentType responsibleCustomerOfficeContactPersonName "
     "responsibleCustomerOfficeName responsibleWorkplaceName responsibleWorkplaceContactPersonName "
@@ -38,7 +52,8 @@ PLUGIN_VACANCY_WHAT = (
 
 
 def _portal(rpc: Rpc) -> dict[str, Any]:
-    return {**VERBATIM_ADD, "portalId": rpc.svc("ReferrerPortalService.getListEx", {"limit": 1})["listOutput"][0]["uid"]}
+    portal = rpc.svc("ReferrerPortalService.getListEx", {"limit": 1})["listOutput"][0]["uid"]
+    return {**VERBATIM_ADD, "portalId": portal}
 
 
 # -- transport -------------------------------------------------------------------------------------
@@ -61,8 +76,9 @@ def test_02_rpc_failures_are_http_200_with_error_object(rpc: Rpc) -> None:
 def test_03_rate_limit_headers_on_every_response(otys_sandbox_factory, make_rpc) -> None:  # type: ignore[no-untyped-def]
     rpc = make_rpc(otys_sandbox_factory(rate_limit=3))
     resp = rpc.raw("check", [rpc.sid])
-    assert all(resp.headers.get(h) for h in ("X-Orl-Requests-Remaining", "X-Orl-Remaining-Timeframe",
-                                             "X-Orl-Limit-Blocked"))
+    assert all(
+        resp.headers.get(h) for h in ("X-Orl-Requests-Remaining", "X-Orl-Remaining-Timeframe", "X-Orl-Limit-Blocked")
+    )
     rpc.sb.fail_next("check", kind="429")
     assert rpc.raw("check", [rpc.sid]).status_code == 429
 
@@ -107,8 +123,16 @@ def test_08_session_expiry(otys_sandbox_factory, make_rpc) -> None:  # type: ign
 
 
 def test_09_get_list_ex(rpc: Rpc) -> None:
-    got = rpc.svc("CandidateService.getListEx", {"what": {"uid": 1, "Person": {"lastName": 1}}, "limit": 3,
-                                                 "offset": 1, "getTotalCount": True, "excludeLimitCheck": True})
+    got = rpc.svc(
+        "CandidateService.getListEx",
+        {
+            "what": {"uid": 1, "Person": {"lastName": 1}},
+            "limit": 3,
+            "offset": 1,
+            "getTotalCount": True,
+            "excludeLimitCheck": True,
+        },
+    )
     assert set(got) == {"listOutput", "totalCount"} and len(got["listOutput"]) == 3
     assert set(got["listOutput"][0]) == {"uid", "Person"} and set(got["listOutput"][0]["Person"]) == {"lastName"}
     assert "totalCount" not in rpc.svc("CandidateService.getListEx", {"limit": 1})
@@ -117,21 +141,32 @@ def test_09_get_list_ex(rpc: Rpc) -> None:
 
 
 def test_10_conditions(rpc: Rpc) -> None:
-    cond = {"type": "OR", "items": [
-        {"type": "AND", "items": [{"type": "COND", "field": "Person.lastName", "op": "LIKE", "param": "%a%"},
-                                  {"type": "COND", "field": "statusId", "op": "NE", "param": [4]}]},
-        {"type": "COND", "field": "entryDateTime", "op": "LT", "param": "2023-06-30T22:00:00.000Z"}]}
+    cond = {
+        "type": "OR",
+        "items": [
+            {
+                "type": "AND",
+                "items": [
+                    {"type": "COND", "field": "Person.lastName", "op": "LIKE", "param": "%a%"},
+                    {"type": "COND", "field": "statusId", "op": "NE", "param": [4]},
+                ],
+            },
+            {"type": "COND", "field": "entryDateTime", "op": "LT", "param": "2023-06-30T22:00:00.000Z"},
+        ],
+    }
     got = rpc.svc("CandidateService.getListEx", {"condition": cond, "what": {"uid": 1}, "getTotalCount": 1})
     assert 0 < got["totalCount"] < 50
     for op in ("EQ", "GT", "GE", "LE"):
-        rpc.svc("CandidateService.getListEx", {"condition": {"type": "COND", "field": "statusId", "op": op,
-                                                              "param": 1}})
+        rpc.svc(
+            "CandidateService.getListEx", {"condition": {"type": "COND", "field": "statusId", "op": op, "param": 1}}
+        )
     assert rpc.svc("CandidateService.getListEx", {"condition": None, "getTotalCount": 1})["totalCount"] == 50
 
 
 def test_11_multi_key_sort_with_uid_tie_break(rpc: Rpc) -> None:
-    rows = rpc.svc("CandidateService.getListEx", {"what": {"uid": 1, "statusId": 1}, "limit": 50,
-                                                  "sort": {"statusId": "DESC"}})["listOutput"]
+    rows = rpc.svc(
+        "CandidateService.getListEx", {"what": {"uid": 1, "statusId": 1}, "limit": 50, "sort": {"statusId": "DESC"}}
+    )["listOutput"]
     assert rows == sorted(rows, key=lambda r: (-r["statusId"], r["uid"]))
 
 
@@ -170,8 +205,10 @@ def test_16_server_stamps(rpc: Rpc) -> None:
 
 
 def test_17_multiservice(rpc: Rpc) -> None:
-    calls = [{"method": P + "UserService.getList", "args": [rpc.sid, {"limit": 1}]},
-             {"method": P + "CandidateService.getDetail", "args": [rpc.sid, "0" * 32]}]
+    calls = [
+        {"method": P + "UserService.getList", "args": [rpc.sid, {"limit": 1}]},
+        {"method": P + "CandidateService.getDetail", "args": [rpc.sid, "0" * 32]},
+    ]
     got = rpc.result(P + "MultiService.execute", calls)
     assert got[0]["status"] == "success" and got[1]["status"] == "error" and got[1]["message"]
     keyed = rpc.result(P + "MultiService.execute", {"a": calls[0]})
@@ -195,17 +232,38 @@ def test_19_candidate_service_accepts_the_verbatim_add_payload(rpc: Rpc, otys_sa
     assert strict.svc_error("CandidateService.add", _portal(strict))["code"] == 302
     retry = {k: v for k, v in _portal(strict).items() if k != "statusId"}
     assert isinstance(strict.svc("CandidateService.add", retry), str)  # the plugin's retry without statusId
-    phones = rpc.svc("CandidateService.updateEx", uid, {"Person": {"PhoneNumbers": {
-        "DELETE": [], "ADD": [{"type": "mobile", "phoneNumber": "0611111111"}]}}})
+    phones = rpc.svc(
+        "CandidateService.updateEx",
+        uid,
+        {"Person": {"PhoneNumbers": {"DELETE": [], "ADD": [{"type": "mobile", "phoneNumber": "0611111111"}]}}},
+    )
     assert phones == uid and list(rpc.sb.tenant.get("CandidateService", uid)["Person"]["PhoneNumbers"]) == ["2"]
     assert rpc.svc("CandidateService.setGdprDueDatePartner", uid, "2026-06-01", "otherYes", False, False) is True
     assert rpc.svc("CandidateService.delete", uid) is True
-    collections = rpc.svc("CandidateService.getDetail", rpc.sb.tenant.uids("CandidateService")[0], {
-        "Addresses": 1, "ExtraPhoneNumbers": 1, "Emails": 1, "EducationHistory": 1, "LanguageSkills": 1,
-        "ComputerSkills": 1, "SoftSkills": 1, "Hobbies": 1, "References": 1, "BankAccounts": 1, "HrmItems": 1,
-        "ConfigurableOrganisationUnits": 1, "UtmTags": 1, "availableAt": 1, "extraInfo1": 1})
-    assert all(isinstance(collections[k], list) for k in collections if k not in ("UtmTags", "availableAt",
-                                                                                   "extraInfo1"))
+    collections = rpc.svc(
+        "CandidateService.getDetail",
+        rpc.sb.tenant.uids("CandidateService")[0],
+        {
+            "Addresses": 1,
+            "ExtraPhoneNumbers": 1,
+            "Emails": 1,
+            "EducationHistory": 1,
+            "LanguageSkills": 1,
+            "ComputerSkills": 1,
+            "SoftSkills": 1,
+            "Hobbies": 1,
+            "References": 1,
+            "BankAccounts": 1,
+            "HrmItems": 1,
+            "ConfigurableOrganisationUnits": 1,
+            "UtmTags": 1,
+            "availableAt": 1,
+            "extraInfo1": 1,
+        },
+    )
+    assert all(
+        isinstance(collections[k], list) for k in collections if k not in ("UtmTags", "availableAt", "extraInfo1")
+    )
 
 
 def test_20_vacancy_service_takes_the_plugins_full_list_what(rpc: Rpc) -> None:
@@ -227,18 +285,25 @@ def test_22_procedure_service(rpc: Rpc) -> None:
     first, second = rpc.svc("ProcedureService.add", data), rpc.svc("ProcedureService.add", data)
     assert first != second
     assert rpc.svc("ProcedureService.getDetail", first, {"ProcedureStatus1": 1}) == {
-        "ProcedureStatus1": {"uid": 2, "status": "Screening"}}
+        "ProcedureStatus1": {"uid": 2, "status": "Screening"}
+    }
     assert rpc.svc("ProcedureService.update", first, {"ProcedureStatus1": {"uid": "1_3"}}) is True
-    cond = {"type": "AND", "items": [{"type": "COND", "field": "candidateUid", "op": "EQ", "param": cand},
-                                     {"type": "COND", "field": "vacancyUid", "op": "EQ", "param": vac}]}
+    cond = {
+        "type": "AND",
+        "items": [
+            {"type": "COND", "field": "candidateUid", "op": "EQ", "param": cand},
+            {"type": "COND", "field": "vacancyUid", "op": "EQ", "param": vac},
+        ],
+    }
     assert len(rpc.svc("ProcedureService.getListEx", {"condition": cond})["listOutput"]) >= 2
 
 
 def test_23_status_catalogues(rpc: Rpc) -> None:
     for axis in (1, 2, 3):
-        rows = rpc.svc(f"ProcedureStatus{axis}Service.getList",
-                       {"what": {"uid": 1, "code": 1, "automaticallySelectEvent": 1}, "limit": 1000,
-                        "excludeLimitCheck": True})
+        rows = rpc.svc(
+            f"ProcedureStatus{axis}Service.getList",
+            {"what": {"uid": 1, "code": 1, "automaticallySelectEvent": 1}, "limit": 1000, "excludeLimitCheck": True},
+        )
         assert rows and {"uid", "code", "automaticallySelectEvent"} == set(rows[0])
 
 
@@ -281,8 +346,9 @@ def test_26_webhooks(rpc: Rpc, otys_sandbox_factory) -> None:  # type: ignore[no
     thread.start()
     try:
         url = f"http://127.0.0.1:{server.server_address[1]}/hook"
-        hook = rpc.svc("WebhooksService.add", {"serviceCall": "VacancyService.update", "webhookUrl": url,
-                                               "klantGlobal": True})
+        hook = rpc.svc(
+            "WebhooksService.add", {"serviceCall": "VacancyService.update", "webhookUrl": url, "klantGlobal": True}
+        )
         assert [h["uid"] for h in rpc.svc("WebhooksService.getList")] == [hook]
         vac = rpc.sb.tenant.uids("VacancyService")[0]
         rpc.svc("VacancyService.update", vac, {"title": "Nieuw"})
@@ -324,14 +390,20 @@ def test_30_limit_burst_and_failing_multiservice_entry(otys_sandbox_factory, mak
     assert statuses[-1] == 429
     rpc.sb.set_rate_limit(None)
     rpc.sb.fail_next("UserService.getList", kind="error")
-    got = rpc.result(P + "MultiService.execute", [{"method": P + "UserService.getList", "args": [rpc.sid]},
-                                                  {"method": P + "UserService.getList", "args": [rpc.sid]}])
+    got = rpc.result(
+        P + "MultiService.execute",
+        [
+            {"method": P + "UserService.getList", "args": [rpc.sid]},
+            {"method": P + "UserService.getList", "args": [rpc.sid]},
+        ],
+    )
     assert [e["status"] for e in got] == ["error", "success"]
 
 
 @pytest.mark.parametrize("preset", ["today", "pessimistic"])
 def test_the_verbatim_payload_and_plugin_what_under_every_suite_preset(
-        preset: str, otys_sandbox_factory: Callable[..., Sandbox], make_rpc) -> None:  # type: ignore[no-untyped-def]
+    preset: str, otys_sandbox_factory: Callable[..., Sandbox], make_rpc
+) -> None:  # type: ignore[no-untyped-def]
     rpc = make_rpc(otys_sandbox_factory(preset=preset))
     assert isinstance(rpc.svc("CandidateService.add", _portal(rpc)), str)
     assert rpc.svc("VacancyService.getListEx", {"what": dict.fromkeys(PLUGIN_VACANCY_WHAT, 1), "limit": 1})

@@ -54,8 +54,9 @@ def pessimistic(otys_sandbox_factory, make_rpc) -> Rpc:  # type: ignore[no-untyp
 
 
 def test_pessimistic_dates_carry_a_zone_and_compare_as_instants(pessimistic: Rpc) -> None:
-    rows = pessimistic.svc("VacancyService.getListEx", {"what": {"uid": 1, "lastModified": 1, "entryDateTime": 1},
-                                                        "limit": 5})["listOutput"]
+    rows = pessimistic.svc(
+        "VacancyService.getListEx", {"what": {"uid": 1, "lastModified": 1, "entryDateTime": 1}, "limit": 5}
+    )["listOutput"]
     assert all(ZONED.fullmatch(r["lastModified"]) and r["lastModified"].endswith("+00:00") for r in rows)
     stamp = rows[0]["lastModified"].replace("+00:00", ".000Z")
     cond = {"type": "COND", "field": "lastModified", "op": "GE", "param": stamp}
@@ -69,22 +70,32 @@ def test_pessimistic_has_no_modified_field_on_candidates_and_procedures(pessimis
     assert "Abstract_field" in err["message"] and "lastModified" in err["message"]
     cond = {"type": "COND", "field": "lastModified", "op": "GE", "param": "2025-01-01T00:00:00.000Z"}
     assert "Abstract_field" in pessimistic.svc_error(f"{service}.getListEx", {"condition": cond})["message"]
-    assert "Abstract_field" in pessimistic.svc_error(f"{service}.getListEx", {"sort": {"lastModified": "ASC"}})[
-        "message"]
+    assert (
+        "Abstract_field" in pessimistic.svc_error(f"{service}.getListEx", {"sort": {"lastModified": "ASC"}})["message"]
+    )
     row = pessimistic.svc(f"{service}.getListEx", {"limit": 1})["listOutput"][0]
     assert "lastModified" not in row and "entryDateTime" in row
     assert all("lastModified" not in r for r in pessimistic.sb.tenant.records(service))
 
 
-def test_limit_above_200_is_an_error_today_and_truncated_in_pessimistic(otys_sandbox_factory, make_rpc,  # type: ignore[no-untyped-def]
-                                                                        pessimistic: Rpc) -> None:
+def test_limit_above_200_is_an_error_today_and_truncated_in_pessimistic(
+    otys_sandbox_factory,
+    make_rpc,  # type: ignore[no-untyped-def]
+    pessimistic: Rpc,
+) -> None:
     today = make_rpc(otys_sandbox_factory(preset="today", size=450))
     assert today.svc_error("CandidateService.getListEx", {"limit": 500})["code"] == 205
     big = make_rpc(otys_sandbox_factory(preset="pessimistic", size=450))
     got = big.svc("CandidateService.getListEx", {"what": {"uid": 1}, "limit": 500, "getTotalCount": True})
     assert len(got["listOutput"]) == 200 and got["totalCount"] == 450
-    assert len(big.svc("CandidateService.getListEx", {"what": {"uid": 1}, "limit": 500,
-                                                       "excludeLimitCheck": True})["listOutput"]) == 450
+    assert (
+        len(
+            big.svc("CandidateService.getListEx", {"what": {"uid": 1}, "limit": 500, "excludeLimitCheck": True})[
+                "listOutput"
+            ]
+        )
+        == 450
+    )
 
 
 def _multi(rpc: Rpc, n: int) -> httpx.Response:
@@ -116,7 +127,10 @@ def test_gdpr_delete_anonymises_and_keeps_the_record(otys_sandbox_factory, make_
     assert set(person["AddressPrimary"].values()) == {None}
     assert after["EducationHistory"] == [] and after["extraInfo1"] is None
     assert (after["entryDateTime"], after["statusId"], after["source"]) == (
-        before["entryDateTime"], before["statusId"], before["source"])
+        before["entryDateTime"],
+        before["statusId"],
+        before["source"],
+    )
     assert after["lastModified"] != before["lastModified"]
     cond = {"type": "COND", "field": "candidateUid", "op": "EQ", "param": uid}
     assert [p["uid"] for p in rpc.svc("ProcedureService.getListEx", {"condition": cond})["listOutput"]] == procs
@@ -140,8 +154,10 @@ def test_tenant_handle_delete_follows_the_setting_unless_told(otys_sandbox) -> N
 
 def test_batch_arrays_are_refused_or_answered(otys_sandbox_factory, make_rpc) -> None:  # type: ignore[no-untyped-def]
     rpc = make_rpc(otys_sandbox_factory())
-    body: list[Any] = [{"jsonrpc": "2.0", "method": "check", "params": [rpc.sid], "id": 7},
-                       {"jsonrpc": "2.0", "method": "nope", "params": [], "id": 8}]
+    body: list[Any] = [
+        {"jsonrpc": "2.0", "method": "check", "params": [rpc.sid], "id": 7},
+        {"jsonrpc": "2.0", "method": "nope", "params": [], "id": 8},
+    ]
     env = rpc.post(body).json()
     assert env["error"]["code"] == -32600 and "MultiService" in env["error"]["message"]
     answering = make_rpc(otys_sandbox_factory(settings=SandboxSettings(batch_requests="answer")))
@@ -172,13 +188,15 @@ def test_unknown_list_options_and_params_are_refused_by_name(rpc: Rpc) -> None:
 
 def test_webhook_ids_agree_and_service_calls_have_no_prefix(rpc: Rpc) -> None:
     url = "http://127.0.0.1:9/hook"
-    uid = rpc.svc("WebhooksService.add", {"serviceCall": "VacancyService.update", "webhookUrl": url,
-                                          "klantGlobal": True})
+    uid = rpc.svc(
+        "WebhooksService.add", {"serviceCall": "VacancyService.update", "webhookUrl": url, "klantGlobal": True}
+    )
     listed = rpc.svc("WebhooksService.getList")
     assert isinstance(uid, int) and [h["uid"] for h in listed] == [uid]
     assert listed[0]["serviceCall"] == "VacancyService.update"
-    err = rpc.svc_error("WebhooksService.add", {"serviceCall": "Otys.Services.VacancyService.update",
-                                                "webhookUrl": url})
+    err = rpc.svc_error(
+        "WebhooksService.add", {"serviceCall": "Otys.Services.VacancyService.update", "webhookUrl": url}
+    )
     assert err["code"] == 302 and "'VacancyService.update'" in err["message"]
     assert rpc.svc("WebhooksService.update", uid, {"klantGlobal": False}) is True
     assert rpc.svc("WebhooksService.getList")[0]["klantGlobal"] is False

@@ -43,16 +43,31 @@ SEARCH_LISTS: dict[str, dict[str, tuple[str, ...]]] = {
 }
 #: facet id -> record path (per service); ``C_n`` = keys of ``matchCriteria_n``
 FACETS: dict[str, dict[str, str]] = {
-    "VacancyService": {"category": "categoryId", "owner": "userId", "relation": "relationId",
-                       "pubstatus": "publicationStatusId", "p_multi": "slug"},
+    "VacancyService": {
+        "category": "categoryId",
+        "owner": "userId",
+        "relation": "relationId",
+        "pubstatus": "publicationStatusId",
+        "p_multi": "slug",
+    },
     "CandidateService": {"status": "statusId", "portal": "portalId"},
 }
 #: Actonomy sort keys -> record fields
-SORTS: dict[str, str] = {"public_publish_date": "publicationStartDate", "entryDateFull": "entryDateTime",
-                         "public_end_date": "publicationEndDate"}
+SORTS: dict[str, str] = {
+    "public_publish_date": "publicationStartDate",
+    "entryDateFull": "entryDateTime",
+    "public_end_date": "publicationEndDate",
+}
 _DATA_KEYS: dict[str, tuple[str, ...]] = {
-    "VacancyService": ("keywords", "publiceer", "p_multi", "public_publish_date", "public_end_date", "owner",
-                       "category"),
+    "VacancyService": (
+        "keywords",
+        "publiceer",
+        "p_multi",
+        "public_publish_date",
+        "public_end_date",
+        "owner",
+        "category",
+    ),
     "CandidateService": ("keywords", "emailAddress"),
 }
 _OPTION_KEYS = ("limit", "offset", "getTotalCount", "sort", "facetsToUse", "matchCriteriaNames")

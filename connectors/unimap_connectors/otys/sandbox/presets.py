@@ -64,6 +64,9 @@ def resolve(name: str | None, settings: SandboxSettings | None) -> SandboxSettin
         return replace(settings)
     base = preset(name)
     default = SandboxSettings()
-    changed = {f.name: getattr(settings, f.name) for f in fields(SandboxSettings)
-               if getattr(settings, f.name) != getattr(default, f.name)}
+    changed = {
+        f.name: getattr(settings, f.name)
+        for f in fields(SandboxSettings)
+        if getattr(settings, f.name) != getattr(default, f.name)
+    }
     return replace(base, **changed)
