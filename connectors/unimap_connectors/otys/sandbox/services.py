@@ -402,5 +402,7 @@ class Engine:
 
     def _WebhooksService_getLogs(self, service: str, ctx: CallContext, params: list[Any]) -> list[Any]:
         _arity(params, 0, 1, "maxResults")
-        n = params[0] if params and isinstance(params[0], int) else 100
+        if params and params[0] is not None and (isinstance(params[0], bool) or not isinstance(params[0], int)):
+            raise invalid_params(f"maxResults must be an integer, got {params[0]!r}")
+        n = params[0] if params and params[0] is not None else 100
         return [list(reversed(self.webhooks.log))[:n]]
