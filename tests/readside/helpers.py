@@ -10,6 +10,9 @@ from unimap import unified
 from unimap.service import Unimap
 from unimap.sync import SyncReport
 from unimap_connectors.otys.sandbox import Sandbox
+from unimap_connectors.otys.sandbox.suite import SUITE_PRESETS, preset_connector_settings
+
+__all__ = ["SUITE_PRESETS", "Sleeps", "Synced", "connect", "preset_connector_settings", "snapshot"]
 
 MODELS = unified.MODELS
 INTEGRATION_ID = "otys:readside"
@@ -86,6 +89,10 @@ class Synced:
 
 
 def connect(um: Unimap, sb: Sandbox, integration_id: str = INTEGRATION_ID, **settings: Any) -> str:
-    """Connect ``sb`` as an OTYS integration (credentials checked by logging in)."""
+    """Connect ``sb`` as an OTYS integration (credentials checked by logging in).
+
+    The connector settings its preset needs (``PRESET_CONNECTOR_SETTINGS``) come first; ``settings`` win.
+    """
+    merged = {**preset_connector_settings(sb.preset), **settings}
     return um.connect("otys", {"api_key": sb.api_key}, base_url=sb.base_url, integration_id=integration_id,
-                      settings=settings or None).id
+                      settings=merged or None).id

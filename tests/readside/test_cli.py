@@ -96,7 +96,7 @@ def test_export_prints_json_lines_and_deleted_records_on_request(cli_env):
     sb, store, _, _ = cli_env
     assert unimap("sync", "--store", store).returncode == 0
     gone = sb.tenant.uids("CandidateService")[4]
-    sb.tenant.delete("CandidateService", gone)
+    sb.tenant.delete("CandidateService", gone, hard=True)
     assert unimap("sync", "--full", "--store", store).returncode == 0
 
     live = [json.loads(line) for line in unimap("export", "candidates", "--store", store).stdout.splitlines()]

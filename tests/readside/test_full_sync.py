@@ -112,7 +112,7 @@ def test_edits_are_picked_up_by_delta_and_deletions_by_the_next_full_sync(make_s
     for i, uid in enumerate(edited):
         sb.tenant.update("CandidateService", uid, {"Person": {"firstName": f"Edited{i}"}})
     for uid in deleted:
-        sb.tenant.delete("CandidateService", uid)
+        sb.tenant.delete("CandidateService", uid, hard=True)
 
     delta = um.sync(iid)
     after_delta = change_marks(um, iid)
@@ -203,7 +203,7 @@ class _DeleteBeforePage(httpx.HTTPTransport):
             and "'GT'" in repr(params[1].get("condition"))
         if not self.fired and body.get("method") == self.method and later_page:
             self.fired = True
-            self.sb.tenant.delete(self.service, self.uid)
+            self.sb.tenant.delete(self.service, self.uid, hard=True)
         return super().handle_request(request)
 
 

@@ -139,3 +139,11 @@ def test_click_command_rejects_bad_options() -> None:
         busy.listen()
         result = runner.invoke(command, ["--port", str(busy.getsockname()[1])])
     assert result.exit_code == 1 and "cannot listen" in result.output
+
+
+def test_click_command_preset() -> None:
+    runner = CliRunner()
+    result = runner.invoke(command, ["--preset", "pessimistic", "--stop-after", "0.2"])
+    assert result.exit_code == 0, result.output
+    assert "preset: pessimistic" in result.output
+    assert runner.invoke(command, ["--preset", "optimistic"]).exit_code == 2

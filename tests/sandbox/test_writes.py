@@ -90,16 +90,23 @@ def test_update_ex_phone_numbers_add_and_delete(rpc: Rpc) -> None:
         "ADD": [{"type": "work", "phoneNumber": "030-7654321"}]}}})
     phones = rpc.sb.tenant.get("CandidateService", uid)["Person"]["PhoneNumbers"]
     assert phones == {"2": {"type": "mobile", "phoneNumber": "+31 6 22222222"},
-                      "1": {"type": "work", "phoneNumber": "030-7654321"}}
+                      "3": {"type": "work", "phoneNumber": "030-7654321"}}  # ADD puts a phone in its type's slot
     rpc.svc("CandidateService.updateEx", uid, {"Person": {"PhoneNumbers": {"DELETE": ["2"]}}})
-    assert list(rpc.sb.tenant.get("CandidateService", uid)["Person"]["PhoneNumbers"]) == ["1"]
+    assert list(rpc.sb.tenant.get("CandidateService", uid)["Person"]["PhoneNumbers"]) == ["3"]
     # plain update merges by key and refuses actions
     rpc.svc("CandidateService.update", uid, {"Person": {"PhoneNumbers": {"5": {"type": "fax", "phoneNumber": "1"}}}})
-    assert set(rpc.sb.tenant.get("CandidateService", uid)["Person"]["PhoneNumbers"]) == {"1", "5"}
+    assert set(rpc.sb.tenant.get("CandidateService", uid)["Person"]["PhoneNumbers"]) == {"3", "5"}
     err = rpc.svc_error("CandidateService.update", uid, {"Person": {"PhoneNumbers": {"DELETE": []}}})
     assert err["code"] == 302
     err = rpc.svc_error("CandidateService.update", uid, {"Person": {"PhoneNumbers": {"1": {"type": "pager"}}}})
     assert err["code"] == 302
+    # a second phone of a taken type cannot be ADDed: the slot must be DELETEd first
+    err = rpc.svc_error("CandidateService.updateEx", uid, {"Person": {"PhoneNumbers": {
+        "ADD": [{"type": "work", "phoneNumber": "030-1111111"}]}}})
+    assert err["code"] == 302 and "slot 3" in err["message"]
+    rpc.svc("CandidateService.updateEx", uid, {"Person": {"PhoneNumbers": {
+        "ADD": [{"type": "mobile", "phoneNumber": "06-33333333"}]}}})
+    assert rpc.sb.tenant.get("CandidateService", uid)["Person"]["PhoneNumbers"]["2"]["type"] == "mobile"
 
 
 def test_update_ex_lists(rpc: Rpc) -> None:
@@ -118,7 +125,8 @@ def test_update_ex_lists(rpc: Rpc) -> None:
     assert rpc.sb.tenant.get("CandidateService", uid)["Tags"] == []
 
 
-def test_delete_makes_records_vanish(rpc: Rpc) -> None:
+def test_hard_delete_makes_records_vanish(otys_sandbox_factory, make_rpc) -> None:  # type: ignore[no-untyped-def]
+    rpc = make_rpc(otys_sandbox_factory(preset="hard-delete"))
     procs = rpc.sb.tenant.records("ProcedureService")
     cand = procs[0]["candidateUid"]
     assert rpc.svc("CandidateService.delete", cand) is True
@@ -296,7 +304,7 @@ def test_mutations_from_the_tenant_handle(clocked: tuple[Rpc, FakeClock]) -> Non
     assert t.get("CandidateService", uid)["lastModified"] == AMS.format(clock.t + 60)
     new = t.add("CandidateService", {"Person": {"firstName": "Via", "lastName": "UI"}})
     assert rpc.svc("CandidateService.getDetail", new, {"Person": {"firstName": 1}}) == {"Person": {"firstName": "Via"}}
-    t.delete("CandidateService", new)
+    t.delete("CandidateService", new, hard=True)
     assert rpc.svc_error("CandidateService.getDetail", new)["code"] == 301
     with pytest.raises(KeyError):
         t.get("CandidateService", new)

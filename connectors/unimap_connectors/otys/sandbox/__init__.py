@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from .faults import FaultSpec
 from .generator import TenantData, generate, parse_size
+from .presets import PRESETS, preset
 from .server import Sandbox
 from .settings import SandboxSettings
 from .stats import Stats
 from .store import Tenant
 
-__all__ = ["FaultSpec", "Sandbox", "SandboxSettings", "Stats", "Tenant", "TenantData", "generate", "parse_size"]
+__all__ = ["PRESETS", "FaultSpec", "Sandbox", "SandboxSettings", "Stats", "Tenant", "TenantData", "generate",
+           "parse_size", "preset"]

@@ -70,17 +70,49 @@ class App:
         else:
             method = request.get("method") if isinstance(request, dict) else None
             method = method if isinstance(method, str) else "<invalid request>"
+        batch = isinstance(request, list)
+        if batch:
+            method = "<batch>"
         self.stats.bump("requests", method)
-        key = self._api_key(request)
+        key = self._api_key(request[0] if batch and request else request)
 
         def run() -> Response:
             if request is None:
                 err = RpcError("parse_error", "Parse error: the request body is not valid JSON")
                 return Response(200, dump(self.engine.error_envelope(err, None)))
+            if batch:
+                return self._batch(request)
             return Response(200, dump(self.engine.handle(request)))
 
         return self._pipeline(method, key, run, upload=False, rid=request.get("id") if isinstance(request, dict)
-                              else None)
+                              else None, cost=self._cost(request))
+
+    def _batch(self, requests: list[Any]) -> Response:
+        """A JSON-RPC 2.0 batch: refused (``batch_requests: refuse``) or answered entry by entry."""
+        if self.settings.batch_requests != "answer" or not requests:
+            why = ("an empty batch" if requests else "a batch") if self.settings.batch_requests == "answer" \
+                else "batch arrays (use Otys.Services.MultiService.execute)"
+            err = RpcError("invalid_request", f"Invalid Request: {why} is not supported")
+            return Response(200, dump(self.engine.error_envelope(err, None)))
+        answers = []
+        for entry in requests:
+            envelope = self.engine.handle(entry)
+            if not (isinstance(entry, dict) and "id" not in entry and "result" in envelope):
+                answers.append(envelope)  # notifications (no id) that succeed get no answer
+        return Response(200, dump(answers)) if answers else Response(204, b"")
+
+    def _cost(self, request: Any) -> int:
+        """Rate-limit units of a request: one, or one per MultiService entry / batch entry (setting)."""
+        if not self.settings.multi_counts_entries:
+            return 1
+        if isinstance(request, list):
+            return max(1, sum(self._cost(entry) for entry in request))
+        if isinstance(request, dict) and request.get("method") == "Otys.Services.MultiService.execute":
+            params = request.get("params")
+            calls = params[0] if isinstance(params, list) and params else None
+            if isinstance(calls, (list, dict)):
+                return max(1, len(calls))
+        return 1
 
     def upload(self, content_type: str, body: bytes) -> Response:
         """POST /fileService.php (multipart ``file`` + ``sessionId``)."""
@@ -116,14 +148,15 @@ class App:
 
     # -- pipeline ------------------------------------------------------------------------
 
-    def _pipeline(self, method: str, key: str, run: Callable[[], Response], *, upload: bool, rid: Any) -> Response:
+    def _pipeline(self, method: str, key: str, run: Callable[[], Response], *, upload: bool, rid: Any,
+                  cost: int = 1) -> Response:
         fault = self.faults.decide(method, upload=upload)
         unlimited = self.settings.unlimited_remaining
         if fault is not None and fault.kind == "429":
             headers = self.limiter.peek(key).headers(unlimited)
             headers.update({"X-Orl-Limit-Blocked": "1", "Retry-After": str(self.settings.injected_retry_after)})
             return self._too_many(rid, headers, self.settings.injected_retry_after)
-        decision = self.limiter.hit(key)
+        decision = self.limiter.hit(key, cost)
         headers = decision.headers(unlimited)
         if not decision.allowed:
             self.stats.add("rate_limited")

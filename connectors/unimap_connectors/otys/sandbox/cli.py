@@ -14,6 +14,7 @@ import click
 
 from .faults import FaultSpec
 from .generator import parse_size
+from .presets import preset_names
 from .server import Sandbox
 
 
@@ -45,13 +46,15 @@ def _faults(ctx: click.Context, param: click.Parameter, value: str | None) -> Fa
               help='Fault SPEC, e.g. "5xx=0.05,malformed=0.05,hang=0.01:2.0,upload=1.0,burst429=0.01,seed=7".')
 @click.option("--session-lifetime", default=14 * 3600.0, type=float, show_default=True,
               help="Session lifetime in seconds.")
+@click.option("--preset", default="default", type=click.Choice(preset_names()), show_default=True,
+              help="Tenant variant for the reference's open questions (docs/otys-sandbox.md).")
 @click.option("--stop-after", default=None, type=float, hidden=True, help="Stop after N seconds (for tests).")
 def command(host: str, port: int, seed: int, size: int, rate_limit: int, faults: FaultSpec | None,
-            session_lifetime: float, stop_after: float | None) -> None:
+            session_lifetime: float, preset: str, stop_after: float | None) -> None:
     """Run a local OTYS Web Services sandbox until Ctrl-C."""
     try:
         sandbox = Sandbox(seed=seed, size=size, rate_limit=rate_limit or None, faults=faults, host=host, port=port,
-                          session_lifetime=session_lifetime)
+                          session_lifetime=session_lifetime, preset=preset)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
     stop = threading.Event()
@@ -71,7 +74,7 @@ def command(host: str, port: int, seed: int, size: int, rate_limit: int, faults:
         click.echo(f"tenant: seed={seed} candidates={t.count('CandidateService')} "
                    f"vacancies={t.count('VacancyService')} users={t.count('UserService')} "
                    f"procedures={t.count('ProcedureService')}")
-        click.echo(f"rate_limit: {rate_limit or 'off'}  faults: {faults or 'none'}")
+        click.echo(f"rate_limit: {rate_limit or 'off'}  faults: {faults or 'none'}  preset: {preset}")
         click.echo("OTYS sandbox running; press Ctrl-C to stop.", nl=True)
         waited = 0.0
         while not stop.wait(0.2):

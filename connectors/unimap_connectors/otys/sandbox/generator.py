@@ -122,7 +122,8 @@ class _Gen:
         self.seed = seed
         self.n = n
         self.settings = settings
-        self.clock = Clockface(settings.timezone, settings.datetime_format, settings.date_format)
+        self.clock = Clockface(settings.timezone, settings.datetime_format, settings.date_format,
+                                settings.datetime_offset)
         self.fmt = self.clock.format
         self.fdate = self.clock.format_date
         self.mod = settings.modified_field
@@ -615,6 +616,11 @@ def generate(seed: int = 1, size: str | int = "small", settings: SandboxSettings
             instants[text] = int(g.clock.instant(text))
     procedures = g.procedures(candidates, vacancies, instants)
     documents, files = g.documents(candidates)
+    if settings.generate_extended:  # own random streams, after every core value is drawn
+        from .extended import extend_candidates, extend_vacancies
+
+        extend_candidates(g, candidates)
+        extend_vacancies(g, vacancies, users)
     records = {
         "UserService": users,
         "VacancyService": vacancies,
@@ -623,5 +629,8 @@ def generate(seed: int = 1, size: str | int = "small", settings: SandboxSettings
         "AttachedDocumentsService": documents,
         **g.catalogues(),
     }
+    for service in settings.modified_absent:
+        for rec in records.get(service, ()):
+            rec.pop(g.mod, None)
     api_key = settings.api_key or f"{g.rng('api-key').getrandbits(128):032x}"
     return TenantData(seed=seed, n_candidates=n, api_key=api_key, api_user_uid=1, records=records, files=files)

@@ -16,7 +16,10 @@ from .server import Sandbox
 
 @pytest.fixture
 def otys_sandbox_factory() -> Iterator[Callable[..., Sandbox]]:
-    """A factory ``make(**kwargs) -> started Sandbox`` (defaults: seed 1, small, rate limit off)."""
+    """A factory ``make(**kwargs) -> started Sandbox`` (defaults: seed 1, small, rate limit off).
+
+    ``preset=`` picks a tenant variant (``presets.py``; default ``default``).
+    """
     made: list[Sandbox] = []
 
     def make(**kwargs: Any) -> Sandbox:

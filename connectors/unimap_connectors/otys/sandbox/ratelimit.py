@@ -73,15 +73,15 @@ class RateLimiter:
             self._windows[key] = win
         return win
 
-    def hit(self, key: str) -> Decision:
-        """Admit or reject one request of ``key``."""
-        return self._decide(key, count=True)
+    def hit(self, key: str, cost: int = 1) -> Decision:
+        """Admit or reject one request of ``key`` that uses ``cost`` units (all or nothing)."""
+        return self._decide(key, count=True, cost=max(1, cost))
 
     def peek(self, key: str) -> Decision:
         """The current state of ``key`` without counting a request."""
         return self._decide(key, count=False)
 
-    def _decide(self, key: str, *, count: bool) -> Decision:
+    def _decide(self, key: str, *, count: bool, cost: int = 1) -> Decision:
         with self._lock:
             limit = self._limit
             if limit is None:
@@ -91,7 +91,7 @@ class RateLimiter:
             reset_in = win[0] + self.window - now
             if not count:
                 return Decision(True, int(max(0, limit - win[1])), reset_in, limit)
-            if win[1] < limit:
-                win[1] += 1
+            if win[1] + cost <= limit:
+                win[1] += cost
                 return Decision(True, int(limit - win[1]), reset_in, limit)
             return Decision(False, 0, reset_in, limit)

@@ -65,6 +65,31 @@ def before_write(tenant: Tenant, service: str, data: Any, current: Record | None
     return data
 
 
+#: services whose delete anonymises (GDPR) unless asked for a hard delete -> children removed with it
+ANONYMISED: dict[str, tuple[tuple[str, str], ...]] = {
+    "CandidateService": (("AttachedDocumentsService", "candidateUid"),),
+}
+#: candidate fields an anonymisation keeps (statistics); every other field is blanked
+KEPT_ON_ANONYMISE = frozenset({"uid", "internalId", "status", "statusId", "entryDateTime", "source", "portalId",
+                               "pointOfEntry", "originSiteId", "UtmTags", "gdprDueDate", "gdprReason",
+                               "currencyId"})
+
+
+def anonymised(tenant: Tenant, service: str, rec: Record) -> Record:
+    """A copy of ``rec`` with every personal field blanked (``Person.lastName`` = the settings' marker)."""
+    from .writes import blank_value
+
+    fields = tenant.schemas[service].fields
+    mod = tenant.settings.modified_field
+    out: Record = {}
+    for name, value in rec.items():
+        f = fields.get(name)
+        out[name] = value if name in KEPT_ON_ANONYMISE or name == mod or f is None else blank_value(f)
+    if isinstance(out.get("Person"), dict):
+        out["Person"]["lastName"] = tenant.settings.anonymised_last_name
+    return out
+
+
 def _require(tenant: Tenant, service: str, uid: Any, what: str) -> None:
     if uid is None or not tenant.exists(service, uid):
         raise validation(f"{what} {uid!r} does not exist")
@@ -162,8 +187,9 @@ def after_write(tenant: Tenant, service: str, rec: Record, current: Record | Non
         call = rec.get("serviceCall")
         if not call or "." not in call:
             raise validation("serviceCall must look like 'CandidateService.update'")
-        if call.startswith("Otys.Services."):
-            rec["serviceCall"] = call[len("Otys.Services."):]
+        if call.startswith("Otys.Services."):  # OTYS names calls without the prefix (S1, S5)
+            raise validation(f"serviceCall {call!r}: name the call without the 'Otys.Services.' prefix, "
+                             f"e.g. {call[len('Otys.Services.'):]!r}")
         rec["klantid"] = tenant.settings.client_id
         rec["userid"] = tenant.api_user_uid
         if rec.get("klantGlobal") is None:

@@ -71,6 +71,89 @@ def mp(item: Field) -> Field:
 PHONE_TYPES = ("primary", "mobile", "work", "other", "fax")
 UTM = obj(utm_source=s(), utm_medium=s(), utm_campaign=s(), utm_term=s(), utm_content=s())
 TEXT_FIELDS = ("description", "requirements", "companyProfile", "salary", "summary")
+#: text fields beyond the generated five (the OTYS plugin's vacancy list asks for all of them)
+EXTRA_TEXT_FIELDS = ("companyCulture", *(f"extra{n}" for n in range(1, 11)))
+MATCH_CRITERIA = 18
+
+
+def any_() -> Field:
+    return Field("any")
+
+
+def vacancy_extended() -> dict[str, Field]:
+    """Vacancy fields of the reference (§5.2) and of the OTYS plugin's list ``what`` beyond the core set."""
+    out: dict[str, Field] = {
+        "copyTitle": s(), "extraTitle": s(), "externalReferenceNr": s(),
+        "publicationFirstDate": d(), "publishedWebsites": lst(i()), "publishLanguages": lst(s()),
+        "publishedInShortlist": b(), "premiumPublish": b(), "passive": b(), "stopDate": d(),
+        "createdByUser": s(readonly=True), "modifiedByUser": s(readonly=True),
+        "defaultConsultant": s(), "userInitials": s(readonly=True), "userPhoneMobile": s(readonly=True),
+        "listAllEmails": s(readonly=True),
+        "relationContact": s(), "relationContact2": s(), "relationContactId": i(), "relationContactId2": i(),
+        "showEmployer": b(), "blockScanners": b(), "removeApplyButton": b(),
+        "locationCityId": i(), "locationLatitude": n(), "locationLongitude": n(),
+        "workPlaceAddress": s(), "workPlacePostalCode": s(), "workPlaceCity": s(), "workPlacePhone": s(),
+        "workPlaceFax": s(),
+        "hoursUnit": s(), "hoursType": s(), "housTotal": n(), "tariff": n(), "tariffUnit": s(), "currencyId": i(),
+        "alternativeCategories": mp(s()), "jobType": s(), "assignmentType": s(),
+        "matchCriteriaNames": mp(s()),
+        "applyCount": i(readonly=True), "applyCountToday": i(readonly=True), "viewCount": i(readonly=True),
+        "applyUrls": mp(s()), "customApplyUrl": s(), "customDetailUrl": s(), "questionSetId": i(),
+        "photoFileName": s(), "photoThumbFileName": s(), "relationLogoFileName": s(),
+        "PhotoGallery": lst(obj(photo=s(), thumbnail=s())), "Video": any_(),
+        "assignmentStartDate": d(), "assignmentEndDate": d(), "endDateUnknown": b(),
+        "candidatesNeeded": i(), "candidatesPlaced": i(),
+        "responsibleContact": s(), "responsibleCustomerOfficeName": s(),
+        "responsibleCustomerOfficeContactPersonName": s(), "responsibleWorkplaceName": s(),
+        "responsibleWorkplaceContactPersonName": s(),
+    }
+    for name in EXTRA_TEXT_FIELDS:
+        out[f"textField_{name}"] = obj(title=s(), text=s())
+    for num in range(1, MATCH_CRITERIA + 1):
+        out[f"matchCriteria_{num}"] = mp(i())
+    return out
+
+
+#: candidate collections of the reference (§5.1); member names are the sandbox's guess
+CANDIDATE_COLLECTIONS: dict[str, dict[str, str]] = {
+    "Addresses": {"type": "str", "address": "str", "city": "str", "postcode": "str", "countryCode": "str"},
+    "ExtraPhoneNumbers": {"type": "str", "phoneNumber": "str"},
+    "Emails": {"type": "str", "email": "str"},
+    "EducationHistory": {"institute": "str", "education": "str", "level": "str", "startDate": "date",
+                         "endDate": "date", "diploma": "bool"},
+    "LanguageSkills": {"language": "str", "languageCode": "str", "speaking": "str", "writing": "str"},
+    "ComputerSkills": {"skill": "str", "level": "str"},
+    "SoftSkills": {"skill": "str"},
+    "Hobbies": {"hobby": "str"},
+    "References": {"name": "str", "company": "str", "phoneNumber": "str", "email": "str"},
+    "BankAccounts": {"iban": "str", "bic": "str", "accountHolder": "str"},
+    "HrmItems": {"name": "str", "value": "str"},
+    "ConfigurableOrganisationUnits": {"uid": "int", "name": "str"},
+}
+
+
+def candidate_extended() -> dict[str, Field]:
+    """Candidate scalars and collections of the reference (§5.1) and of the plugin's ``add`` payload."""
+    out: dict[str, Field] = {
+        "currencyId": i(), "varCopy": s(), "vcaCopy": s(),
+        "Linkedin": s(), "website": s(), "promoText": s(), "personalNr": s(), "noticeTerm": s(),
+        "willRelocate": b(), "ownsCar": b(), "handicapped": b(), "vatNr": s(),
+    }
+    for name, members in CANDIDATE_COLLECTIONS.items():
+        out[name] = lst(obj(**{m: Field(kind) for m, kind in members.items()}))
+    for num in range(1, MATCH_CRITERIA + 1):
+        out[f"matchCriteria_{num}"] = mp(i())
+    return out
+
+
+def person_extended() -> dict[str, Field]:
+    """``Person`` members of the reference beyond the core set."""
+    return {
+        "title": s(), "suffix": s(), "age": i(readonly=True), "nationality": s(), "nationalityCode": s(),
+        "nationalityCodes": lst(s()), "skype": s(), "placeOfBirth": s(), "married": b(),
+        "passPortNumber": s(), "passPortExpirationDate": d(), "bankAccountNumber": s(), "religion": s(),
+        "phoneMobile": s(),
+    }
 
 
 @dataclass
@@ -94,6 +177,10 @@ def build_schemas(settings: SandboxSettings) -> dict[str, ServiceSchema]:
     """Every service schema, using the settings' modified-field name and extra-field counts."""
     mod = settings.modified_field
     stamps = {"entryDateTime": dt(readonly=True), mod: dt(readonly=True)}
+    created_only = {"entryDateTime": dt(readonly=True)}
+
+    def stamps_of(service: str) -> dict[str, Field]:
+        return stamps if settings.has_modified(service) else created_only
 
     user = {
         "uid": i(readonly=True),
@@ -142,6 +229,7 @@ def build_schemas(settings: SandboxSettings) -> dict[str, ServiceSchema]:
         vacancy[f"textField_{name}"] = obj(title=s(), text=s())
     for num in range(1, settings.vacancy_extra_fields + 1):
         vacancy[f"extraInfo{num}"] = s()
+    vacancy.update(vacancy_extended())
 
     phone = obj(type=s(enum=PHONE_TYPES), phoneNumber=s())
     address = obj(address=s(), city=s(), postcode=s(), stateCode=s(), countryCode=s(), country=s())
@@ -150,7 +238,7 @@ def build_schemas(settings: SandboxSettings) -> dict[str, ServiceSchema]:
         "internalId": i(readonly=True),
         "status": s(readonly=True),
         "statusId": i(),
-        **stamps,
+        **stamps_of("CandidateService"),
         "source": s(),
         "portalId": i(),
         "pointOfEntry": s(),
@@ -175,17 +263,19 @@ def build_schemas(settings: SandboxSettings) -> dict[str, ServiceSchema]:
             languageCode=s(),
             PhoneNumbers=mp(phone),
             AddressPrimary=address,
+            **person_extended(),
         ),
     }
     for num in range(1, settings.candidate_extra_fields + 1):
         candidate[f"extraInfo{num}"] = s()
+    candidate.update(candidate_extended())
 
     status_ref = obj(uid=i(), status=s())
     procedure = {
         "uid": s(readonly=True),
         "candidateUid": s(),
         "vacancyUid": s(),
-        **stamps,
+        **stamps_of("ProcedureService"),
         "ProcedureStatus1": status_ref,
         "ProcedureStatus2": status_ref,
         "ProcedureStatus3": status_ref,
@@ -250,6 +340,9 @@ def build_schemas(settings: SandboxSettings) -> dict[str, ServiceSchema]:
         "AttachedDocumentsService": {"uid": 1, "candidateUid": 1, "fileUid": 1, "fileName": 1, "typeId": 1,
                                      "type": 1, "entryDateTime": 1},
     }
+    for name in settings.modified_absent:
+        if name in defaults:
+            defaults[name] = {k: v for k, v in defaults[name].items() if k != mod}
     if settings.default_what:
         defaults.update(settings.default_what)
 

@@ -11,7 +11,6 @@ import contextlib
 import logging
 import socket
 import threading
-from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
@@ -19,6 +18,7 @@ from urllib.parse import urlsplit
 from .app import App, Response, dump
 from .faults import FaultInjector, FaultSpec
 from .generator import TenantData, generate, parse_size
+from .presets import resolve as resolve_preset
 from .ratelimit import RateLimiter
 from .services import Engine
 from .sessions import SessionStore
@@ -142,17 +142,19 @@ class Sandbox:
     """A local OTYS Web Services server over one generated tenant.
 
     Use as a context manager (``with Sandbox(seed=1) as sb:``) or call ``start()``/``stop()``.
-    ``rate_limit`` (default 350/min; 0 or None = off) and ``session_lifetime`` override the
-    settings; ``faults`` is a fault SPEC string (see faults.py).
+    ``preset`` names a tenant variant (presets.py; None = ``default``) and ``settings`` overlays
+    it with its own non-default choices; ``rate_limit`` (default 350/min; 0 or None = off) and
+    ``session_lifetime`` override both; ``faults`` is a fault SPEC string (see faults.py).
     """
 
     def __init__(self, seed: int = 1, size: str | int = "small", rate_limit: int | None = _UNSET,
                  faults: str | FaultSpec | None = None, host: str = "127.0.0.1", port: int = 0,
                  settings: SandboxSettings | None = None, *, session_lifetime: float | None = None,
-                 tenant_data: TenantData | None = None) -> None:
+                 tenant_data: TenantData | None = None, preset: str | None = None) -> None:
         if not is_loopback_host(host):
             raise ValueError(f"the OTYS sandbox only listens on loopback addresses, not {host!r}")
-        settings = replace(settings) if settings is not None else SandboxSettings()
+        settings = resolve_preset(preset, settings)
+        self.preset = preset or "default"
         if rate_limit is not _UNSET:
             settings.rate_limit = rate_limit or None
         if session_lifetime is not None:

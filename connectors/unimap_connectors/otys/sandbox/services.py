@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import catalogue as cat
+from .actonomy import compile_search
 from .errors import RpcError, invalid_params, unknown_field
 from .faults import FaultInjector
 from .sessions import Session, SessionStore
@@ -43,8 +44,11 @@ SERVICE_METHODS: dict[str, tuple[str, ...]] = {
     "ReferrerPortalService": ("getListEx", "getList", "getDetail"),
     "WebsiteService": ("getList",),
     "CsmService": ("getValue",),
-    "WebhooksService": ("add", "getList", "delete", "getLogs"),
+    "WebhooksService": ("add", "getList", "update", "delete", "getLogs"),
 }
+#: getListEx/getList options the engine implements; any other key is refused by name
+LIST_OPTIONS = frozenset({"what", "condition", "sort", "order", "limit", "offset", "getTotalCount", "totalCount",
+                          "excludeLimitCheck", "search"})
 
 Handler = Callable[["CallContext", list[Any]], Any]
 
@@ -223,6 +227,10 @@ class Engine:
             options = {}
         if not isinstance(options, dict):
             raise invalid_params("options must be an object")
+        for key in options:
+            if key not in LIST_OPTIONS:
+                raise invalid_params(f"unknown {'getList' if bare else 'getListEx'} option '{key}' "
+                                     f"(the sandbox implements {', '.join(sorted(LIST_OPTIONS))})")
         t = self.tenant
         schema = t.schemas[service]
         comp = t.compilers[service]
@@ -231,6 +239,17 @@ class Engine:
         rows = t.select(service, options.get("condition"), sort)
         limit = self._int_option(options, "limit")
         offset = self._int_option(options, "offset") or 0
+        search = None
+        extras: dict[str, Any] | None = None
+        if options.get("search") is not None:
+            if bare:
+                raise invalid_params("'search' is a getListEx option")
+            if self.settings.actonomy != "on":
+                raise RpcError("not_implemented", "Actonomy search (option 'search') is not enabled for this tenant")
+            search = compile_search(service, options["search"], t.clock)
+            rows, extras = search.run(rows)
+            if search.limit is not None:  # OPTIONS page the search; the root limit only bounds it
+                limit, offset = min(search.limit, limit) if limit is not None else search.limit, search.offset
         if offset < 0:
             raise invalid_params("offset must not be negative")
         if limit is not None and limit < 0:
@@ -249,9 +268,15 @@ class Engine:
         out = [project(r) for r in page]
         if bare:
             return out
+        if search is not None and search.names:
+            for row, rec in zip(out, page, strict=True):
+                row["matchCriteriaNames"] = rec.get("matchCriteriaNames")
         result: dict[str, Any] = {"listOutput": out}
-        if options.get("getTotalCount"):
-            result["totalCount"] = len(rows)
+        if options.get("getTotalCount") or options.get("totalCount"):
+            # with Actonomy the root total is the page size; the real total is in searchExtras (as S1 reads it)
+            result["totalCount"] = len(rows) if search is None else len(out)
+        if extras is not None:
+            result["searchExtras"] = {"ACTONOMY": extras}
         return result
 
     @staticmethod
@@ -271,13 +296,17 @@ class Engine:
 
     def _generic_getDetail(self, service: str, ctx: CallContext, params: list[Any]) -> Any:
         _arity(params, 1, 3, "uid, what?")
+        if len(params) == 3 and params[2] is not None:
+            raise invalid_params(f"getDetail takes [session, uid, what]; a 4th param must be null, got {params[2]!r}")
         rec = self.tenant.find(service, _uid_param(params[0]))
         what = params[1] if len(params) > 1 else None
         return self.tenant.compilers[service].what(what, None)(rec)
 
-    def _generic_add(self, service: str, ctx: CallContext, params: list[Any]) -> str:
+    def _generic_add(self, service: str, ctx: CallContext, params: list[Any]) -> Any:
         _arity(params, 1, 1, "data")
-        return str(self.tenant.write_add(service, _data_param(params[0])))
+        uid = self.tenant.write_add(service, _data_param(params[0]))
+        # hex-uid services answer the uid string (S1 requires a string); int-uid ones the int getList shows
+        return uid if self.tenant.schemas[service].uid_kind == "int" else str(uid)
 
     def _generic_update(self, service: str, ctx: CallContext, params: list[Any]) -> bool:
         _arity(params, 2, 2, "uid, data")
@@ -289,6 +318,7 @@ class Engine:
         return str(self.tenant.write_update(service, _uid_param(params[0]), _data_param(params[1]), ex=True))
 
     def _generic_delete(self, service: str, ctx: CallContext, params: list[Any]) -> bool:
+        """``true``; a candidate is anonymised or removed per ``delete_mode``, other records removed."""
         _arity(params, 1, 1, "uid")
         self.tenant.write_delete(service, _uid_param(params[0]))
         return True
@@ -298,6 +328,10 @@ class Engine:
     def _CandidateService_setGdprDueDatePartner(self, service: str, ctx: CallContext, params: list[Any]) -> bool:
         _arity(params, 3, 5, 'uid, "YYYY-MM-DD", "otherYes"|"cron", false, false')
         uid, due, reason = params[0], params[1], params[2]
+        for pos, flag in enumerate(params[3:], start=4):
+            if flag not in (False, None, 0, "0", "false"):
+                raise invalid_params(f"setGdprDueDatePartner param {pos + 1} is only implemented as false, "
+                                     f"got {flag!r}")
         if not isinstance(due, str) or not _DATE.match(due):
             raise invalid_params(f"due date must be YYYY-MM-DD, got {due!r}")
         if reason not in ("otherYes", "cron"):
@@ -359,11 +393,16 @@ class Engine:
         if not isinstance(codes, list):
             raise invalid_params("getValue needs a list of setting codes")
         s = self.settings
+        if len(params) > 1 and params[1] is not None and str(params[1]) != str(s.client_id):
+            raise RpcError("validation", f"Validation failed: clientId {params[1]!r} is not this client "
+                                         f"({s.client_id})")
         values = {"DB103": s.client_code, "SE2995": "1" if s.gdpr_writes_enabled else "0", "SE3004": "1",
                   "SE3348": "1", "SE2997": "30", "SE2999": "24"}
         return {str(code): {"value": values.get(str(code))} for code in codes}
 
     def _WebhooksService_getLogs(self, service: str, ctx: CallContext, params: list[Any]) -> list[Any]:
         _arity(params, 0, 1, "maxResults")
-        n = params[0] if params and isinstance(params[0], int) else 100
+        if params and params[0] is not None and (isinstance(params[0], bool) or not isinstance(params[0], int)):
+            raise invalid_params(f"maxResults must be an integer, got {params[0]!r}")
+        n = params[0] if params and params[0] is not None else 100
         return [list(reversed(self.webhooks.log))[:n]]

@@ -26,6 +26,7 @@ DEFAULT_ERROR_CODES: dict[str, int] = {
     "invalid_condition": 203,
     "invalid_sort": 204,
     "limit_exceeded": 205,
+    "not_implemented": 206,
     "not_found": 301,
     "validation": 302,
     "not_enabled": 303,
@@ -54,17 +55,24 @@ class SandboxSettings:
     timezone: str = "Europe/Amsterdam"  # zone of every date-time in responses
     datetime_format: str = "%Y-%m-%d %H:%M:%S"  # strftime format of date-times in responses
     date_format: str = "%Y-%m-%d"  # date-only fields (birthdate, availableAt, ...) — fixed
+    datetime_offset: bool = False  # append the UTC offset ("+02:00") to every date-time in responses
     modified_field: str = "lastModified"  # server-stamped on every write, every record service
+    modified_absent: tuple[str, ...] = ()  # services that have no modified field at all (§8 Q3)
 
     # -- list engine -----------------------------------------------------------------------
     max_limit: int = 200
     limit_behaviour: str = "error"  # "error" | "cap" | "off" when limit > max_limit w/o excludeLimitCheck
     default_limit: int = 200  # getListEx without ``limit``; getList without ``limit`` is unlimited
+    multi_counts_entries: bool = False  # MultiService.execute costs one rate-limit unit per entry
+    batch_requests: str = "refuse"  # JSON-RPC batch arrays: "refuse" (-32600) | "answer" (per the spec)
+    actonomy: str = "on"  # search.ACTONOMY: "on" (the subset in actonomy.py) | "refuse" (error naming it)
     query_cache_size: int = 256  # cached (service, condition, sort) selections
     default_what: dict[str, dict[str, Any]] | None = None  # None: the built-in sets of schema.py
 
     # -- writes ----------------------------------------------------------------------------
     strict_writes: bool = True  # unknown field in add/update data -> Abstract_field error
+    delete_mode: str = "anonymise"  # CandidateService.delete: "anonymise" (GDPR, record kept) | "hard"
+    anonymised_last_name: str = "Geanonimiseerd"  # Person.lastName of an anonymised candidate
     reject_status_minus_one: bool = False  # CandidateService.add with statusId -1 -> error
     web_status_id: int = 5  # statusId stored when -1 is accepted ("New (website)")
     gdpr_writes_enabled: bool = True  # setGdprDueDatePartner allowed
@@ -72,6 +80,9 @@ class SandboxSettings:
     cover_letter_type_id: str = "202"
     other_type_id: str = "201"
     max_upload_bytes: int = 16 * 1024 * 1024
+
+    # -- generated data --------------------------------------------------------------------
+    generate_extended: bool = True  # candidate collections, extra Person/vacancy fields (own random stream)
 
     # -- custom fields ---------------------------------------------------------------------
     candidate_extra_fields: int = 5
@@ -97,6 +108,10 @@ class SandboxSettings:
     # -- clocks (tests may replace them) ----------------------------------------------------
     clock: Callable[[], float] = time.time  # wall clock: write stamps, session expiry
     monotonic: Callable[[], float] = time.monotonic  # rate-limit windows
+
+    def has_modified(self, service: str) -> bool:
+        """True when ``service`` records carry the server-stamped modified field."""
+        return service not in self.modified_absent
 
     def error_code(self, kind: str) -> int:
         """Numeric code for an error kind (unknown kinds map to internal_error)."""

@@ -115,7 +115,8 @@ class Tenant:
         self.seed = data.seed
         self.api_key = data.api_key
         self.api_user_uid = data.api_user_uid
-        self.clock = Clockface(settings.timezone, settings.datetime_format, settings.date_format)
+        self.clock = Clockface(settings.timezone, settings.datetime_format, settings.date_format,
+                                settings.datetime_offset)
         self.schemas = build_schemas(settings)
         self.collections = {name: Collection(sc) for name, sc in self.schemas.items()}
         self.compilers = {name: Compiler(name, sc.fields, self.clock) for name, sc in self.schemas.items()}
@@ -230,8 +231,18 @@ class Tenant:
             coll.put(rec, new=False)
             return rec["uid"]
 
-    def write_delete(self, service: str, uid: Any) -> None:
-        """Remove a record (and, for candidates/vacancies, their procedures and documents)."""
+    def write_delete(self, service: str, uid: Any, *, hard: bool | None = None, at: str | None = None) -> None:
+        """Delete a record: a candidate is anonymised (``delete_mode``) unless ``hard``; others are removed.
+
+        A hard delete also removes the candidate's/vacancy's procedures and documents; an
+        anonymisation keeps the record and its procedures, blanks every personal field, removes
+        the documents and stamps the modified time.
+        """
+        if hard is None:
+            hard = self.settings.delete_mode == "hard"
+        if service in rules.ANONYMISED and not hard:
+            self.anonymise(service, uid, at=at)
+            return
         with self.lock:
             rec = self.find(service, uid)
             self.collection(service).remove(rec["uid"])
@@ -239,6 +250,20 @@ class Tenant:
                 ccoll = self.collection(child)
                 doomed = [r["uid"] for r in ccoll.records.values() if r.get(fld) == rec["uid"]]
                 for cuid in doomed:
+                    ccoll.remove(cuid)
+
+    def anonymise(self, service: str, uid: Any, *, at: str | None = None) -> None:
+        """GDPR anonymisation: keep the record (statistics), blank its personal fields, drop documents."""
+        with self.lock:
+            coll = self.collection(service)
+            current = self.find(service, uid)
+            rec = rules.anonymised(self, service, current)
+            if self.settings.modified_field in coll.schema.fields:
+                rec[self.settings.modified_field] = at or self.now()
+            coll.put(rec, new=False)
+            for child, fld in rules.ANONYMISED[service]:
+                ccoll = self.collection(child)
+                for cuid in [r["uid"] for r in ccoll.records.values() if r.get(fld) == rec["uid"]]:
                     ccoll.remove(cuid)
 
     def add_file(self, name: str, content: bytes, mime_type: str) -> dict[str, Any]:
@@ -296,10 +321,16 @@ class Tenant:
         self.write_update(service, uid, changes, ex=True, at=self._stamp(at))
         self._notify(service, "update", uid, changes)
 
-    def delete(self, service: str, uid: Any) -> None:
-        """Delete a record; it vanishes from lists and details (no tombstone)."""
-        self.write_delete(service, uid)
+    def delete(self, service: str, uid: Any, *, hard: bool | None = None, at: str | float | None = None) -> None:
+        """Delete a record as a recruiter would: a candidate is anonymised unless ``hard`` (or the
+        ``delete_mode`` setting) says so; other records vanish (no tombstone)."""
+        self.write_delete(service, uid, hard=hard, at=self._stamp(at))
         self._notify(service, "delete", uid, None)
+
+    def anonymise_candidate(self, uid: Any, *, at: str | float | None = None) -> None:
+        """The nightly GDPR run anonymising one candidate (whatever ``delete_mode`` says)."""
+        self.anonymise("CandidateService", uid, at=self._stamp(at))
+        self._notify("CandidateService", "update", uid, None)
 
     def touch(self, service: str, uid: Any, *, at: str | float | None = None) -> None:
         """Stamp a record's modified time without changing anything else."""

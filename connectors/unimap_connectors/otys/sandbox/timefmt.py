@@ -69,17 +69,24 @@ class Zone:
 class Clockface:
     """Formats and parses date-times the way the sandbox's settings say."""
 
-    def __init__(self, zone: str, datetime_format: str, date_format: str = "%Y-%m-%d") -> None:
+    def __init__(self, zone: str, datetime_format: str, date_format: str = "%Y-%m-%d",
+                 offset: bool = False) -> None:
         self.zone = Zone(zone)
         self.datetime_format = datetime_format
         self.date_format = date_format
-        self._fast = datetime_format == "%Y-%m-%d %H:%M:%S"
+        self.offset = offset  # append the UTC offset ("+02:00", "+00:00") to date-times
+        self._fast = datetime_format == "%Y-%m-%d %H:%M:%S" and not offset
         self._instants: dict[str, float] = {}
 
     def format(self, ts: float) -> str:
         """A response date-time for instant ``ts`` (whole seconds)."""
         ts = int(ts)
-        return time.strftime(self.datetime_format, time.gmtime(ts + self.zone.offset(ts)))
+        off = self.zone.offset(ts)
+        text = time.strftime(self.datetime_format, time.gmtime(ts + off))
+        if self.offset:
+            sign = "+" if off >= 0 else "-"
+            text += f"{sign}{abs(off) // 3600:02d}:{abs(off) % 3600 // 60:02d}"
+        return text
 
     def format_date(self, ts: float) -> str:
         """The local date of instant ``ts``."""

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .errors import RpcError, unknown_field, validation
-from .schema import Field
+from .schema import PHONE_TYPES, Field
 from .timefmt import Clockface
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -111,10 +111,18 @@ class Merger:
                 out[str(key)] = self._item(f, item, f"{path}.{key}", out.get(str(key)))
         if "ADD" in value:
             adds = value["ADD"]
+            typed = f.item is not None and f.item.children is not None and "type" in f.item.children \
+                and f.item.children["type"].enum == PHONE_TYPES
             for item in adds if isinstance(adds, list) else [adds]:
-                key = 1
-                while str(key) in out:
-                    key += 1
+                if typed and isinstance(item, dict) and item.get("type") in PHONE_TYPES:
+                    key = PHONE_TYPES.index(item["type"]) + 1  # a phone's key is the slot of its type
+                    if str(key) in out:
+                        raise validation(f"'{path}.ADD': slot {key} ({item['type']}) is taken; "
+                                         f"DELETE it first or write key \"{key}\"")
+                else:
+                    key = 1
+                    while str(key) in out:
+                        key += 1
                 out[str(key)] = self._item(f, item, f"{path}.ADD")
         return out
 
