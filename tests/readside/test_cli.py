@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import tenant_counts
+from .helpers import preset_connector_settings, tenant_counts
 
 ID = re.compile(r"^otys:[1-9A-HJ-NP-Za-km-z]{16}$")
 
@@ -41,7 +41,9 @@ def _table_rows(output: str) -> dict[str, list[str]]:
 def cli_env(make_sandbox, tmp_path):
     sb = make_sandbox()
     store = f"sqlite:///{tmp_path / 'cli.db'}"
-    connected = unimap("connect", "otys", "--api-key", sb.api_key, "--base-url", sb.base_url, "--store", store)
+    settings = [f"--setting={name}={json.dumps(value)}" for name, value in preset_connector_settings(sb.preset).items()]
+    connected = unimap("connect", "otys", "--api-key", sb.api_key, "--base-url", sb.base_url, "--store", store,
+                       *settings)
     assert connected.returncode == 0, connected.stderr
     integration_id = connected.stdout.strip()
     return sb, store, integration_id, tmp_path

@@ -10,7 +10,17 @@ import httpx
 from unimap import unified
 from unimap.service import Unimap
 
-from .helpers import MODELS, PAGE, SERVICES, change_marks, connect, snapshot, strip_volatile, tenant_counts
+from .helpers import (
+    MODELS,
+    PAGE,
+    SERVICES,
+    change_marks,
+    connect,
+    preset_connector_settings,
+    snapshot,
+    strip_volatile,
+    tenant_counts,
+)
 
 
 def test_full_sync_counts_equal_the_tenant(synced):
@@ -87,13 +97,18 @@ def test_requests_per_full_sync_stay_within_the_page_budget(make_sandbox, tmp_pa
     assert served == report.requests  # the report counts what the server saw
 
 
+def _deltas(sb) -> bool:
+    """Whether the sandbox's preset lets the connector run delta syncs of candidates."""
+    return preset_connector_settings(sb.preset).get("last_modified_filter", True) is not False
+
+
 def test_second_sync_without_changes_moves_no_changed_at(make_synced):
     env = make_synced()
     before = change_marks(env.um, env.integration_id)
     delta = env.um.sync(env.integration_id)
     assert change_marks(env.um, env.integration_id) == before
     assert all(r.changed == r.created == r.deleted == r.restored == 0 for r in delta.models.values())
-    assert delta.models["candidate"].kind == "delta"
+    assert delta.models["candidate"].kind == ("delta" if _deltas(env.sb) else "full")
     full = env.um.sync(env.integration_id, full=True)
     assert change_marks(env.um, env.integration_id) == before
     assert all(r.changed == r.created == r.deleted == r.restored == 0 for r in full.models.values())
@@ -117,17 +132,22 @@ def test_edits_are_picked_up_by_delta_and_deletions_by_the_next_full_sync(make_s
     delta = um.sync(iid)
     after_delta = change_marks(um, iid)
     moved = {key for key in before if after_delta[key] != before[key]}
+    gone = {("candidate", by_remote[u]) for u in deleted} | {("application", a) for a in doomed_apps}
+    names = {c["remote_id"]: c["first_name"] for c in env.export("candidate", include_deleted=True)}
+    assert [names[u] for u in edited] == [f"Edited{i}" for i in range(10)]
+    assert delta.models["candidate"].changed == 10
+    if not _deltas(sb):  # a tenant without lastModified: every sync is full and sees the deletions at once
+        assert delta.models["candidate"].kind == "full"
+        assert moved == {("candidate", by_remote[u]) for u in edited} | gone
+        assert all(after_delta[key][1] is not None for key in gone)
+        return
     assert moved == {("candidate", by_remote[u]) for u in edited}
     assert delta.models["candidate"].kind == "delta"
-    assert delta.models["candidate"].changed == 10
     assert delta.models["candidate"].deleted == 0  # a delta sync cannot see deletions
-    names = {c["remote_id"]: c["first_name"] for c in env.export("candidate")}
-    assert [names[u] for u in edited] == [f"Edited{i}" for i in range(10)]
 
     full = um.sync(iid, full=True)
     after_full = change_marks(um, iid)
     moved = {key for key in after_delta if after_full[key] != after_delta[key]}
-    gone = {("candidate", by_remote[u]) for u in deleted} | {("application", a) for a in doomed_apps}
     assert moved == gone
     assert all(after_full[key][1] is not None for key in gone)
     assert full.models["candidate"].deleted == 5

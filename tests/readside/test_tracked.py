@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from unimap.service import SYNC_ONLY_CREATED
 
-from .helpers import tenant_counts
+from .helpers import preset_connector_settings, tenant_counts
 
 
 def _ids(records):
@@ -84,7 +84,7 @@ def test_the_setting_is_accepted_when_connecting(make_sandbox, tmp_path):
     sb = make_sandbox()
     with Unimap(f"sqlite:///{tmp_path / 'tracked.db'}") as um:
         integration = um.connect("otys", {"api_key": sb.api_key}, base_url=sb.base_url,
-                                 settings={SYNC_ONLY_CREATED: True})
+                                 settings={SYNC_ONLY_CREATED: True, **preset_connector_settings(sb.preset)})
         assert um.sync(integration.id, full=True).ok
         assert um.store.count(integration.id, "application") == tenant_counts(sb)["application"]
         assert um.list_records("application", integration.id).results == []
