@@ -71,7 +71,7 @@ class FunctionRegistry:
             unknown = set(types) - JMESPATH_TYPES
             if unknown:
                 raise ValueError(f"function {name!r}: unknown JMESPath type(s) {sorted(unknown)}")
-        sig = tuple({"types": [] if "any" in types else types} for types in arguments)
+        sig: tuple[dict[str, Any], ...] = tuple({"types": [] if "any" in types else types} for types in arguments)
         if optional and sig:
             sig = (*sig[:-1], {**sig[-1], "variadic": True})
         elif optional:

@@ -11,7 +11,7 @@ the connector name and return ``None`` for connectors they do not serve.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast, overload
 
 import pluggy
 
@@ -51,11 +51,19 @@ _spec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
 
 
-def hookspec(func: _F | None = None, **options: Any) -> Any:
+@overload
+def hookspec(func: _F) -> _F: ...
+
+
+@overload
+def hookspec(func: None = None, **options: Any) -> Callable[[_F], _F]: ...
+
+
+def hookspec(func: _F | None = None, **options: Any) -> _F | Callable[[_F], _F]:
     """``pluggy.HookspecMarker`` that keeps the decorated signature for type checkers."""
     if func is None:
         return lambda f: cast(_F, _spec(**options)(f))
-    return cast(_F, _spec(func))
+    return _spec(func)
 
 
 # -- registration ------------------------------------------------------------------------

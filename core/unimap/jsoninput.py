@@ -76,7 +76,8 @@ def parse_json(raw: str | bytes, what: str, *, expect: type | None = None, hint:
         raise InputInvalid(f"{what} is not valid JSON ({str(exc)[:200]})", fields=[what]) from None
     check_value(value, what)
     if expect is not None and not isinstance(value, expect):
-        kind = {dict: "a JSON object", list: "a JSON array"}.get(expect, expect.__name__)
+        kinds: dict[type, str] = {dict: "a JSON object", list: "a JSON array"}
+        kind = kinds.get(expect, expect.__name__)
         raise InputInvalid(f"{what} must be {kind}{hint}", fields=[what])
     return value
 

@@ -56,7 +56,7 @@ class KeysetPaginator(_Base):
 
     def advance(self, state: dict[str, Any], response: Response, records: list[Any],
                 total: int | None) -> dict[str, Any] | None:
-        if not records or len(records) < self.page_size:
+        if not records or len(records) < (self.page_size or 0):
             return None
         last = self.key.search(records[-1])
         if last is None:

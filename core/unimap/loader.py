@@ -347,7 +347,7 @@ class SpecLoader:
                 self.coverage = {m: tuple(f for f in v if isinstance(f, str)) for m, v in coverage.items()
                                  if isinstance(v, list)}
                 transport = _mapping(head.data.get("transport")).get("type")
-                if self.components.find("request", transport) is not None:
+                if isinstance(transport, str) and self.components.find("request", transport) is not None:
                     selected["request"] = transport
         connectors = [s for _, s in loaded if s and s.kind == "connector"]
         if not connectors:

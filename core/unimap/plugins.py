@@ -52,10 +52,10 @@ def make_manager(plugins: Iterable[str | object] = (), *, entry_points: bool = T
         obj: Any = _import(plugin) if isinstance(plugin, str) else plugin
         if pm.is_registered(obj):
             continue
-        name = plugin if isinstance(plugin, str) else None
-        if name and pm.get_plugin(name) is not None:
+        label: str | None = plugin if isinstance(plugin, str) else None
+        if label and pm.get_plugin(label) is not None:
             continue
-        register(pm, obj, name)
+        register(pm, obj, label)
     try:
         pm.check_pending()
     except pluggy.PluginValidationError as exc:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Mapping
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,13 +40,14 @@ __all__ = [
 
 def request_name(template: Any, request: Any = None, settings: Mapping[str, Any] | None = None) -> str | None:
     """What a record's ``remote_data`` is keyed by: the path as written (REST), the method (JSON-RPC)."""
-    path = getattr(template, "path", None)
+    path: Any = getattr(template, "path", None)
     if hasattr(path, "text"):
         return str(path.text)
-    method = getattr(template, "method", None)
+    method: Any = getattr(template, "method", None)
     if hasattr(method, "render"):
         return str(method.render({"settings": dict(settings or {})}))
-    return getattr(request, "label", None) or getattr(template, "label", None)
+    label = getattr(request, "label", None) or getattr(template, "label", None)
+    return str(label) if label else None
 
 
 def deep_merge(base: Mapping[str, Any] | None, over: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -70,7 +72,7 @@ class Incremental:
     value: Any  # Expression over the vendor record → ISO-8601 text
     overlap_seconds: float = 0.0
     filter: Any = None  # Expression over {cursor, settings} → a filter object (JSON-RPC style)
-    query: dict[str, Any] = field(default_factory=dict)  # name → Expression over {cursor, settings}
+    query: dict[str, Any] = dataclasses.field(default_factory=dict)  # name → Expression over {cursor, settings}
     enabled: Any = None  # Expression over {settings}: false → every sync of the model is full
 
 

@@ -21,7 +21,7 @@ import yaml
 try:  # libyaml is ~9x faster; fall back to the pure-Python parser
     from yaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover - depends on the PyYAML build
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+    from yaml import SafeLoader as _Loader
 
 from unimap.errors import Location
 

@@ -61,7 +61,7 @@ class ApiState:
 
 
 def _state(request: Request) -> ApiState:
-    return request.app.state.api  # type: ignore[no-any-return]
+    return request.app.state.api
 
 
 def ok(data: Any, *, warnings: list[str] | None = None, headers: dict[str, str] | None = None) -> JSONResponse:

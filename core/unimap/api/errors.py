@@ -216,12 +216,12 @@ async def http_error_handler(request: Request, exc: Exception) -> JSONResponse:
             code, what = found
             message = f"{what} is not available for any unimap connector ({request.method} {request.url.path})"
             return JSONResponse(envelope(code, message), status_code=404)
-    code = "PLATFORM.INPUT_INVALID" if exc.status_code in (400, 413, 422) else None
+    kombo_code: str | None = "PLATFORM.INPUT_INVALID" if exc.status_code in (400, 413, 422) else None
     message = {
         404: f"no endpoint {request.method} {request.url.path}",
         405: f"{request.method} is not allowed on {request.url.path}",
     }.get(exc.status_code, str(exc.detail))
-    body = envelope(code, message, general=is_general(request))
+    body = envelope(kombo_code, message, general=is_general(request))
     return JSONResponse(body, status_code=exc.status_code, headers=dict(exc.headers or {}))
 
 

@@ -154,7 +154,8 @@ def _components() -> dict[str, Any]:
                        "headers": {"type": "object", "additionalProperties": {
                            "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}},
                        "data": {}}}
-    query = lambda name, schema, text: {"name": name, "in": "query", "required": False, "schema": schema,  # noqa: E731
+    def query(name: str, schema: dict[str, Any], text: str) -> dict[str, Any]:
+        return {"name": name, "in": "query", "required": False, "schema": schema,
                                         "description": text}
     return {
         "securitySchemes": {"ApiKey": {"type": "http", "scheme": "bearer",

@@ -155,11 +155,12 @@ def config_command(as_json: bool) -> None:
     if as_json:
         echo_json(data)
         return
-    found = data["config_file"] or "none (looked for unimap.toml here and in parent folders; or set UNIMAP_CONFIG)"
+    shown: dict[str, Any] = data
+    found = shown["config_file"] or "none (looked for unimap.toml here and in parent folders; or set UNIMAP_CONFIG)"
     click.echo(f"config file:    {found}")
-    click.echo(f"store:          {data['store']}")
-    click.echo(f"shipped specs:  {data['shipped_specs']}")
-    click.echo("spec folders:   " + (", ".join(data["spec_dirs"]) or "none"))
-    click.echo("connectors:     " + ", ".join(f"{k} ({v})" for k, v in data["connectors"].items()))
-    click.echo("plugins:        " + (", ".join(data["plugins"] + data["env_plugins"]) or "none configured"))
-    click.echo("registered:     " + ", ".join(data["registered_plugins"]))
+    click.echo(f"store:          {shown['store']}")
+    click.echo(f"shipped specs:  {shown['shipped_specs']}")
+    click.echo("spec folders:   " + (", ".join(shown["spec_dirs"]) or "none"))
+    click.echo("connectors:     " + ", ".join(f"{k} ({v})" for k, v in shown["connectors"].items()))
+    click.echo("plugins:        " + (", ".join(shown["plugins"] + shown["env_plugins"]) or "none configured"))
+    click.echo("registered:     " + ", ".join(shown["registered_plugins"]))

@@ -18,6 +18,8 @@ from unimap import __version__
 from unimap.cli.options import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE, UsageFailure, silence_stdout
 from unimap.errors import RemoteUnavailable, UnimapError
 
+__all__ = ["EXIT_FAILURE", "EXIT_INTERRUPTED", "EXIT_USAGE", "UsageFailure", "cli", "main"]
+
 EXIT_FINDINGS = EXIT_FAILURE
 
 

@@ -225,7 +225,7 @@ def ref(model: str, remote_id: Any) -> str | None:
 def lookup(name: str, key: Any, default: Any = None) -> Any:
     """Row ``key`` of the connector's lookup table ``name`` (fetched once per sync)."""
     table = context.current().lookups.get(name, {})
-    return table.get(_plain(key) if key is not None else None, default)
+    return table.get(_plain(key), default) if key is not None else default
 
 
 def get(value: Any, key: Any) -> Any:

@@ -78,7 +78,7 @@ def default_functions() -> FunctionRegistry:
             functions = FunctionRegistry()
             unimap_register_functions(register=functions.register)
             _defaults["functions"] = functions
-        return _defaults["functions"]  # type: ignore[no-any-return]
+        return _defaults["functions"]
 
 
 def default_registry() -> ComponentRegistry:
@@ -90,7 +90,7 @@ def default_registry() -> ComponentRegistry:
             registry = ComponentRegistry()
             register_builtin_components(registry)
             _defaults["registry"] = registry
-        return _defaults["registry"]  # type: ignore[no-any-return]
+        return _defaults["registry"]
 
 
 @dataclass

@@ -428,38 +428,38 @@ def _short(paginator: Any, config: Mapping[str, Any]) -> Any:
 
 
 def _single(config: Mapping[str, Any], *, env: BuildEnv) -> SinglePage:
-    return _short(SinglePage(_opt_int(config.get("page_size"))), config)  # type: ignore[no-any-return]
+    return _short(SinglePage(_opt_int(config.get("page_size"))), config)
 
 
 def _offset(config: Mapping[str, Any], *, env: BuildEnv) -> OffsetPaginator:
     if config.get("page_size") is None:
         raise ConfigError("paginator offset needs a `page_size`")
-    return _short(OffsetPaginator(int(config["page_size"]), limit_param=config.get("limit_param"),  # type: ignore[no-any-return]
+    return _short(OffsetPaginator(int(config["page_size"]), limit_param=config.get("limit_param"),
                                   offset_param=config.get("offset_param"), start=int(config.get("start", 0))), config)
 
 
 def _page_number(config: Mapping[str, Any], *, env: BuildEnv) -> PageNumberPaginator:
-    return _short(PageNumberPaginator(  # type: ignore[no-any-return]
+    return _short(PageNumberPaginator(
         page_param=config.get("page_param", "page"), size_param=config.get("size_param"),
         start=int(config.get("start", 1)), page_size=_opt_int(config.get("page_size")),
         total_pages=env.expr(config.get("total_pages"))), config)
 
 
 def _cursor(config: Mapping[str, Any], *, env: BuildEnv) -> CursorPaginator:
-    return _short(CursorPaginator(  # type: ignore[no-any-return]
+    return _short(CursorPaginator(
         env.expr(config.get("next")), cursor_param=config.get("cursor_param", "cursor"),
         size_param=config.get("size_param"), page_size=_opt_int(config.get("page_size")),
         send_only_cursor=bool(config.get("send_only_cursor", False))), config)
 
 
 def _link_header(config: Mapping[str, Any], *, env: BuildEnv) -> LinkHeaderPaginator:
-    return _short(LinkHeaderPaginator(  # type: ignore[no-any-return]
+    return _short(LinkHeaderPaginator(
         size_param=config.get("size_param"), page_size=_opt_int(config.get("page_size")),
         header=str(config.get("header", "Link")), rel=str(config.get("rel", "next")).lower()), config)
 
 
 def _next_url(config: Mapping[str, Any], *, env: BuildEnv) -> NextUrlPaginator:
-    return _short(NextUrlPaginator(  # type: ignore[no-any-return]
+    return _short(NextUrlPaginator(
         env.expr(config.get("next")), size_param=config.get("size_param"),
         page_size=_opt_int(config.get("page_size"))), config)
 

@@ -37,7 +37,7 @@ Extract = Callable[[Response], Any]
 
 def _extractor(spec: Any, functions: Any) -> Extract | None:
     if spec is None or (callable(spec) and not hasattr(spec, "search")):
-        return spec  # type: ignore[no-any-return]
+        return spec
     if isinstance(spec, str):
         from unimap.expressions import compile_expression
 
