@@ -1,0 +1,1 @@
+"""Tests of the local Greenhouse Harvest v3 sandbox."""
