@@ -296,3 +296,18 @@ def test_write_responses_validate_too(api: Api) -> None:
 def test_sandbox_refuses_non_loopback() -> None:
     with pytest.raises(ValueError):
         Sandbox(host="0.0.0.0", size=5)
+
+
+def test_ids_pages_through_only_the_listed_rows(api: Api) -> None:
+    ids = sorted(api.sb.tenant.tables["applications"])[5:55]
+    resp = api.get("/v3/applications", params={"ids": ",".join(map(str, ids)), "per_page": 20})
+    seen: list[int] = []
+    while True:
+        seen += [r["id"] for r in resp.json()]
+        url = _next(resp)
+        if url is None:
+            break
+        resp = api.get(url)
+    assert seen == sorted(ids, reverse=True)
+    unknown = api.rows("applications", ids="1,2,3")
+    assert unknown == []

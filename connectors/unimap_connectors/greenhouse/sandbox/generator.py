@@ -526,6 +526,7 @@ class _Gen:
             first, first_a = pick(firsts)
             last, last_a = pick(lasts)
             created = START_MS + int(r() * span)
+            s_created = fmt_ms(created)
             emails = [{"value": f"{first_a}.{last_a}.{i}@mail.example", "type": "personal"}]
             if r() < 0.2:
                 emails.append({"value": f"{first_a[0]}{last_a}{i}@work.example", "type": "work"})
@@ -629,14 +630,16 @@ class _Gen:
                         is_last = s == reach
                         exited = None if is_last and status == "in_process" else entered + int((1 + r() * 14) * DAY_MS)
                         until = exited if exited is not None else END_MS
+                        s_in = fmt_ms(entered)
+                        s_out = fmt_ms(exited) if exited is not None else None
                         stages_t[sid_] = {
                             "id": sid_,
-                            "created_at": fmt_ms(entered),
-                            "updated_at": fmt_ms(exited or entered),
+                            "created_at": s_in,
+                            "updated_at": s_out or s_in,
                             "application_id": aid,
                             "job_interview_stage_id": stage_ids[s],
-                            "entered_at": fmt_ms(entered),
-                            "exited_at": fmt_ms(exited) if exited is not None else None,
+                            "entered_at": s_in,
+                            "exited_at": s_out,
                             "days_in_stage": (until - entered) // DAY_MS,
                             "current": exited is None,
                         }
@@ -648,19 +651,20 @@ class _Gen:
                     app["stage_name"] = stage["name"]
                     if status == "rejected":
                         rej = activity
+                        s_rej = fmt_ms(rej)
                         reason = pick(reasons)
-                        app["rejected_at"] = fmt_ms(rej)
+                        app["rejected_at"] = s_rej
                         app["rejection_reason_id"] = reason
                         did = nid("rejection_details")
                         rdet[did] = {
                             "id": did,
-                            "created_at": fmt_ms(rej),
-                            "updated_at": fmt_ms(rej),
+                            "created_at": s_rej,
+                            "updated_at": s_rej,
                             "application_id": aid,
                             "rejected_by_id": pick(users),
                             "rejection_reason_id": reason,
                             "rejection_note_id": None,
-                            "rejected_at": fmt_ms(rej),
+                            "rejected_at": s_rej,
                             "question_custom_fields": {},
                         }
                     if r() < 0.1:
@@ -676,8 +680,8 @@ class _Gen:
                 att = nid("attachments")
                 atts[att] = {
                     "id": att,
-                    "created_at": fmt_ms(created),
-                    "updated_at": fmt_ms(created),
+                    "created_at": s_created,
+                    "updated_at": s_created,
                     "application_id": first_app,
                     "candidate_id": cid,
                     "type": "resume",
@@ -688,8 +692,8 @@ class _Gen:
                     att = nid("attachments")
                     atts[att] = {
                         "id": att,
-                        "created_at": fmt_ms(created),
-                        "updated_at": fmt_ms(created),
+                        "created_at": s_created,
+                        "updated_at": s_created,
                         "application_id": first_app,
                         "candidate_id": cid,
                         "type": "cover_letter",
@@ -698,11 +702,12 @@ class _Gen:
                     }
             if r() < 0.2:
                 note_at = created + int(r() * 10 * DAY_MS)
+                s_note = fmt_ms(note_at)
                 noid = nid("notes")
                 notes[noid] = {
                     "id": noid,
-                    "created_at": fmt_ms(note_at),
-                    "updated_at": fmt_ms(note_at),
+                    "created_at": s_note,
+                    "updated_at": s_note,
                     "candidate_id": cid,
                     "application_id": first_app if r() < 0.5 else None,
                     "user_id": pick(users),
@@ -715,7 +720,7 @@ class _Gen:
             if r() < 0.25:
                 for tid in {pick(self.tag_ids) for _ in range(1 + int(r() * 2))}:
                     atid = nid("applied_candidate_tags")
-                    stamp = fmt_ms(created)
+                    stamp = s_created
                     applied[atid] = {
                         "id": atid,
                         "created_at": stamp,
@@ -724,7 +729,7 @@ class _Gen:
                         "candidate_id": cid,
                     }
                     cand["tags"].append(tag_names[tid])
-            cand["created_at"] = fmt_ms(created)
+            cand["created_at"] = s_created
             cand["last_activity_at"] = fmt_ms(latest)
             cand["updated_at"] = fmt_ms(min(END_MS, latest + int(r() * DAY_MS)))
         # a few users are linked to candidates (former applicants), and the hired ones fill an opening

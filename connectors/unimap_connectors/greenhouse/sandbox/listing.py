@@ -20,7 +20,7 @@ import orjson
 
 from .errors import HttpError, cursor_error, validation
 from .fields import FIELDS
-from .filters import DEFAULTS, FILTERS, MAX_IDS, Pred
+from .filters import DEFAULTS, FILTERS, MAX_IDS, Pred, int_list
 from .tenant import Tenant
 
 CURSOR_WITH_PARAMS = "When passing a cursor, do not include other query params."
@@ -143,6 +143,9 @@ def list_page(
     with tenant.lock:
         table = tenant.tables[resource]
         ids = tenant.order[resource]
+        wanted = next((v for k, v in original if k == "ids"), None)
+        if wanted is not None:  # walk only the listed ids (already validated): lookups stay cheap
+            ids = sorted(i for i in int_list(wanted) if i in table)
         if order == "id_desc":
             start = len(ids) if after is None else bisect.bisect_left(ids, after)
             walk = (ids[i] for i in range(start - 1, -1, -1))

@@ -180,18 +180,24 @@ class Tenant:
             raise ValueError(f"unknown {resource} fields {sorted(unknown)}")
         return self.update(resource, rid, changes)
 
+    def _where(self, resource: str, key: str, values: set[int]) -> list[dict[str, Any]]:
+        return [row for row in self.tables[resource].values() if row.get(key) in values]
+
+    def _cascade(self, app_ids: set[int]) -> list[dict[str, Any]]:
+        """Remove applications with their stages, rejection details and attachments (one pass per table)."""
+        for res in ("application_stages", "rejection_details", "attachments"):
+            for row in self._where(res, "application_id", app_ids):
+                self.remove(res, row["id"])
+        for res in ("notes", "openings"):
+            for row in self._where(res, "application_id", app_ids):
+                row["application_id"] = None
+        return [self.remove("applications", aid) for aid in sorted(app_ids)]
+
     def hard_delete_application(self, application_id: int) -> None:
         """Delete an application and its stages, rejection details and attachments; notes lose the link."""
         with self.lock:
-            app = self.need("applications", application_id)
-            for res in ("application_stages", "rejection_details", "attachments"):
-                for row in self.rows(res, application_id=application_id):
-                    self.remove(res, row["id"])
-            for note in self.rows("notes", application_id=application_id):
-                note["application_id"] = None
-            for op in self.rows("openings", application_id=application_id):
-                op["application_id"] = None
-            self.remove("applications", application_id)
+            self.need("applications", application_id)
+            (app,) = self._cascade({application_id})
             cand = self.tables["candidates"].get(app["candidate_id"])
             if cand is not None:
                 self.touch("candidates", cand)
@@ -201,10 +207,11 @@ class Tenant:
         """Delete a candidate with its applications (cascading), notes and applied tags."""
         with self.lock:
             cand = self.need("candidates", candidate_id)
-            for app in self.rows("applications", candidate_id=candidate_id):
-                self.hard_delete_application(app["id"])
+            app_ids = {row["id"] for row in self._where("applications", "candidate_id", {candidate_id})}
+            for app in self._cascade(app_ids):
+                self.emit("delete_application", "applications", app)
             for res in ("notes", "applied_candidate_tags", "attachments"):
-                for row in self.rows(res, candidate_id=candidate_id):
+                for row in self._where(res, "candidate_id", {candidate_id}):
                     self.remove(res, row["id"])
             for uid in cand["linked_user_ids"]:
                 user = self.tables["users"].get(uid)
