@@ -23,7 +23,7 @@ from .helpers import Synced, connect
 
 
 @pytest.fixture
-def make_synced(greenhouse_sandbox_factory: Callable[..., Sandbox], tmp_path: Path) -> Iterator[Callable[..., Synced]]:
+def make_synced(greenhouse_sandbox_factory: Callable[..., Sandbox], tmp_path: Path) -> Iterator[Callable[..., Synced]]:  # noqa: F811
     """``make(**sandbox_kwargs)``: a fresh sandbox fully synced into a fresh file store."""
     opened: list[Unimap] = []
 

@@ -21,7 +21,7 @@ from unimap import unified
 from unimap.errors import UnimapError
 from unimap.service import Unimap
 
-from .helpers import PAGE, MODELS, Sleeps, Synced, connect, snapshot, templates, tenant_counts, tenant_rows
+from .helpers import MODELS, PAGE, Sleeps, Synced, connect, snapshot, templates, tenant_counts, tenant_rows
 
 CONNECTOR = Path(__file__).resolve().parents[2] / "mappings" / "greenhouse"
 PDF = base64.b64encode(b"%PDF-1.4\n% a CV\n%%EOF\n").decode()
@@ -53,8 +53,9 @@ def live(synced: Synced, model: str) -> list[dict[str, Any]]:
 
 def test_no_python_for_greenhouse_outside_the_sandbox() -> None:
     package = CONNECTOR.parents[1] / "connectors" / "unimap_connectors" / "greenhouse"
-    stray = [p for p in package.rglob("*.py") if "sandbox" not in p.relative_to(package).parts
-             and p.name != "__init__.py"]
+    stray = [
+        p for p in package.rglob("*.py") if "sandbox" not in p.relative_to(package).parts and p.name != "__init__.py"
+    ]
     assert stray == []
     body = ast.parse((package / "__init__.py").read_text()).body
     assert all(isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) for node in body)  # no code
@@ -63,8 +64,13 @@ def test_no_python_for_greenhouse_outside_the_sandbox() -> None:
 
 
 def test_lint_is_clean() -> None:
-    result = subprocess.run([sys.executable, "-m", "unimap", "lint", str(CONNECTOR)], capture_output=True, text=True,
-                            timeout=120, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "unimap", "lint", str(CONNECTOR)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "No problems found" in result.stdout
 
@@ -166,8 +172,9 @@ def test_field_mapping(synced: Synced) -> None:
             continue
         app = apps[str(row["id"])]
         assert app["outcome"] == outcomes[row["status"]]
-        assert app["rejection_reason_name"] == (reasons[row["rejection_reason_id"]] if row["status"] == "rejected"
-                                                else None)
+        assert app["rejection_reason_name"] == (
+            reasons[row["rejection_reason_id"]] if row["status"] == "rejected" else None
+        )
         assert app["current_stage_id"] == stage_ids[str(row["job_interview_stage_id"])]
         assert app["current_stage"]["name"] == row["stage_name"]
         assert app["remote_created_at"] == row["created_at"]
@@ -215,8 +222,12 @@ def test_delta_then_full_sync_see_edits_and_hard_deletes(make_synced: Any) -> No
 
     delta = s.um.sync(s.integration_id)
     assert delta.ok and delta.kind == "delta", delta.as_dict()
-    changed = {(m, r["remote_id"]) for m in MODELS for r in s.export(m, include_deleted=True)
-               if marks.get((m, r["id"])) != r["changed_at"]}
+    changed = {
+        (m, r["remote_id"])
+        for m in MODELS
+        for r in s.export(m, include_deleted=True)
+        if marks.get((m, r["id"])) != r["changed_at"]
+    }
     assert changed == {("candidate", str(c)) for c in edited}
     assert delta.models["candidate"].changed == 10
     assert all(stats.deleted == 0 and stats.created == 0 for stats in delta.models.values())
@@ -238,8 +249,7 @@ def test_delta_then_full_sync_see_edits_and_hard_deletes(make_synced: Any) -> No
 def test_soft_deletes_are_fields(make_synced: Any) -> None:
     s = make_synced()
     t = s.sb.tenant
-    user = next(u for u in t.rows("users") if not u["deactivated"] and not u["_service"]
-                and u["id"] != t.site_admin_id)
+    user = next(u for u in t.rows("users") if not u["deactivated"] and not u["_service"] and u["id"] != t.site_admin_id)
     stage = next(st for st in t.rows("job_interview_stages") if st["active"] and st["job_id"] not in templates(s.sb))
     t.deactivate_user(user["id"])
     t.deactivate_stage(stage["id"])
@@ -287,8 +297,9 @@ def test_requests_per_full_sync_stay_at_the_page_minimum(make_synced: Any) -> No
     print(f"requests per full sync: {report.requests} (page minimum {minimum}, token {got['/token']})")
 
 
-def test_faults_leave_the_same_store_as_a_clean_run(make_synced: Any, tmp_path: Path,
-                                                    greenhouse_sandbox_factory: Any) -> None:
+def test_faults_leave_the_same_store_as_a_clean_run(
+    make_synced: Any, tmp_path: Path, greenhouse_sandbox_factory: Any
+) -> None:
     clean = make_synced()
     expected = snapshot(clean.um, clean.integration_id)
     sb = greenhouse_sandbox_factory(rate_limit=50, faults="5xx=0.08,malformed=0.06,burst429=0.05:2,seed=7")
@@ -312,17 +323,29 @@ def test_bad_credentials_are_refused(greenhouse_sandbox: Any) -> None:
     um = Unimap("sqlite:///:memory:")
     c = greenhouse_sandbox.credentials
     with pytest.raises(UnimapError) as err:
-        um.connect("greenhouse", {"client_id": c.client_id, "client_secret": "wrong", "user_id": str(c.user_id)},
-                   base_url=greenhouse_sandbox.base_url, settings={"token_url": greenhouse_sandbox.token_url})
+        um.connect(
+            "greenhouse",
+            {"client_id": c.client_id, "client_secret": "wrong", "user_id": str(c.user_id)},
+            base_url=greenhouse_sandbox.base_url,
+            settings={"token_url": greenhouse_sandbox.token_url},
+        )
     assert err.value.code == "INTEGRATION.AUTHENTICATION_INVALID"
 
 
 def test_a_user_who_is_not_site_admin_gets_a_clear_403(greenhouse_sandbox: Any, tmp_path: Path) -> None:
     um = Unimap(f"sqlite:///{tmp_path / 's.db'}")
     c = greenhouse_sandbox.credentials
-    iid = um.connect("greenhouse", {"client_id": c.client_id, "client_secret": c.client_secret,
-                                    "user_id": str(greenhouse_sandbox.tenant.basic_user_id)},
-                     base_url=greenhouse_sandbox.base_url, settings={"token_url": greenhouse_sandbox.token_url}).id
+    iid = um.connect(
+        "greenhouse",
+        {
+            "client_id": c.client_id,
+            "client_secret": c.client_secret,
+            "user_id": str(greenhouse_sandbox.tenant.basic_user_id),
+        },
+        base_url=greenhouse_sandbox.base_url,
+        settings={"token_url": greenhouse_sandbox.token_url},
+        check=False,
+    ).id
     report = um.sync(iid, full=True, models=["user"])
     assert not report.ok
     assert "Site Admin" in (report.models["user"].error or "")
@@ -358,18 +381,29 @@ def test_create_application_for_a_new_candidate(make_synced: Any) -> None:
     job = _open_job(s)
     source = t.rows("sources")[2]
     recruiter = next(u for u in s.export("user") if u["status"] == "ACTIVE")
-    result = _action(s, "create_application", {
-        "job_id": job["id"], "stage_id": job["stages"][1]["id"],
-        "candidate": _candidate("ann.bee@example.com", phone_number="+31612345678", company="Acme",
-                                additional_email_addresses=[{"type": "WORK", "email_address": "ann@work.example"}],
-                                additional_phone_numbers=[{"type": "PERSONAL", "phone_number": "+31600000001"}],
-                                location={"country": "NL", "city": "Delft"},
-                                social_links=[{"url": "https://www.linkedin.com/in/ann-bee"}]),
-        "source": {"name": source["name"].upper()},
-        "sourced_by": {"user_id": recruiter["id"]},
-        "attachments": [{"name": "cv.pdf", "type": "CV", "data": PDF, "content_type": "application/pdf"},
-                        {"name": "letter.pdf", "type": "COVER_LETTER", "data": PDF, "content_type": "application/pdf"}],
-    })
+    result = _action(
+        s,
+        "create_application",
+        {
+            "job_id": job["id"],
+            "stage_id": job["stages"][1]["id"],
+            "candidate": _candidate(
+                "ann.bee@example.com",
+                phone_number="+31612345678",
+                company="Acme",
+                additional_email_addresses=[{"type": "WORK", "email_address": "ann@work.example"}],
+                additional_phone_numbers=[{"type": "PERSONAL", "phone_number": "+31600000001"}],
+                location={"country": "NL", "city": "Delft"},
+                social_links=[{"url": "https://www.linkedin.com/in/ann-bee"}],
+            ),
+            "source": {"name": source["name"].upper()},
+            "sourced_by": {"user_id": recruiter["id"]},
+            "attachments": [
+                {"name": "cv.pdf", "type": "CV", "data": PDF, "content_type": "application/pdf"},
+                {"name": "letter.pdf", "type": "COVER_LETTER", "data": PDF, "content_type": "application/pdf"},
+            ],
+        },
+    )
     data = result.data
     assert result.warnings == []
     assert {"id", "remote_id", "outcome", "current_stage", "job", "candidate", "remote_data"} <= set(data)
@@ -378,8 +412,10 @@ def test_create_application_for_a_new_candidate(make_synced: Any) -> None:
     app = t.get("applications", int(data["remote_id"]))
     cand = t.get("candidates", app["candidate_id"])
     assert app["source_id"] == source["id"] and app["referrer_id"] == int(recruiter["remote_id"])
-    assert [(e["value"], e["type"]) for e in cand["email_addresses"]] == [("ann.bee@example.com", "personal"),
-                                                                          ("ann@work.example", "work")]
+    assert [(e["value"], e["type"]) for e in cand["email_addresses"]] == [
+        ("ann.bee@example.com", "personal"),
+        ("ann@work.example", "work"),
+    ]
     assert [p["type"] for p in cand["phone_numbers"]] == ["mobile", "mobile"]
     assert cand["addresses"][0]["value"] == "Delft, NL"
     files = sorted((a["type"], a["filename"]) for a in t.rows("attachments", application_id=app["id"]))
@@ -397,18 +433,29 @@ def test_create_application_for_a_known_e_mail_adds_an_application(make_synced: 
     applied = {a["job_id"] for a in t.rows("applications", candidate_id=row["id"])}
     job = next(j for j in s.export("job") if j["status"] == "OPEN" and int(j["remote_id"]) not in applied)
     before = t.count("candidates")
-    result = _action(s, "create_application", {
-        "job_id": job["id"], "candidate": _candidate(row["email_addresses"][0]["value"].upper()),
-        "gdpr_consent": {"given": True}, "source": {"name": "No such source"}})
+    result = _action(
+        s,
+        "create_application",
+        {
+            "job_id": job["id"],
+            "candidate": _candidate(row["email_addresses"][0]["value"].upper()),
+            "gdpr_consent": {"given": True},
+            "source": {"name": "No such source"},
+        },
+    )
     assert t.count("candidates") == before
     assert result.data["candidate"]["remote_id"] == str(row["id"])
     warnings = " ".join(result.warnings)
     assert "already existed" in warnings and "GDPR" in warnings and "No such source" in warnings
     app = t.get("applications", int(result.data["remote_id"]))
     assert app["source_id"] is None and app["job_id"] == int(job["remote_id"])
-    assert app["job_interview_stage_id"] == min(
-        (st for st in t.rows("job_interview_stages", job_id=app["job_id"]) if st["active"]),
-        key=lambda st: st["sort_order"])["id"]
+    assert (
+        app["job_interview_stage_id"]
+        == min(
+            (st for st in t.rows("job_interview_stages", job_id=app["job_id"]) if st["active"]),
+            key=lambda st: st["sort_order"],
+        )["id"]
+    )
 
 
 def test_create_application_refusals(make_synced: Any) -> None:
@@ -417,31 +464,53 @@ def test_create_application_refusals(make_synced: Any) -> None:
     job = _open_job(s)
     row = next(a for a in t.rows("applications") if not a["prospect"] and str(a["job_id"]) == job["remote_id"])
     email = t.get("candidates", row["candidate_id"])["email_addresses"][0]["value"]
-    assert _error(s, "create_application", {"job_id": job["id"], "candidate": _candidate(email)}).code == \
-        "ATS.APPLICATION_ALREADY_EXISTS"
-    assert _error(s, "create_application", {"job_id": "remote:99999999", "candidate": _candidate("n@x.example")}
-                  ).code == "PLATFORM.INPUT_INVALID"
+    assert (
+        _error(s, "create_application", {"job_id": job["id"], "candidate": _candidate(email)}).code
+        == "ATS.APPLICATION_ALREADY_EXISTS"
+    )
+    assert (
+        _error(s, "create_application", {"job_id": "remote:99999999", "candidate": _candidate("n@x.example")}).code
+        == "PLATFORM.INPUT_INVALID"
+    )
     template = min(templates(s.sb))
-    assert _error(s, "create_application", {"job_id": f"remote:{template}", "candidate": _candidate("n@x.example")}
-                  ).code == "PLATFORM.INPUT_INVALID"
+    assert (
+        _error(s, "create_application", {"job_id": f"remote:{template}", "candidate": _candidate("n@x.example")}).code
+        == "PLATFORM.INPUT_INVALID"
+    )
     other = _open_job(s, 1)
-    assert _error(s, "create_application", {"job_id": job["id"], "stage_id": other["stages"][0]["id"],
-                                            "candidate": _candidate("n@x.example")}).code == "PLATFORM.INPUT_INVALID"
+    assert (
+        _error(
+            s,
+            "create_application",
+            {"job_id": job["id"], "stage_id": other["stages"][0]["id"], "candidate": _candidate("n@x.example")},
+        ).code
+        == "PLATFORM.INPUT_INVALID"
+    )
     t.edit("jobs", int(job["remote_id"]), status="closed")
-    assert _error(s, "create_application", {"job_id": job["id"], "candidate": _candidate("n@x.example")}).code == \
-        "ATS.JOB_CLOSED"
-    assert _error(s, "create_application", {"job_id": "not-synced", "candidate": _candidate("n@x.example")}).code == \
-        "PLATFORM.INPUT_INVALID"
+    assert (
+        _error(s, "create_application", {"job_id": job["id"], "candidate": _candidate("n@x.example")}).code
+        == "ATS.JOB_CLOSED"
+    )
+    assert (
+        _error(s, "create_application", {"job_id": "not-synced", "candidate": _candidate("n@x.example")}).code
+        == "PLATFORM.INPUT_INVALID"
+    )
 
 
 def test_create_candidate(make_synced: Any) -> None:
     s = make_synced()
     t = s.sb.tenant
     job = _open_job(s)
-    result = _action(s, "create_candidate", {
-        "candidate": _candidate("cy.dee@example.com", title="Engineer"), "application": {"job_id": job["id"]},
-        "gdpr_consent": {"given": True, "expires_at": "2030-01-01T00:00:00Z"},
-        "attachments": [{"name": "cv.pdf", "type": "CV", "data": PDF, "content_type": "application/pdf"}]})
+    result = _action(
+        s,
+        "create_candidate",
+        {
+            "candidate": _candidate("cy.dee@example.com", title="Engineer"),
+            "application": {"job_id": job["id"]},
+            "gdpr_consent": {"given": True, "expires_at": "2030-01-01T00:00:00Z"},
+            "attachments": [{"name": "cv.pdf", "type": "CV", "data": PDF, "content_type": "application/pdf"}],
+        },
+    )
     data = result.data
     assert not list(unified.validator("models", "candidate").iter_errors(data))
     assert data["title"] == "Engineer" and [a["job"]["id"] for a in data["applications"]] == [job["id"]]
@@ -457,9 +526,14 @@ def test_candidate_attachment_goes_to_the_newest_application(make_synced: Any) -
     t = s.sb.tenant
     cid = next(c for c, n in Counter(a["candidate_id"] for a in t.rows("applications")).items() if n >= 2)
     candidate = next(c for c in s.export("candidate") if c["remote_id"] == str(cid))
-    result = _action(s, "add_candidate_attachment", {
-        "candidate_id": candidate["id"],
-        "attachment": {"name": "portfolio.pdf", "type": "OTHER", "data": PDF, "content_type": "application/pdf"}})
+    result = _action(
+        s,
+        "add_candidate_attachment",
+        {
+            "candidate_id": candidate["id"],
+            "attachment": {"name": "portfolio.pdf", "type": "OTHER", "data": PDF, "content_type": "application/pdf"},
+        },
+    )
     assert result.data == {} and result.warnings == []
     newest = max(a["id"] for a in t.rows("applications", candidate_id=cid))
     att = t.rows("attachments", candidate_id=cid)[-1]
@@ -480,18 +554,25 @@ def test_application_attachment_and_its_retries(make_synced: Any) -> None:
     assert len(result.warnings) == 1 and "retry-attachments" in result.warnings[0]
     attached, warnings = s.um.retry_attachments(s.integration_id)
     assert (attached, warnings) == (1, [])
-    assert [a["filename"] for a in t.rows("attachments", application_id=int(app["remote_id"]))][-2:] == \
-        ["test.pdf", "test.pdf"]
+    assert [a["filename"] for a in t.rows("attachments", application_id=int(app["remote_id"]))][-2:] == [
+        "test.pdf",
+        "test.pdf",
+    ]
 
 
 def test_result_links_become_notes(make_synced: Any) -> None:
     s = make_synced()
     t = s.sb.tenant
     app = s.export("application")[3]
-    details = {"custom_field_name_prefix": "Assessment ", "attributes": [{"key": "Score", "value": "92%"},
-                                                                        {"key": "Level", "value": "Senior"}]}
-    result = _action(s, "add_application_result_link", {"application_id": app["id"], "label": "Coding test",
-                                                         "url": "https://tests.example/r/1", "details": details})
+    details = {
+        "custom_field_name_prefix": "Assessment ",
+        "attributes": [{"key": "Score", "value": "92%"}, {"key": "Level", "value": "Senior"}],
+    }
+    result = _action(
+        s,
+        "add_application_result_link",
+        {"application_id": app["id"], "label": "Coding test", "url": "https://tests.example/r/1", "details": details},
+    )
     assert result.data == {} and result.warnings == []
     note = t.rows("notes")[-1]
     assert note["application_id"] == int(app["remote_id"])
@@ -499,10 +580,15 @@ def test_result_links_become_notes(make_synced: Any) -> None:
     assert note["body"] == "Coding test: https://tests.example/r/1\nAssessment Score: 92%\nAssessment Level: Senior"
     assert (note["type"], note["visibility"]) == ("NOTE", "admin_only_visible")
     cand = s.export("candidate")[7]
-    _action(s, "add_candidate_result_link", {"candidate_id": cand["id"], "label": "Video", "url": "https://v.example/2"})
+    _action(
+        s, "add_candidate_result_link", {"candidate_id": cand["id"], "label": "Video", "url": "https://v.example/2"}
+    )
     note = t.rows("notes")[-1]
-    assert (note["candidate_id"], note["application_id"], note["body"]) == (int(cand["remote_id"]), None,
-                                                                           "Video: https://v.example/2")
+    assert (note["candidate_id"], note["application_id"], note["body"]) == (
+        int(cand["remote_id"]),
+        None,
+        "Video: https://v.example/2",
+    )
 
 
 def test_actions_on_unknown_records_are_input_errors(make_synced: Any) -> None:
@@ -511,7 +597,10 @@ def test_actions_on_unknown_records_are_input_errors(make_synced: Any) -> None:
     for name, payload in [
         ("add_application_attachment", {"application_id": "remote:99999999", "attachment": attachment}),
         ("add_candidate_attachment", {"candidate_id": "remote:99999999", "attachment": attachment}),
-        ("add_application_result_link", {"application_id": "remote:99999999", "label": "x", "url": "https://x.example"}),
+        (
+            "add_application_result_link",
+            {"application_id": "remote:99999999", "label": "x", "url": "https://x.example"},
+        ),
         ("add_candidate_result_link", {"candidate_id": "remote:99999999", "label": "x", "url": "https://x.example"}),
     ]:
         assert _error(s, name, payload).code == "PLATFORM.INPUT_INVALID", name
