@@ -190,8 +190,8 @@ def test_info_findings_do_not_stop_a_connector(clean_env: Path, tmp_path: Path) 
 
 
 def test_an_unknown_connector_raises_config_error(engine: Engine) -> None:
-    with pytest.raises(ConfigError, match=r"unknown connector 'greenhouse' \(known: .*otys"):
-        engine.connector("greenhouse")
+    with pytest.raises(ConfigError, match=r"unknown connector 'workday' \(known: .*otys"):
+        engine.connector("workday")
 
 
 def test_an_unknown_model_raises_config_error(clean_env: Path) -> None:
