@@ -52,7 +52,7 @@ def tenant_rows(sb: Sandbox) -> dict[str, list[dict[str, Any]]]:
 def tenant_counts(sb: Sandbox) -> dict[str, int]:
     """How many records of each unified model the tenant holds."""
     rows = tenant_rows(sb)
-    members = {(r["job_id"], r["user_id"], r["type"]) for r in rows["job_hiring_team_member"]}
+    members = {(r["job_id"], r["user_id"]) for r in rows["job_hiring_team_member"]}  # roles merge per member
     return {**{m: len(v) for m, v in rows.items()}, "job_hiring_team_member": len(members)}
 
 

@@ -1,8 +1,4 @@
-"""Engine gaps the YAML-only Greenhouse connector works around, pinned as strict xfails.
-
-Each test states what a generic engine component should do; it starts passing (and, being strict,
-fails the suite as a reminder to drop the workaround) once the engine does it.
-"""
+"""Engine behaviour the YAML-only Greenhouse connector relies on (each was a gap it found, now fixed)."""
 
 from __future__ import annotations
 
@@ -22,22 +18,12 @@ from .helpers import connect
 CONNECTOR = Path(__file__).resolve().parents[2] / "mappings" / "greenhouse"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="paginators._LINK reads `<url>; rel=\"next\"` as {'r': ''}; the "
-    "connector pages with next_url over headers.link instead",
-)
 def test_link_header_parser_reads_rel_next() -> None:
     assert parse_link_header('<https://h.example/v3/jobs?cursor=abc>; rel="next"') == [
         ("https://h.example/v3/jobs?cursor=abc", {"rel": "next"})
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="union rows with the same id merge within one page only; across parts "
-    "the later upsert replaces the record, so the connector keeps one record per role",
-)
 def test_union_merges_rows_with_the_same_id_across_parts(greenhouse_sandbox: Any, tmp_path: Path) -> None:
     specs = tmp_path / "specs"
     shutil.copytree(CONNECTOR, specs / "greenhouse")
@@ -70,11 +56,6 @@ def test_union_merges_rows_with_the_same_id_across_parts(greenhouse_sandbox: Any
         um.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="VendorClient.authenticate returns once OAuth2 minted a token: the "
-    "auth's `check` request is never sent, so a non-Site-Admin user_id connects fine",
-)
 def test_connect_sends_the_auth_check_for_oauth2(greenhouse_sandbox: Any) -> None:
     sb = greenhouse_sandbox
     c = sb.credentials

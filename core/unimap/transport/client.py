@@ -263,9 +263,8 @@ class VendorClient:
 
     def authenticate(self) -> None:
         """Check the credentials now: log in, fetch a token, or send the spec's ``auth.check`` request."""
-        if self.auth.authenticate(self):
-            return
-        check = self.auth_spec.get("check")
+        self.auth.authenticate(self)
+        check = self.auth_spec.get("check")  # e.g. a list call that needs the permissions a sync needs
         if isinstance(check, Mapping):
             template = self.registry.build("request", {**check, "type": self.kind}, env=self.env)
             self.send(template.build(self._context() | {"input": {}}))
