@@ -85,16 +85,24 @@ def map_candidate(raw: dict[str, Any], ctx: MappingContext) -> dict[str, Any]:
     for entry in as_list(person.get("PhoneNumbers")):
         if type(entry) is dict and not _falsy(entry.get("phoneNumber")):
             kind = entry.get("type")
-            phones.append({"phone_number": phone(entry["phoneNumber"], settings.get("default_country")),
-                           "type": enum_map(kind, phone_types, kind)})
+            phones.append(
+                {
+                    "phone_number": phone(entry["phoneNumber"], settings.get("default_country")),
+                    "type": enum_map(kind, phone_types, kind),
+                }
+            )
     address = person.get("AddressPrimary")
     location = None
     if not _falsy(address):
         address = _obj(address)
         country = address.get("countryCode")
-        location = {"street_1": nullif_empty(address.get("address")), "city": nullif_empty(address.get("city")),
-                    "zip_code": nullif_empty(address.get("postcode")), "state": nullif_empty(address.get("stateCode")),
-                    "country": country_code(address.get("country") if _falsy(country) else country)}
+        location = {
+            "street_1": nullif_empty(address.get("address")),
+            "city": nullif_empty(address.get("city")),
+            "zip_code": nullif_empty(address.get("postcode")),
+            "state": nullif_empty(address.get("stateCode")),
+            "country": country_code(address.get("country") if _falsy(country) else country),
+        }
     mail = email(person.get("emailPrimary"))
     current = _current_job(raw)
     uid = raw.get("uid")
@@ -102,8 +110,11 @@ def map_candidate(raw: dict[str, Any], ctx: MappingContext) -> dict[str, Any]:
     with context.mapping_context(ctx):  # labelled_fields, integration_fields and ref read the context
         custom = labelled_fields(raw, "extraInfo", "candidate_extra_fields")
         passthrough = integration_fields(raw, settings.get("candidate_integration_fields"))
-        tags = [{"id": ref("tag", tag["uid"]), "name": tag.get("tag"), "remote_id": to_text(tag["uid"])}
-                for tag in as_list(raw.get("Tags")) if type(tag) is dict and not _falsy(tag.get("uid"))]
+        tags = [
+            {"id": ref("tag", tag["uid"]), "name": tag.get("tag"), "remote_id": to_text(tag["uid"])}
+            for tag in as_list(raw.get("Tags"))
+            if type(tag) is dict and not _falsy(tag.get("uid"))
+        ]
     return {
         "remote_id": remote_id,
         "first_name": nullif_empty(person.get("firstName")),
@@ -160,12 +171,14 @@ def map_job(raw: dict[str, Any], ctx: MappingContext) -> dict[str, Any]:
         "salary_amount_to": number(raw.get("salaryMax")),
         "salary_currency": nullif_empty(raw.get("salaryCurrency")),
         "salary_period": enum_map(lower(unit), settings.get("salary_periods"), unit),
-        "location": {"street_1": nullif_empty(raw.get("locationAddress")),
-                     "city": nullif_empty(raw.get("locationCity")),
-                     "zip_code": nullif_empty(raw.get("locationPostcode")),
-                     "state": nullif_empty(raw.get("locationState")),
-                     "country": country_code(raw.get("locationCountry") if _falsy(country) else country),
-                     "raw": nullif_empty(raw.get("location"))},
+        "location": {
+            "street_1": nullif_empty(raw.get("locationAddress")),
+            "city": nullif_empty(raw.get("locationCity")),
+            "zip_code": nullif_empty(raw.get("locationPostcode")),
+            "state": nullif_empty(raw.get("locationState")),
+            "country": country_code(raw.get("locationCountry") if _falsy(country) else country),
+            "raw": nullif_empty(raw.get("location")),
+        },
         "custom_fields": custom,
         "integration_fields": passthrough,
         "remote_url": _link(settings.get("app_url"), "/us/modular.html#/vacancies/", uid),

@@ -124,17 +124,31 @@ class Load:
         follow = rnd.random() < 0.5
         body = self.timed(f"list {segment}", "GET", f"/ats/{segment}", parse=follow, params=params)
         if body and body["data"]["next"]:
-            self.timed(f"list {segment}", "GET", f"/ats/{segment}", parse=False,
-                       params={**params, "cursor": body["data"]["next"]})
+            self.timed(
+                f"list {segment}",
+                "GET",
+                f"/ats/{segment}",
+                parse=False,
+                params={**params, "cursor": body["data"]["next"]},
+            )
 
     def action(self, index: int, rnd: random.Random) -> None:
         email = f"load.{self.seed}.{index}@bench.example"
         candidate = {"first_name": "Load", "last_name": f"Test {index}", "email_address": email}
-        body = self.timed("create_application", "POST", f"/ats/jobs/{rnd.choice(self.jobs)}/applications",
-                          json={"candidate": candidate})
+        body = self.timed(
+            "create_application",
+            "POST",
+            f"/ats/jobs/{rnd.choice(self.jobs)}/applications",
+            json={"candidate": candidate},
+        )
         if body:
-            self.timed("add_result_link", "POST", f"/ats/applications/{body['data']['id']}/result-links", parse=False,
-                       json={"label": "Load", "url": f"https://bench.example/r/{index}"})
+            self.timed(
+                "add_result_link",
+                "POST",
+                f"/ats/applications/{body['data']['id']}/result-links",
+                parse=False,
+                json={"label": "Load", "url": f"https://bench.example/r/{index}"},
+            )
 
     def run(self, requests: int, concurrency: int, seconds: float) -> dict[str, Any]:
         deadline = time.monotonic() + seconds
@@ -165,8 +179,10 @@ class Load:
             "p50_ms": ms(percentile(everything, 0.50)),
             "p99_ms": ms(percentile(everything, 0.99)),
             "max_ms": ms(max(everything, default=0.0)),
-            "by_kind": {k: {"requests": len(v), "p50_ms": ms(percentile(v, 0.50)), "p99_ms": ms(percentile(v, 0.99))}
-                        for k, v in sorted(kinds.items())},
+            "by_kind": {
+                k: {"requests": len(v), "p50_ms": ms(percentile(v, 0.50)), "p99_ms": ms(percentile(v, 0.99))}
+                for k, v in sorted(kinds.items())
+            },
         }
 
 
@@ -211,8 +227,13 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory() as folder, SandboxProcess(args.size, 0) as sandbox:
         service = Unimap(f"sqlite:///{Path(folder) / 'bench.db'}")
-        service.connect("otys", {"api_key": sandbox.api_key}, base_url=sandbox.base_url, integration_id=INTEGRATION,
-                        settings={"allow_private_urls": True})
+        service.connect(
+            "otys",
+            {"api_key": sandbox.api_key},
+            base_url=sandbox.base_url,
+            integration_id=INTEGRATION,
+            settings={"allow_private_urls": True},
+        )
         started = time.perf_counter()
         report = service.sync(INTEGRATION, full=True)
         sync_seconds = time.perf_counter() - started
@@ -221,23 +242,56 @@ def main(argv: list[str] | None = None) -> int:
         counts = {m: service.store.count(INTEGRATION, m) for m in ("user", "job", "candidate", "application")}
         app = create_app(service, delta_every=0, full_every=0, max_concurrent_actions=max(30, args.concurrency))
         with ApiServer(app, log_level="error") as server:
-            command = [sys.executable, __file__, "--worker", "--url", server.url, "--key", key, "--jobs",
-                       json.dumps(jobs), "--requests", str(args.requests), "--concurrency", str(args.concurrency),
-                       "--seconds", str(args.seconds), "--action-share", str(args.action_share)]
-            done = subprocess.run(command, capture_output=True, text=True, timeout=args.seconds + 300,
-                                  env={**os.environ, "PYTHONUNBUFFERED": "1"})
+            command = [
+                sys.executable,
+                __file__,
+                "--worker",
+                "--url",
+                server.url,
+                "--key",
+                key,
+                "--jobs",
+                json.dumps(jobs),
+                "--requests",
+                str(args.requests),
+                "--concurrency",
+                str(args.concurrency),
+                "--seconds",
+                str(args.seconds),
+                "--action-share",
+                str(args.action_share),
+            ]
+            done = subprocess.run(
+                command,
+                capture_output=True,
+                text=True,
+                timeout=args.seconds + 300,
+                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            )
         service.close()
     if done.returncode != 0:
         print(done.stderr, file=sys.stderr)
         return 1
     figures = json.loads(done.stdout.strip().splitlines()[-1])
-    figures.update(concurrency=args.concurrency, action_share=args.action_share, sandbox_candidates=args.size,
-                   store_records=counts, initial_sync_seconds=round(sync_seconds, 2), sync_ok=report.ok,
-                   python=platform.python_version(), machine=platform.machine(), cpus=os.cpu_count())
-    print(f"\nAPI load: {figures['requests']} requests in {figures['seconds']} s "
-          f"({figures['requests_per_second']}/s) from {args.concurrency} threads in a second process")
-    print(f"  latency p50 {figures['p50_ms']} ms, p99 {figures['p99_ms']} ms, max {figures['max_ms']} ms; "
-          f"failures {figures['failures']}")
+    figures.update(
+        concurrency=args.concurrency,
+        action_share=args.action_share,
+        sandbox_candidates=args.size,
+        store_records=counts,
+        initial_sync_seconds=round(sync_seconds, 2),
+        sync_ok=report.ok,
+        python=platform.python_version(),
+        machine=platform.machine(),
+        cpus=os.cpu_count(),
+    )
+    print(
+        f"\nAPI load: {figures['requests']} requests in {figures['seconds']} s "
+        f"({figures['requests_per_second']}/s) from {args.concurrency} threads in a second process"
+    )
+    print(
+        f"  latency p50 {figures['p50_ms']} ms, p99 {figures['p99_ms']} ms, max {figures['max_ms']} ms; "
+        f"failures {figures['failures']}"
+    )
     for kind, row in figures["by_kind"].items():
         print(f"  {kind:<26} {row['requests']:>6}  p50 {row['p50_ms']:>8} ms  p99 {row['p99_ms']:>8} ms")
     for failure in figures["failure_examples"]:

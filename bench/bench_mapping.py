@@ -114,8 +114,11 @@ def hand_mapping(raw: dict[str, Any], ctx: MappingContext) -> dict[str, Any]:
         first = nullif_empty(trim(person.get("first")))
         current = next((j for j in raw.get("jobs") or [] if j.get("current")), None) or {}
         phone_types = settings.get("phone_types") or {}
-        phones = [{"phone_number": phone(p.get("number")), "type": phone_types.get(p.get("kind"), "OTHER")}
-                  for p in as_list(person.get("phones")) if p.get("number")]
+        phones = [
+            {"phone_number": phone(p.get("number")), "type": phone_types.get(p.get("kind"), "OTHER")}
+            for p in as_list(person.get("phones"))
+            if p.get("number")
+        ]
         mail = email(person.get("email"))
         address = raw.get("address") or {}
         record = {
@@ -127,17 +130,23 @@ def hand_mapping(raw: dict[str, Any], ctx: MappingContext) -> dict[str, Any]:
             "phone_numbers": phones,
             "email_addresses": [{"email_address": mail, "type": "PERSONAL"}] if mail else [],
             "social_media": [{"link": raw["linkedin"], "type": "LINKEDIN", "username": None}]
-            if raw.get("linkedin") else [],
-            "location": {"street_1": nullif_empty(address.get("street")), "city": nullif_empty(address.get("city")),
-                         "zip_code": nullif_empty(address.get("postcode")),
-                         "country": country_code(address.get("country"))},
+            if raw.get("linkedin")
+            else [],
+            "location": {
+                "street_1": nullif_empty(address.get("street")),
+                "city": nullif_empty(address.get("city")),
+                "zip_code": nullif_empty(address.get("postcode")),
+                "country": country_code(address.get("country")),
+            },
             "custom_fields": labelled_fields(raw, "extra", "candidate_fields"),
             "integration_fields": [],
             "remote_url": f"{settings['app_url']}/candidates/{raw['uid']}",
             "remote_created_at": iso_datetime(raw.get("created")),
             "remote_updated_at": iso_datetime(raw.get("modified")),
-            "tags": [{"id": ref("tag", t.get("uid")), "name": t.get("name"), "remote_id": to_text(t.get("uid"))}
-                     for t in raw.get("tags") or []],
+            "tags": [
+                {"id": ref("tag", t.get("uid")), "name": t.get("name"), "remote_id": to_text(t.get("uid"))}
+                for t in raw.get("tags") or []
+            ],
             "first_name": first,
             "confidential": {"Confidential": True, "Active": False, "Passive": False}.get(raw.get("status"), False),
         }
@@ -151,15 +160,23 @@ def hand_mapping(raw: dict[str, Any], ctx: MappingContext) -> dict[str, Any]:
 FIRST = ["Anna", "Bram", "Chloé", "Daan", "Emma", "Finn", "Grace", "Hugo", " Iris ", "Jesse", "", "Liam"]
 INFIX = [None, None, None, "van", "de", "van der", "ter"]
 LAST = ["Jansen", "Bakker", "Visser", "Smit", "Meijer", "Mulder", "Bos", "Dekker", "Peters", "Hendriks"]
-CITIES = [("Amsterdam", "Nederland"), ("Utrecht", "NL"), ("Antwerpen", "België"), ("Köln", "Deutschland"),
-          ("Lille", "France"), ("Leeds", "United Kingdom"), ("Rotterdam", "The Netherlands")]
+CITIES = [
+    ("Amsterdam", "Nederland"),
+    ("Utrecht", "NL"),
+    ("Antwerpen", "België"),
+    ("Köln", "Deutschland"),
+    ("Lille", "France"),
+    ("Leeds", "United Kingdom"),
+    ("Rotterdam", "The Netherlands"),
+]
 EMPLOYERS = ["Acme BV", "Globex", "Initech", "Umbrella NV", "Hooli", None]
 FUNCTIONS = ["Engineer", "Recruiter", "Nurse", "Driver", "Accountant", None]
 
 
 def _phone(r: random.Random) -> str:
-    return r.choice([f"06-{r.randrange(10**8):08d}", f"+31 20 {r.randrange(10**7):07d}",
-                     f"0031 6 {r.randrange(10**8):08d}", ""])
+    return r.choice(
+        [f"06-{r.randrange(10**8):08d}", f"+31 20 {r.randrange(10**7):07d}", f"0031 6 {r.randrange(10**8):08d}", ""]
+    )
 
 
 def generate(n: int, seed: int) -> list[dict[str, Any]]:
@@ -169,35 +186,51 @@ def generate(n: int, seed: int) -> list[dict[str, Any]]:
     for i in range(n):
         first, last = r.choice(FIRST), r.choice(LAST)
         city, country = r.choice(CITIES)
-        phones = {str(k + 1): {"number": _phone(r), "kind": r.choice(["mobile", "home", "work", "fax"])}
-                  for k in range(r.choice([0, 1, 1, 2, 3]))}
-        jobs = [{"employer": r.choice(EMPLOYERS), "function": r.choice(FUNCTIONS),
-                 "current": j == 0 and r.random() < .6} for j in range(r.choice([0, 1, 2, 3]))]
-        address = {"street": f"Straat {r.randrange(1, 300)}", "city": city,
-                   "postcode": f"{r.randrange(1000, 9999)} AB", "country": country}
+        phones = {
+            str(k + 1): {"number": _phone(r), "kind": r.choice(["mobile", "home", "work", "fax"])}
+            for k in range(r.choice([0, 1, 1, 2, 3]))
+        }
+        jobs = [
+            {"employer": r.choice(EMPLOYERS), "function": r.choice(FUNCTIONS), "current": j == 0 and r.random() < 0.6}
+            for j in range(r.choice([0, 1, 2, 3]))
+        ]
+        address = {
+            "street": f"Straat {r.randrange(1, 300)}",
+            "city": city,
+            "postcode": f"{r.randrange(1000, 9999)} AB",
+            "country": country,
+        }
         moment = 1_700_000_000 + r.randrange(60_000_000)
-        records.append({
-            "uid": f"{r.getrandbits(40):010x}",
-            "status": r.choice(["Active", "Passive", "Confidential"]),
-            "person": {"first": first, "infix": r.choice(INFIX), "last": last, "phones": phones,
-                       "email": r.choice([f" {first.strip() or 'x'}.{last}@Example.com ", "not-an-email", None])},
-            "address": address if r.random() < .8 else None,
-            "jobs": jobs,
-            "source": r.choice(["LinkedIn", "Indeed", "", None, "Website"]),
-            "linkedin": f"https://www.linkedin.com/in/{last.lower()}-{i}" if r.random() < .3 else None,
-            "created": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(moment)),
-            "modified": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(moment + r.randrange(10**7))),
-            "tags": [{"uid": t, "name": f"tag {t}"} for t in r.sample(range(1, 40), r.choice([0, 0, 1, 2, 3]))],
-            **{f"extra{k}": r.choice(["B", "C", "", None, "Direct"]) for k in range(1, 4)},
-        })
+        records.append(
+            {
+                "uid": f"{r.getrandbits(40):010x}",
+                "status": r.choice(["Active", "Passive", "Confidential"]),
+                "person": {
+                    "first": first,
+                    "infix": r.choice(INFIX),
+                    "last": last,
+                    "phones": phones,
+                    "email": r.choice([f" {first.strip() or 'x'}.{last}@Example.com ", "not-an-email", None]),
+                },
+                "address": address if r.random() < 0.8 else None,
+                "jobs": jobs,
+                "source": r.choice(["LinkedIn", "Indeed", "", None, "Website"]),
+                "linkedin": f"https://www.linkedin.com/in/{last.lower()}-{i}" if r.random() < 0.3 else None,
+                "created": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(moment)),
+                "modified": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(moment + r.randrange(10**7))),
+                "tags": [{"uid": t, "name": f"tag {t}"} for t in r.sample(range(1, 40), r.choice([0, 0, 1, 2, 3]))],
+                **{f"extra{k}": r.choice(["B", "C", "", None, "Direct"]) for k in range(1, 4)},
+            }
+        )
     return records
 
 
 # -- timing ---------------------------------------------------------------------------------------------
 
 
-def best_per_record(runners: dict[str, Callable[[list[Any]], object]], records: list[Any], rounds: int,
-                    batch: int = 250) -> dict[str, float]:
+def best_per_record(
+    runners: dict[str, Callable[[list[Any]], object]], records: list[Any], rounds: int, batch: int = 250
+) -> dict[str, float]:
     """µs per record of each runner.
 
     The records are cut into batches; each round times every runner on every batch, alternating
@@ -205,7 +238,7 @@ def best_per_record(runners: dict[str, Callable[[list[Any]], object]], records: 
     time per runner. The sum of those best times over the batches, divided by the number of
     records, is the figure: on a busy machine the minimum is the least disturbed measurement.
     """
-    batches = [records[i:i + batch] for i in range(0, len(records), batch)]
+    batches = [records[i : i + batch] for i in range(0, len(records), batch)]
     best = {name: [float("inf")] * len(batches) for name in runners}
     enabled = gc.isenabled()
     gc.disable()
@@ -273,8 +306,10 @@ def main(argv: list[str] | None = None) -> int:
     if "engine_interpreted" in timings:
         figures["ratio_interpreted_to_hand"] = round(timings["engine_interpreted"] / timings["hand"], 2)
 
-    print(f"{len(records)} candidate-like records, {figures['fields']} fields / 20 values each, "
-          f"best of {args.rounds} rounds per batch")
+    print(
+        f"{len(records)} candidate-like records, {figures['fields']} fields / 20 values each, "
+        f"best of {args.rounds} rounds per batch"
+    )
     for name, value in timings.items():
         print(f"  {name:<20} {value:9.2f} µs/record   {value / timings['hand']:5.2f} × hand")
     print(f"ratio engine ÷ hand: {figures['ratio_engine_to_hand']}")

@@ -94,19 +94,27 @@ def measure(engine: Engine, model: str, records: list[Any], ctx: MappingContext)
         assert fast.is_valid(expected) and slow.is_valid(expected)
     mapped = [mapper.map(raw, ctx) for raw in records]
     few = records[: max(50, len(records) // 10)]  # jsonschema is slow: time it on fewer records
-    figures = interleaved({
-        "hand": (lambda raw: hand(raw, ctx), records),
-        "engine": (lambda raw: mapper.map(raw, ctx), records),
-        "interp": (lambda raw: interpreted.map(raw, ctx), records),
-        "validate_fast": (fast.is_valid, mapped),
-        "hand+fast": (lambda raw: fast.is_valid(hand(raw, ctx)), records),
-        "engine+fast": (lambda raw: fast.is_valid(mapper.map(raw, ctx)), records),
-    }, ROUNDS)
-    figures.update(interleaved({
-        "validate_jsonschema": (slow.is_valid, mapped[: len(few)]),
-        "engine+jsonschema": (lambda raw: slow.is_valid(mapper.map(raw, ctx)), few),
-        "interp+jsonschema": (lambda raw: slow.is_valid(interpreted.map(raw, ctx)), few),
-    }, 3))
+    figures = interleaved(
+        {
+            "hand": (lambda raw: hand(raw, ctx), records),
+            "engine": (lambda raw: mapper.map(raw, ctx), records),
+            "interp": (lambda raw: interpreted.map(raw, ctx), records),
+            "validate_fast": (fast.is_valid, mapped),
+            "hand+fast": (lambda raw: fast.is_valid(hand(raw, ctx)), records),
+            "engine+fast": (lambda raw: fast.is_valid(mapper.map(raw, ctx)), records),
+        },
+        ROUNDS,
+    )
+    figures.update(
+        interleaved(
+            {
+                "validate_jsonschema": (slow.is_valid, mapped[: len(few)]),
+                "engine+jsonschema": (lambda raw: slow.is_valid(mapper.map(raw, ctx)), few),
+                "interp+jsonschema": (lambda raw: slow.is_valid(interpreted.map(raw, ctx)), few),
+            },
+            3,
+        )
+    )
     return figures
 
 
@@ -121,8 +129,12 @@ def profile(engine: Engine, model: str, records: list[Any], ctx: MappingContext)
             fields[field.name] = {"compiled": best_us(compiled, records, 3), "interp": best_us(interpreted, records, 3)}
         fields_total = best_us(mapper.fields, records, 3)
     whole = best_us(lambda raw: mapper.map(raw, ctx), records, 3)
-    return {"fields": fields, "sum_of_expressions": sum(f["compiled"] for f in fields.values()),
-            "fields_call": fields_total, "map_call": whole}
+    return {
+        "fields": fields,
+        "sum_of_expressions": sum(f["compiled"] for f in fields.values()),
+        "fields_call": fields_total,
+        "map_call": whole,
+    }
 
 
 def print_table(results: dict[str, dict[str, float]]) -> None:
@@ -168,20 +180,26 @@ def main(argv: list[str] | None = None) -> int:
     for model, prof in profiles.items():
         print_profile(model, prof)
     figures: dict[str, Any] = {
-        "records": args.records, "seed": args.seed, "python": platform.python_version(),
+        "records": args.records,
+        "seed": args.seed,
+        "python": platform.python_version(),
         "unit": "microseconds per record",
-        "models": {model: {key: round(value, 2) for key, value in figures.items()}
-                   for model, figures in results.items()},
+        "models": {
+            model: {key: round(value, 2) for key, value in figures.items()} for model, figures in results.items()
+        },
         "ratios_to_hand_written": {
             model: {key: round(figures[key] / figures["hand"], 2) for key, _ in COLUMNS if key != "hand"}
-            for model, figures in results.items()},
+            for model, figures in results.items()
+        },
     }
     if profiles:
-        figures["profile"] = {model: {"fields": {name: {k: round(v, 2) for k, v in cost.items()}
-                                                 for name, cost in prof["fields"].items()},
-                                      **{k: round(prof[k], 2) for k in ("sum_of_expressions", "fields_call",
-                                                                        "map_call")}}
-                              for model, prof in profiles.items()}
+        figures["profile"] = {
+            model: {
+                "fields": {name: {k: round(v, 2) for k, v in cost.items()} for name, cost in prof["fields"].items()},
+                **{k: round(prof[k], 2) for k in ("sum_of_expressions", "fields_call", "map_call")},
+            }
+            for model, prof in profiles.items()
+        }
     common.save("mapping_models", figures)
     print(f"\nwritten to {common.RESULTS} under 'mapping_models'")
     return 0

@@ -24,8 +24,16 @@ def run(n: int, seed: int) -> tuple[float, str, dict[str, int]]:
     data = generate(seed=seed, size=n)
     tenant = Tenant(data, SandboxSettings())  # what Sandbox() does before serving
     seconds = time.perf_counter() - start
-    counts = {name: tenant.count(name) for name in ("CandidateService", "VacancyService", "UserService",
-                                                    "ProcedureService", "AttachedDocumentsService")}
+    counts = {
+        name: tenant.count(name)
+        for name in (
+            "CandidateService",
+            "VacancyService",
+            "UserService",
+            "ProcedureService",
+            "AttachedDocumentsService",
+        )
+    }
     return seconds, data.digest(), counts
 
 
@@ -41,8 +49,17 @@ def main(argv: list[str]) -> int:
         print(f"FAIL: digests differ ({second_digest})")
         return 1
     print(f"same seed -> same data; slowest run {max(first_s, second_s):.2f} s (target < 30 s)")
-    save("sandbox_generate", {"candidates": n, "seed": seed, "run1_seconds": round(first_s, 2),
-                              "run2_seconds": round(second_s, 2), "same_digest": True, "counts": counts})
+    save(
+        "sandbox_generate",
+        {
+            "candidates": n,
+            "seed": seed,
+            "run1_seconds": round(first_s, 2),
+            "run2_seconds": round(second_s, 2),
+            "same_digest": True,
+            "counts": counts,
+        },
+    )
     return 0 if max(first_s, second_s) < 30 else 2
 
 

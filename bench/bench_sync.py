@@ -27,8 +27,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import SandboxProcess, save, table
 
-MODEL_SERVICES = {"user": "UserService", "job": "VacancyService", "candidate": "CandidateService",
-                  "application": "ProcedureService"}
+MODEL_SERVICES = {
+    "user": "UserService",
+    "job": "VacancyService",
+    "candidate": "CandidateService",
+    "application": "ProcedureService",
+}
 
 
 def _sync(base_url: str, api_key: str, store: str, rate: int, *, full: bool = True) -> tuple[float, object]:
@@ -37,8 +41,13 @@ def _sync(base_url: str, api_key: str, store: str, rate: int, *, full: bool = Tr
 
     with Unimap(f"sqlite:///{store}") as um:
         if not um.store.integrations():
-            um.connect("otys", {"api_key": api_key}, base_url=base_url, integration_id="otys:bench",
-                       settings={"requests_per_minute": rate})
+            um.connect(
+                "otys",
+                {"api_key": api_key},
+                base_url=base_url,
+                integration_id="otys:bench",
+                settings={"requests_per_minute": rate},
+            )
         started = time.perf_counter()
         report = um.sync("otys:bench", full=full)
         return time.perf_counter() - started, report
@@ -109,39 +118,68 @@ def main() -> None:
         sb.ask("touch 100")
         _, delta = _sync(sb.base_url, sb.api_key, f"{tmp}/limited.db", args.rate, full=False)
         per_model = {m: r.requests for m, r in delta.models.items()}  # type: ignore[attr-defined]
-        figures.update(full_sync_seconds=round(wall, 2), floor_seconds=round(floor, 2),
-                       wall_over_floor=round(wall / floor, 3), requests=requests, ideal_requests=ideal,
-                       requests_over_ideal=round(requests / ideal, 4),
-                       incremental_requests=delta.requests,  # type: ignore[attr-defined]
-                       incremental_requests_per_model=per_model,
-                       incremental_changed=delta.models["candidate"].changed)  # type: ignore[attr-defined]
+        figures.update(
+            full_sync_seconds=round(wall, 2),
+            floor_seconds=round(floor, 2),
+            wall_over_floor=round(wall / floor, 3),
+            requests=requests,
+            ideal_requests=ideal,
+            requests_over_ideal=round(requests / ideal, 4),
+            incremental_requests=delta.requests,  # type: ignore[attr-defined]
+            incremental_requests_per_model=per_model,
+            incremental_changed=delta.models["candidate"].changed,
+        )  # type: ignore[attr-defined]
     records = sum(counts[s] for s in MODEL_SERVICES.values())
     with tempfile.TemporaryDirectory() as tmp, SandboxProcess(args.candidates, 0) as sb:
         wall_free, _ = _sync(sb.base_url, sb.api_key, f"{tmp}/free.db", 0)
-        figures.update(unlimited_seconds=round(wall_free, 2), records=records,
-                       records_per_second=round(records / wall_free))
+        figures.update(
+            unlimited_seconds=round(wall_free, 2), records=records, records_per_second=round(records / wall_free)
+        )
     if not args.skip_memory:
         (base_small, small), (base_large, large) = _rss_of_sync(args.candidates // 10), _rss_of_sync(args.candidates)
-        figures.update(rss_kib_small=small, rss_kib_large=large, rss_ratio=round(large / small, 3),
-                       rss_kib_before_small=base_small, rss_kib_before_large=base_large)
+        figures.update(
+            rss_kib_small=small,
+            rss_kib_large=large,
+            rss_ratio=round(large / small, 3),
+            rss_kib_before_small=base_small,
+            rss_kib_before_large=base_large,
+        )
     one, hundred = _lint_seconds(0), _lint_seconds(100)
     figures.update(lint_shipped_seconds=round(one, 3), lint_100_copies_seconds=round(hundred, 3))
 
     rows = [
-        ("full sync wall time", f"{figures['full_sync_seconds']} s",
-         f"floor {figures['floor_seconds']} s at {args.rate}/min → ratio {figures['wall_over_floor']} (target ≤ 1.10)"),
-        ("full sync requests", str(requests),
-         f"Σ ceil(records/200) = {ideal} → ratio {figures['requests_over_ideal']}"),
-        ("incremental requests (100 edits)", str(figures["incremental_requests"]),
-         f"per model {per_model}; ceil(100/200) = 1 for candidates"),
+        (
+            "full sync wall time",
+            f"{figures['full_sync_seconds']} s",
+            f"floor {figures['floor_seconds']} s at {args.rate}/min → ratio {figures['wall_over_floor']} "
+            "(target ≤ 1.10)",
+        ),
+        (
+            "full sync requests",
+            str(requests),
+            f"Σ ceil(records/200) = {ideal} → ratio {figures['requests_over_ideal']}",
+        ),
+        (
+            "incremental requests (100 edits)",
+            str(figures["incremental_requests"]),
+            f"per model {per_model}; ceil(100/200) = 1 for candidates",
+        ),
         ("end to end, limit off", f"{figures['records_per_second']} rec/s", f"{records} records in {wall_free:.1f} s"),
-        ("lint shipped specs", f"{one * 1000:.0f} ms",
-         f"100 copies: {hundred:.2f} s ({hundred / max(one, 1e-9) / 100:.2f}× per copy)"),
+        (
+            "lint shipped specs",
+            f"{one * 1000:.0f} ms",
+            f"100 copies: {hundred:.2f} s ({hundred / max(one, 1e-9) / 100:.2f}× per copy)",
+        ),
     ]
     if not args.skip_memory:
-        rows.append(("peak RSS during a full sync", f"{large // 1024} MiB",
-                     f"{args.candidates // 10} candidates: {small // 1024} MiB → ratio {figures['rss_ratio']} "
-                     f"(target ≤ 1.3; before the sync {base_large // 1024} / {base_small // 1024} MiB)"))
+        rows.append(
+            (
+                "peak RSS during a full sync",
+                f"{large // 1024} MiB",
+                f"{args.candidates // 10} candidates: {small // 1024} MiB → ratio {figures['rss_ratio']} "
+                f"(target ≤ 1.3; before the sync {base_large // 1024} / {base_small // 1024} MiB)",
+            )
+        )
     table(f"sync of a {args.candidates}-candidate sandbox tenant", rows)
     save("sync", figures)
 

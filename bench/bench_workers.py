@@ -50,8 +50,12 @@ def _sandbox_main(seed: int, size: int, latency: float) -> None:
 
 
 def _start_sandbox(seed: int, size: int, latency: float) -> tuple[subprocess.Popen[str], dict[str, str]]:
-    proc = subprocess.Popen([sys.executable, __file__, "--sandbox", str(seed), str(size), str(latency)],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, __file__, "--sandbox", str(seed), str(size), str(latency)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert proc.stdout is not None
     return proc, json.loads(proc.stdout.readline())
 
@@ -80,8 +84,11 @@ def _prepare(url: str, sandboxes: list[dict[str, str]], integrations: int) -> li
     with Unimap(url) as um:
         for i in range(integrations):
             sb = sandboxes[i % len(sandboxes)]
-            ids.append(um.connect("otys", {"api_key": sb["api_key"]}, base_url=sb["base_url"],
-                                  integration_id=f"otys:bench{i:02d}").id)
+            ids.append(
+                um.connect(
+                    "otys", {"api_key": sb["api_key"]}, base_url=sb["base_url"], integration_id=f"otys:bench{i:02d}"
+                ).id
+            )
         queue = SyncQueue(url)
         for iid in ids:
             queue.enqueue(iid, "full", reason="bench")
@@ -91,9 +98,25 @@ def _prepare(url: str, sandboxes: list[dict[str, str]], integrations: int) -> li
 
 def _worker(url: str, log: Path, *extra: str) -> subprocess.Popen[bytes]:
     with log.open("ab") as err:
-        return subprocess.Popen([sys.executable, "-m", "unimap", "worker", "--store", url, "--full-every", "0",
-                                 "--delta-every", "0", "--stalled-after", "3", *extra],
-                                stdout=subprocess.DEVNULL, stderr=err)
+        return subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "unimap",
+                "worker",
+                "--store",
+                url,
+                "--full-every",
+                "0",
+                "--delta-every",
+                "0",
+                "--stalled-after",
+                "3",
+                *extra,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
 
 
 def _strip(value: Any) -> Any:
@@ -122,19 +145,31 @@ def _check(url: str, ids: list[str]) -> dict[str, Any]:
             spans = [(_epoch(r["started_at"]), _epoch(r["finished_at"] or r["started_at"])) for r in rows]
             overlaps += sum(1 for a, b in itertools.pairwise(spans) if b[0] < a[1])
             records += sum(um.store.count(iid, m, include_deleted=True) for m in MODELS)
-            exports[iid] = {m: sorted(json.dumps(_strip(r), sort_keys=True)
-                                      for r in um.export(m, iid, include_deleted=True, page_size=500))
-                            for m in MODELS}
+            exports[iid] = {
+                m: sorted(
+                    json.dumps(_strip(r), sort_keys=True)
+                    for r in um.export(m, iid, include_deleted=True, page_size=500)
+                )
+                for m in MODELS
+            }
         duplicates = um.store.db.execute(
             "SELECT COUNT(*) AS n FROM (SELECT integration_id, model, remote_id FROM records GROUP BY "
-            "integration_id, model, remote_id HAVING COUNT(*) > 1) d").fetchone()["n"]
+            "integration_id, model, remote_id HAVING COUNT(*) > 1) d"
+        ).fetchone()["n"]
     window = max(b for _, b in spans_all) - min(a for a, _ in spans_all) if spans_all else 0.0
-    return {"overlaps": overlaps, "records": records, "exports": exports, "finished": finished,
-            "duplicates": int(duplicates), "sync_window_s": window}
+    return {
+        "overlaps": overlaps,
+        "records": records,
+        "exports": exports,
+        "finished": finished,
+        "duplicates": int(duplicates),
+        "sync_window_s": window,
+    }
 
 
-def _throughput(admin: str, sandboxes: list[dict[str, str]], integrations: int, workers: int,
-                logs: Path) -> dict[str, Any]:
+def _throughput(
+    admin: str, sandboxes: list[dict[str, str]], integrations: int, workers: int, logs: Path
+) -> dict[str, Any]:
     url = _database(admin)
     try:
         ids = _prepare(url, sandboxes, integrations)
@@ -143,17 +178,25 @@ def _throughput(admin: str, sandboxes: list[dict[str, str]], integrations: int, 
         codes = [p.wait(3600) for p in procs]
         seconds = time.perf_counter() - started
         found = _check(url, ids)
-        return {"workers": workers, "seconds": seconds, "records": found["records"],
-                "records_per_s": found["records"] / seconds, "sync_window_s": found["sync_window_s"],
-                "records_per_s_syncing": found["records"] / max(found["sync_window_s"], 1e-9),
-                "overlaps": found["overlaps"],
-                "finished": found["finished"], "exit_codes": codes, "exports": found["exports"]}
+        return {
+            "workers": workers,
+            "seconds": seconds,
+            "records": found["records"],
+            "records_per_s": found["records"] / seconds,
+            "sync_window_s": found["sync_window_s"],
+            "records_per_s_syncing": found["records"] / max(found["sync_window_s"], 1e-9),
+            "overlaps": found["overlaps"],
+            "finished": found["finished"],
+            "exit_codes": codes,
+            "exports": found["exports"],
+        }
     finally:
         _drop(admin, url)
 
 
-def _fault_run(admin: str, sandboxes: list[dict[str, str]], integrations: int, kill_every: float, max_kills: int,
-               logs: Path) -> dict[str, Any]:
+def _fault_run(
+    admin: str, sandboxes: list[dict[str, str]], integrations: int, kill_every: float, max_kills: int, logs: Path
+) -> dict[str, Any]:
     """Two workers; every ``kill_every`` s, while a sync runs, the older one is SIGKILLed and replaced
     (``max_kills`` times, then the run is left to finish)."""
     from unimap.service import Unimap
@@ -204,47 +247,78 @@ def main() -> int:
     parser.add_argument("--kill-every", type=float, default=8.0)
     parser.add_argument("--kills", type=int, default=8, help="SIGKILLs in the fault run")
     parser.add_argument("--no-fault-run", action="store_true")
-    parser.add_argument("--admin-url", default=os.environ.get("UNIMAP_TEST_POSTGRES",
-                                                              "postgresql://postgres@127.0.0.1:5432/postgres"))
+    parser.add_argument(
+        "--admin-url", default=os.environ.get("UNIMAP_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+    )
     args = parser.parse_args()
     logs = Path(os.environ.get("TMPDIR", "/tmp")) / f"unimap-bench-workers-{os.getpid()}"
     logs.mkdir(parents=True, exist_ok=True)
     started = [_start_sandbox(seed, args.size, args.latency) for seed in range(1, args.sandboxes + 1)]
     sandboxes = [info for _, info in started]
     try:
-        runs = [_throughput(args.admin_url, sandboxes, args.integrations, int(w), logs)
-                for w in args.workers.split(",")]
+        runs = [
+            _throughput(args.admin_url, sandboxes, args.integrations, int(w), logs) for w in args.workers.split(",")
+        ]
         base = runs[0]
         rows = []
         for run in runs:
-            rows.append((f"{run['workers']} worker(s): records/s", f"{run['records_per_s']:,.0f}",
-                         f"{run['records_per_s'] / base['records_per_s']:.2f}x 1 worker; {run['seconds']:.1f} s, "
-                         f"{run['finished']}/{args.integrations} synced, overlapping syncs {run['overlaps']}"))
-            rows.append((f"{run['workers']} worker(s): records/s while syncing", f"{run['records_per_s_syncing']:,.0f}",
-                         f"{run['records_per_s_syncing'] / base['records_per_s_syncing']:.2f}x 1 worker; first sync "
-                         f"start to last sync end {run['sync_window_s']:.1f} s (process start-up left out)"))
+            rows.append(
+                (
+                    f"{run['workers']} worker(s): records/s",
+                    f"{run['records_per_s']:,.0f}",
+                    f"{run['records_per_s'] / base['records_per_s']:.2f}x 1 worker; {run['seconds']:.1f} s, "
+                    f"{run['finished']}/{args.integrations} synced, overlapping syncs {run['overlaps']}",
+                )
+            )
+            rows.append(
+                (
+                    f"{run['workers']} worker(s): records/s while syncing",
+                    f"{run['records_per_s_syncing']:,.0f}",
+                    f"{run['records_per_s_syncing'] / base['records_per_s_syncing']:.2f}x 1 worker; first sync "
+                    f"start to last sync end {run['sync_window_s']:.1f} s (process start-up left out)",
+                )
+            )
         same = all(run["exports"] == base["exports"] for run in runs)
         rows.append(("every run's store equal", str(same), "exports compared per integration"))
         figures: dict[str, Any] = {
-            "integrations": args.integrations, "sandboxes": args.sandboxes, "size": args.size,
+            "integrations": args.integrations,
+            "sandboxes": args.sandboxes,
+            "size": args.size,
             "latency_s": args.latency,
             "runs": [{k: v for k, v in run.items() if k != "exports"} for run in runs],
             "ratios": {str(run["workers"]): run["records_per_s"] / base["records_per_s"] for run in runs},
-            "stores_equal": same}
+            "stores_equal": same,
+        }
         if not args.no_fault_run:
             fault = _fault_run(args.admin_url, sandboxes, args.integrations, args.kill_every, args.kills, logs)
             equal = fault["exports"] == base["exports"]
-            rows.append(("fault run: SIGKILLs", str(fault["kills"]),
-                         f"every {args.kill_every:g} s; {fault['interrupted']} syncs interrupted and resumed"))
-            rows.append(("fault run: store equals clean run", str(equal),
-                         f"duplicate rows {fault['duplicates']}, overlapping syncs {fault['overlaps']}, "
-                         f"{fault['finished']}/{args.integrations} synced"))
+            rows.append(
+                (
+                    "fault run: SIGKILLs",
+                    str(fault["kills"]),
+                    f"every {args.kill_every:g} s; {fault['interrupted']} syncs interrupted and resumed",
+                )
+            )
+            rows.append(
+                (
+                    "fault run: store equals clean run",
+                    str(equal),
+                    f"duplicate rows {fault['duplicates']}, overlapping syncs {fault['overlaps']}, "
+                    f"{fault['finished']}/{args.integrations} synced",
+                )
+            )
             figures["fault"] = {k: v for k, v in fault.items() if k != "exports"} | {"equals_clean_run": equal}
-        table(f"Workers on PostgreSQL ({args.integrations} integrations over {args.sandboxes} sandboxes of "
-              f"{args.size} candidates, {args.latency * 1000:g} ms per vendor request; logs in {logs})", rows)
+        table(
+            f"Workers on PostgreSQL ({args.integrations} integrations over {args.sandboxes} sandboxes of "
+            f"{args.size} candidates, {args.latency * 1000:g} ms per vendor request; logs in {logs})",
+            rows,
+        )
         save("workers", figures)
-        ok = same and all(r["overlaps"] == 0 for r in runs) and (
-            args.no_fault_run or (figures["fault"]["equals_clean_run"] and figures["fault"]["duplicates"] == 0))
+        ok = (
+            same
+            and all(r["overlaps"] == 0 for r in runs)
+            and (args.no_fault_run or (figures["fault"]["equals_clean_run"] and figures["fault"]["duplicates"] == 0))
+        )
         return 0 if ok else 1
     finally:
         for proc, _ in started:

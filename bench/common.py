@@ -35,8 +35,12 @@ class SandboxProcess:
     """``bench/sandbox_proc.py`` in a subprocess (so the sandbox does not share our GIL)."""
 
     def __init__(self, size: int, rate_limit: int) -> None:
-        self.proc = subprocess.Popen([sys.executable, str(HERE / "sandbox_proc.py"), str(size), str(rate_limit)],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.proc = subprocess.Popen(
+            [sys.executable, str(HERE / "sandbox_proc.py"), str(size), str(rate_limit)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         assert self.proc.stdout is not None
         info = json.loads(self.proc.stdout.readline())
         self.base_url: str = info["base_url"]

@@ -27,10 +27,16 @@ _SPEC.loader.exec_module(baselines)
 
 OVERRIDES: list[dict[str, Any]] = [
     {},
-    {"vacancy_url_prefix": "https://jobs.example/vacatures/", "timezone": "UTC", "default_country": "BE",
-     "hired_stages": ["Placed", "Screening"], "outcome_map": {"Active": "DECLINED", "Hired": "HIRED"},
-     "candidate_integration_fields": {"status": "Status", "internalId": None},
-     "job_integration_fields": ["referenceNr"], "app_url": "https://tenant.otysapp.com"},
+    {
+        "vacancy_url_prefix": "https://jobs.example/vacatures/",
+        "timezone": "UTC",
+        "default_country": "BE",
+        "hired_stages": ["Placed", "Screening"],
+        "outcome_map": {"Active": "DECLINED", "Hired": "HIRED"},
+        "candidate_integration_fields": {"status": "Status", "internalId": None},
+        "job_integration_fields": ["referenceNr"],
+        "app_url": "https://tenant.otysapp.com",
+    },
 ]
 
 
@@ -46,11 +52,14 @@ def tenant(request: pytest.FixtureRequest) -> Any:
 
 @pytest.mark.parametrize("model", sorted(baselines.MAPPERS))
 @pytest.mark.parametrize("overrides", OVERRIDES, ids=["defaults", "overrides"])
-def test_baseline_returns_the_engines_record(engine: Engine, tenant: Any, model: str,
-                                             overrides: dict[str, Any]) -> None:
-    ctx = MappingContext(f"otys:{tenant.seed}", engine.settings("otys", overrides),
-                         {"candidate_extra_fields": {"1": "Rijbewijs", "4": "Salaris-eis"},
-                          "vacancy_extra_fields": {"2": "Niveau"}})
+def test_baseline_returns_the_engines_record(
+    engine: Engine, tenant: Any, model: str, overrides: dict[str, Any]
+) -> None:
+    ctx = MappingContext(
+        f"otys:{tenant.seed}",
+        engine.settings("otys", overrides),
+        {"candidate_extra_fields": {"1": "Rijbewijs", "4": "Salaris-eis"}, "vacancy_extra_fields": {"2": "Niveau"}},
+    )
     mapper = engine.mapper("otys", model)
     interpreted = RecordMapper("otys", mapper.spec, engine.functions, engine.hook, compiled=False)
     hand = baselines.MAPPERS[model]
@@ -60,8 +69,9 @@ def test_baseline_returns_the_engines_record(engine: Engine, tenant: Any, model:
     for raw in records:
         expected = mapper.map(raw, ctx)
         got = hand(raw, ctx)
-        assert got == expected, {k: (got.get(k), expected.get(k)) for k in {*got, *expected}
-                                 if got.get(k) != expected.get(k)}
+        assert got == expected, {
+            k: (got.get(k), expected.get(k)) for k in {*got, *expected} if got.get(k) != expected.get(k)
+        }
         assert got["id"] == expected["id"] and got["remote_data"] == expected["remote_data"]
         assert got["remote_data"][mapper.spec.remote_data_key] is raw
         assert interpreted.map(raw, ctx) == expected

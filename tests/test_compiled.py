@@ -49,8 +49,9 @@ def engine() -> Engine:
 
 @pytest.fixture(scope="module")
 def ctx(engine: Engine) -> MappingContext:
-    return MappingContext("otys:test", engine.settings("otys"),
-                          {"candidate_extra_fields": {"1": "Driving licence", "3": "Notice"}})
+    return MappingContext(
+        "otys:test", engine.settings("otys"), {"candidate_extra_fields": {"1": "Driving licence", "3": "Notice"}}
+    )
 
 
 # -- comparing outcomes -------------------------------------------------------------------------
@@ -102,25 +103,84 @@ def assert_same_outcome(expression: Any, data: Any) -> None:
 
 KEYS = ["a", "b", "c", "foo", "0"]
 SCALARS = st.one_of(
-    st.none(), st.booleans(), st.integers(-2, 3), st.integers(),
+    st.none(),
+    st.booleans(),
+    st.integers(-2, 3),
+    st.integers(),
     st.sampled_from([0.0, -0.0, 1.0, 2.5, -1.5, math.inf]),
     st.sampled_from(["", "a", "b", "foo", "0", "1", "A b", "2024-05-01 10:00:00", "Open"]),
 )
-JSON = st.recursive(SCALARS, lambda children: st.lists(children, max_size=4)
-                    | st.dictionaries(st.sampled_from(KEYS), children, max_size=4), max_leaves=16)
+JSON = st.recursive(
+    SCALARS,
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.sampled_from(KEYS), children, max_size=4),
+    max_leaves=16,
+)
 #: mostly objects that have the fields the generated expressions read, so paths lead somewhere
-DATA = st.one_of(JSON, st.fixed_dictionaries({key: JSON for key in KEYS[:4]}),
-                 st.fixed_dictionaries({key: st.lists(st.fixed_dictionaries({}, optional={k: JSON for k in KEYS[:4]}),
-                                                      max_size=3) for key in KEYS[:2]}))
-JSON_WITH_NAN = st.recursive(SCALARS | st.just(math.nan), lambda children: st.lists(children, max_size=3)
-                             | st.dictionaries(st.sampled_from(KEYS), children, max_size=3), max_leaves=10)
+DATA = st.one_of(
+    JSON,
+    st.fixed_dictionaries({key: JSON for key in KEYS[:4]}),
+    st.fixed_dictionaries(
+        {key: st.lists(st.fixed_dictionaries({}, optional={k: JSON for k in KEYS[:4]}), max_size=3) for key in KEYS[:2]}
+    ),
+)
+JSON_WITH_NAN = st.recursive(
+    SCALARS | st.just(math.nan),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.sampled_from(KEYS), children, max_size=3),
+    max_leaves=10,
+)
 
-BUILTIN = ["abs", "avg", "ceil", "contains", "ends_with", "floor", "join", "keys", "length", "map", "max",
-           "max_by", "merge", "min", "min_by", "not_null", "reverse", "sort", "sort_by", "starts_with", "sum",
-           "to_array", "to_number", "to_string", "type", "values"]
-CUSTOM = ["as_list", "boolean", "compact", "enum_map", "from_items", "get", "items", "join_nonempty", "lower",
-          "nullif_empty", "number", "to_text", "trim", "upper", "setting", "lookup", "ref", "email", "country_code",
-          "iso_date", "strip_html", "no_such_function"]
+BUILTIN = [
+    "abs",
+    "avg",
+    "ceil",
+    "contains",
+    "ends_with",
+    "floor",
+    "join",
+    "keys",
+    "length",
+    "map",
+    "max",
+    "max_by",
+    "merge",
+    "min",
+    "min_by",
+    "not_null",
+    "reverse",
+    "sort",
+    "sort_by",
+    "starts_with",
+    "sum",
+    "to_array",
+    "to_number",
+    "to_string",
+    "type",
+    "values",
+]
+CUSTOM = [
+    "as_list",
+    "boolean",
+    "compact",
+    "enum_map",
+    "from_items",
+    "get",
+    "items",
+    "join_nonempty",
+    "lower",
+    "nullif_empty",
+    "number",
+    "to_text",
+    "trim",
+    "upper",
+    "setting",
+    "lookup",
+    "ref",
+    "email",
+    "country_code",
+    "iso_date",
+    "strip_html",
+    "no_such_function",
+]
 
 
 def _literal(value: Any) -> str:
@@ -148,7 +208,8 @@ def _compose(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
         ident,
         st.lists(inner, min_size=1, max_size=3).map(lambda xs: f"[{', '.join(xs)}]"),
         st.lists(st.tuples(ident, inner), min_size=1, max_size=3).map(
-            lambda kv: "{" + ", ".join(f"{k}: {v}" for k, v in kv) + "}"),
+            lambda kv: "{" + ", ".join(f"{k}: {v}" for k, v in kv) + "}"
+        ),
         st.tuples(fname, st.lists(arg, max_size=3)).map(lambda t: f"{t[0]}({', '.join(t[1])})"),
     )
     return st.one_of(
@@ -188,8 +249,7 @@ def _parsed(registry: FunctionRegistry, text: str) -> Any:
 
 @PROPERTY_SETTINGS
 @given(text=EXPRESSIONS, data=DATA)
-def test_generated_expressions_match_the_interpreter(engine: Engine, ctx: MappingContext, text: str,
-                                                     data: Any) -> None:
+def test_generated_expressions_match_the_interpreter(engine: Engine, ctx: MappingContext, text: str, data: Any) -> None:
     expression = _parsed(engine.functions, text)
     assert compiled.unsupported(expression.parsed.parsed, engine.functions) is None, text
     with context.mapping_context(ctx):
@@ -202,8 +262,29 @@ def test_nan_and_infinity_compare_like_the_interpreter(engine: Engine, text: str
     assert_same_outcome(_parsed(engine.functions, text), data)
 
 
-TRICKY_VALUES = [0, 1, -1, 2, 0.0, 1.0, -0.0, True, False, None, "", "0", "1", "a", [], {}, [1], [True],
-                 {"a": 1}, {"a": True}, math.inf]
+TRICKY_VALUES = [
+    0,
+    1,
+    -1,
+    2,
+    0.0,
+    1.0,
+    -0.0,
+    True,
+    False,
+    None,
+    "",
+    "0",
+    "1",
+    "a",
+    [],
+    {},
+    [1],
+    [True],
+    {"a": 1},
+    {"a": True},
+    math.inf,
+]
 TRICKY = st.sampled_from(TRICKY_VALUES)
 OPERATORS = ["==", "!=", "<", "<=", ">", ">="]
 
@@ -228,21 +309,55 @@ def test_comparisons_between_any_two_values(engine: Engine, left: Any, right: An
 @PROPERTY_SETTINGS
 @given(value=TRICKY | JSON, other=TRICKY | JSON)
 def test_truthiness_of_any_value(engine: Engine, value: Any, other: Any) -> None:
-    for text in ("a || b", "a && b", "!a", "!!a", "[a][?@]", "x[?@]", "a[]", "a[*]", "a.*", "a[::-1]", "a[-1:0:-2]",
-                 "a || b && !a", "(a || b).a", "x[?@ == b]", "x[?@ < b]"):
+    for text in (
+        "a || b",
+        "a && b",
+        "!a",
+        "!!a",
+        "[a][?@]",
+        "x[?@]",
+        "a[]",
+        "a[*]",
+        "a.*",
+        "a[::-1]",
+        "a[-1:0:-2]",
+        "a || b && !a",
+        "(a || b).a",
+        "x[?@ == b]",
+        "x[?@ < b]",
+    ):
         assert_same_outcome(compile_expression(text, engine.functions), {"a": value, "b": other, "x": [value]})
 
 
-ITEMS = st.lists(st.one_of(TRICKY, st.fixed_dictionaries({}, optional={"a": TRICKY | JSON, "b": TRICKY | JSON})),
-                 max_size=5)
+ITEMS = st.lists(
+    st.one_of(TRICKY, st.fixed_dictionaries({}, optional={"a": TRICKY | JSON, "b": TRICKY | JSON})), max_size=5
+)
 
 
 @PROPERTY_SETTINGS
 @given(items=ITEMS, other=TRICKY | JSON)
 def test_projections_and_filters(engine: Engine, items: list[Any], other: Any) -> None:
-    for text in ("x[*].a", "x[?a].b", "x[?a == `1`].b", "x[?!a]", "x[?a > b].a", "x[].a", "x[][]", "o.*.a", "o.*[?a]",
-                 "x[::-1].a", "x[1::2].b", "x[?a].[a, b]", "x[*].{a: b, b: a}", "x[?a] | [0]", "x[*].a[]",
-                 "sort_by(x, &a)", "max_by(x, &a)", "map(&a, x)", "x[?contains(`[1, true]`, a)].b"):
+    for text in (
+        "x[*].a",
+        "x[?a].b",
+        "x[?a == `1`].b",
+        "x[?!a]",
+        "x[?a > b].a",
+        "x[].a",
+        "x[][]",
+        "o.*.a",
+        "o.*[?a]",
+        "x[::-1].a",
+        "x[1::2].b",
+        "x[?a].[a, b]",
+        "x[*].{a: b, b: a}",
+        "x[?a] | [0]",
+        "x[*].a[]",
+        "sort_by(x, &a)",
+        "max_by(x, &a)",
+        "map(&a, x)",
+        "x[?contains(`[1, true]`, a)].b",
+    ):
         data = {"x": items, "o": {str(i): item for i, item in enumerate(items)}, "b": other}
         assert_same_outcome(compile_expression(text, engine.functions), data)
 
@@ -290,9 +405,29 @@ def _otys_keys(engine: Engine) -> list[str]:
 
 
 def _vendor_values() -> st.SearchStrategy[Any]:
-    text = st.sampled_from(["", " ", "Open", "Placed", "Hired", "Rejected by client", "primary", "mobile", "year",
-                            "2024-05-01 10:00:00", "2024-05-01", "0612345678", "+31 6 1234 5678",
-                            "ann@example.com", "NL", "Nederland", "x" * 3, "<p>Hi</p>", "abc123"])
+    text = st.sampled_from(
+        [
+            "",
+            " ",
+            "Open",
+            "Placed",
+            "Hired",
+            "Rejected by client",
+            "primary",
+            "mobile",
+            "year",
+            "2024-05-01 10:00:00",
+            "2024-05-01",
+            "0612345678",
+            "+31 6 1234 5678",
+            "ann@example.com",
+            "NL",
+            "Nederland",
+            "x" * 3,
+            "<p>Hi</p>",
+            "abc123",
+        ]
+    )
     scalar = st.one_of(st.none(), st.booleans(), st.integers(-1, 5), st.sampled_from([0.0, 1.5, 1e3]), text)
     return scalar
 
@@ -300,22 +435,43 @@ def _vendor_values() -> st.SearchStrategy[Any]:
 @pytest.fixture(scope="module")
 def otys_records(engine: Engine) -> st.SearchStrategy[dict[str, Any]]:
     keys = st.sampled_from(_otys_keys(engine))
-    values = st.recursive(_vendor_values(), lambda children: st.lists(children, max_size=3)
-                          | st.dictionaries(keys, children, max_size=5), max_leaves=12)
+    values = st.recursive(
+        _vendor_values(),
+        lambda children: st.lists(children, max_size=3) | st.dictionaries(keys, children, max_size=5),
+        max_leaves=12,
+    )
     return st.dictionaries(keys, values, max_size=12)
 
 
 @PROPERTY_SETTINGS
 @given(data=st.data())
-def test_otys_expressions_on_generated_vendor_records(engine: Engine, ctx: MappingContext,
-                                                      otys_records: st.SearchStrategy[dict[str, Any]],
-                                                      data: st.DataObject) -> None:
+def test_otys_expressions_on_generated_vendor_records(
+    engine: Engine, ctx: MappingContext, otys_records: st.SearchStrategy[dict[str, Any]], data: st.DataObject
+) -> None:
     record = data.draw(otys_records)
-    overrides = data.draw(st.dictionaries(
-        st.sampled_from(["vacancy_url_prefix", "phone_types", "stage_field", "outcome_field", "hired_stages",
-                         "app_url", "timezone"]),
-        st.one_of(st.none(), st.sampled_from(["https://x/", "ProcedureStatus1", "", "UTC"]),
-                  st.just({"mobile": "MOBILE"}), st.just(["Placed"]), st.integers(0, 2)), max_size=2))
+    overrides = data.draw(
+        st.dictionaries(
+            st.sampled_from(
+                [
+                    "vacancy_url_prefix",
+                    "phone_types",
+                    "stage_field",
+                    "outcome_field",
+                    "hired_stages",
+                    "app_url",
+                    "timezone",
+                ]
+            ),
+            st.one_of(
+                st.none(),
+                st.sampled_from(["https://x/", "ProcedureStatus1", "", "UTC"]),
+                st.just({"mobile": "MOBILE"}),
+                st.just(["Placed"]),
+                st.integers(0, 2),
+            ),
+            max_size=2,
+        )
+    )
     mapping_ctx = MappingContext(ctx.integration_id, {**ctx.settings, **overrides}, ctx.lookups)
     with context.mapping_context(mapping_ctx):
         for model in ("candidate", "job", "application"):
@@ -324,11 +480,16 @@ def test_otys_expressions_on_generated_vendor_records(engine: Engine, ctx: Mappi
 
 
 @pytest.mark.parametrize("seed", [1, 7])
-def test_otys_mappers_compiled_and_interpreted_agree_on_sandbox_records(engine: Engine, ctx: MappingContext,
-                                                                        seed: int) -> None:
+def test_otys_mappers_compiled_and_interpreted_agree_on_sandbox_records(
+    engine: Engine, ctx: MappingContext, seed: int
+) -> None:
     tenant = generate(seed, 120)
-    services = {"candidate": "CandidateService", "job": "VacancyService", "application": "ProcedureService",
-                "user": "UserService"}
+    services = {
+        "candidate": "CandidateService",
+        "job": "VacancyService",
+        "application": "ProcedureService",
+        "user": "UserService",
+    }
     for model, service in services.items():
         fast = engine.mapper("otys", model)
         slow = RecordMapper("otys", fast.spec, engine.functions, engine.hook, compiled=False)
@@ -339,18 +500,83 @@ def test_otys_mappers_compiled_and_interpreted_agree_on_sandbox_records(engine: 
 # -- exact rules, one at a time ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text", [
-    "a || b", "a && b", "!a", "!`0`", "!`0.0`", "!''", "![]", "!`{}`", "`false` || `null`", "`0` || b",
-    "a == `1`", "`1` == `true`", "`0` == `false`", "`1.0` == `1`", "`[1]` == `[true]`", "a < 'b'", "`1` < 'a'",
-    "`null` < `1`", "a[::-1]", "a[::-2]", "a[-1:-5:-1]", "a[5:0:-1]", "a[::0]", "a[]", "b[]", "c[].d",
-    "a[*].d", "c[*].d", "c[?d]", "c[?d == `2`].d", "c.*", "b.*", "[a, b]", "{x: a, x: b}", "`null`.{x: a}",
-    "length(b)", "length(`1`)", "join(',', a)", "join(',', c)", "contains(a, `1`)", "sort_by(c, &d)",
-    "sort_by(c, &e)", "max_by(c, &d)", "map(&d, c)", "merge(`{}`, 'x')", "not_null()", "abs('x')",
-    "unknown_fn(a)", "to_number('1.5')", "to_string(a)", "type(@)", "sum(a)", "avg(`[]`)",
-    "enum_map(a, 'x')", "nullif_empty(a)", "setting(`1`)", "a.b.c", "a[0][0]", "@ | a", "`[1,2]` | [0]",
-    "to_array(&d)", "to_string(&d)", "type(&d)", "not_null(`null`, &d)", "length(&d)", "map(&d, &d)",
-    "min_by(c, &d)", "sort(a)", 'max(`[1, "a"]`)', "sort_by(`[]`, &d)", "merge(c[0], c[1])", "reverse(b)",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a || b",
+        "a && b",
+        "!a",
+        "!`0`",
+        "!`0.0`",
+        "!''",
+        "![]",
+        "!`{}`",
+        "`false` || `null`",
+        "`0` || b",
+        "a == `1`",
+        "`1` == `true`",
+        "`0` == `false`",
+        "`1.0` == `1`",
+        "`[1]` == `[true]`",
+        "a < 'b'",
+        "`1` < 'a'",
+        "`null` < `1`",
+        "a[::-1]",
+        "a[::-2]",
+        "a[-1:-5:-1]",
+        "a[5:0:-1]",
+        "a[::0]",
+        "a[]",
+        "b[]",
+        "c[].d",
+        "a[*].d",
+        "c[*].d",
+        "c[?d]",
+        "c[?d == `2`].d",
+        "c.*",
+        "b.*",
+        "[a, b]",
+        "{x: a, x: b}",
+        "`null`.{x: a}",
+        "length(b)",
+        "length(`1`)",
+        "join(',', a)",
+        "join(',', c)",
+        "contains(a, `1`)",
+        "sort_by(c, &d)",
+        "sort_by(c, &e)",
+        "max_by(c, &d)",
+        "map(&d, c)",
+        "merge(`{}`, 'x')",
+        "not_null()",
+        "abs('x')",
+        "unknown_fn(a)",
+        "to_number('1.5')",
+        "to_string(a)",
+        "type(@)",
+        "sum(a)",
+        "avg(`[]`)",
+        "enum_map(a, 'x')",
+        "nullif_empty(a)",
+        "setting(`1`)",
+        "a.b.c",
+        "a[0][0]",
+        "@ | a",
+        "`[1,2]` | [0]",
+        "to_array(&d)",
+        "to_string(&d)",
+        "type(&d)",
+        "not_null(`null`, &d)",
+        "length(&d)",
+        "map(&d, &d)",
+        "min_by(c, &d)",
+        "sort(a)",
+        'max(`[1, "a"]`)',
+        "sort_by(`[]`, &d)",
+        "merge(c[0], c[1])",
+        "reverse(b)",
+    ],
+)
 def test_exact_rules(engine: Engine, text: str) -> None:
     data = {"a": [1, 2, "3", None, [4, 5]], "b": "text", "c": [{"d": 2, "e": "x"}, {"d": 1, "e": None}, {"f": 1}]}
     assert_same_outcome(compile_expression(text, engine.functions), data)
@@ -391,8 +617,12 @@ def test_functions_registered_later_are_seen() -> None:
 
 
 def test_custom_function_type_errors_match(engine: Engine) -> None:
-    for text, data in [("join_nonempty(`1`, a)", {"a": ["x"]}), ("join_nonempty(a, b)", {"a": 1, "b": []}),
-                       ("enum_map(a, b)", {"a": "x", "b": []}), ("ref(a, b)", {"a": None, "b": 1})]:
+    for text, data in [
+        ("join_nonempty(`1`, a)", {"a": ["x"]}),
+        ("join_nonempty(a, b)", {"a": 1, "b": []}),
+        ("enum_map(a, b)", {"a": "x", "b": []}),
+        ("ref(a, b)", {"a": None, "b": 1}),
+    ]:
         expression = compile_expression(text, engine.functions)
         assert outcome(expression.search, data)[:2] == ("error", jexc.JMESPathTypeError)
         assert_same_outcome(expression, data)
@@ -427,8 +657,10 @@ def test_every_shipped_schema_compiles() -> None:
 def mapped_records(engine: Engine, ctx: MappingContext) -> dict[str, list[dict[str, Any]]]:
     tenant = generate(3, 80)
     services = {"candidate": "CandidateService", "job": "VacancyService", "application": "ProcedureService"}
-    return {model: [engine.mapper("otys", model).map(raw, ctx) for raw in tenant.records[service][:40]]
-            for model, service in services.items()}
+    return {
+        model: [engine.mapper("otys", model).map(raw, ctx) for raw in tenant.records[service][:40]]
+        for model, service in services.items()
+    }
 
 
 def test_mapped_sandbox_records_are_valid(mapped_records: dict[str, list[dict[str, Any]]]) -> None:
@@ -441,11 +673,43 @@ def test_mapped_sandbox_records_are_valid(mapped_records: dict[str, list[dict[st
 
 
 _DELETE = object()
-POOL: list[Any] = [None, True, False, 0, 1, -1, 1.5, "", "x", "2024-05-01T10:00:00.000Z", "2024-05-01T10:00:00Z",
-                   "2024-13-01T10:00:00.000Z", "2024-05-01T10:00:00.000Z\n", "2024-05-01 10:00:00",
-                   "ann@example.com", "not an e-mail", "https://example.com/x", "MOBILE", "PRIMARY", "HIRED",
-                   "DECLINED", "OPEN", "PUBLIC", "YEAR", "CUSTOM", "DEFAULT", "TEXT", "BOOLEAN", [], {}, [None], [{}],
-                   {"city": 1}, {"x": 1}, _DELETE]
+POOL: list[Any] = [
+    None,
+    True,
+    False,
+    0,
+    1,
+    -1,
+    1.5,
+    "",
+    "x",
+    "2024-05-01T10:00:00.000Z",
+    "2024-05-01T10:00:00Z",
+    "2024-13-01T10:00:00.000Z",
+    "2024-05-01T10:00:00.000Z\n",
+    "2024-05-01 10:00:00",
+    "ann@example.com",
+    "not an e-mail",
+    "https://example.com/x",
+    "MOBILE",
+    "PRIMARY",
+    "HIRED",
+    "DECLINED",
+    "OPEN",
+    "PUBLIC",
+    "YEAR",
+    "CUSTOM",
+    "DEFAULT",
+    "TEXT",
+    "BOOLEAN",
+    [],
+    {},
+    [None],
+    [{}],
+    {"city": 1},
+    {"x": 1},
+    _DELETE,
+]
 
 
 def _examples() -> list[Any]:
@@ -507,18 +771,29 @@ def checked_schemas(mapped_records: dict[str, list[dict[str, Any]]]) -> list[tup
     for checker in (cls.FORMAT_CHECKER, None):
         for model, records in mapped_records.items():
             schema = validate.mapped_schema(model)
-            cases.append((validate.compile_schema(schema, format_checker=checker),
-                          cls(schema, registry=registry, format_checker=checker), records[:2]))
+            cases.append(
+                (
+                    validate.compile_schema(schema, format_checker=checker),
+                    cls(schema, registry=registry, format_checker=checker),
+                    records[:2],
+                )
+            )
         for model in validate.unified.MODELS if checker is not None else ():
             schema = validate.unified.schema("models", model)
-            cases.append((validate.compile_schema(schema, format_checker=checker),
-                          cls(schema, registry=registry, format_checker=checker), list(schema.get("examples", []))))
+            cases.append(
+                (
+                    validate.compile_schema(schema, format_checker=checker),
+                    cls(schema, registry=registry, format_checker=checker),
+                    list(schema.get("examples", [])),
+                )
+            )
     assert all(check is not None for check, _, _ in cases)
     return cases
 
 
 def test_compiled_schemas_give_jsonschemas_verdict_on_every_single_change(
-        checked_schemas: list[tuple[Any, Any, list[Any]]]) -> None:
+    checked_schemas: list[tuple[Any, Any, list[Any]]],
+) -> None:
     seen = {True: 0, False: 0}
     for check, reference, seeds in checked_schemas:
         for seed in seeds[:1]:
@@ -555,8 +830,9 @@ def test_screening_answers_follow_their_question_type_in_both() -> None:
 
 @PROPERTY_SETTINGS
 @given(data=st.data())
-def test_compiled_schemas_give_jsonschemas_verdict(checked_schemas: list[tuple[Any, Any, list[Any]]],
-                                                  data: st.DataObject) -> None:
+def test_compiled_schemas_give_jsonschemas_verdict(
+    checked_schemas: list[tuple[Any, Any, list[Any]]], data: st.DataObject
+) -> None:
     check, reference, seeds = data.draw(st.sampled_from([case for case in checked_schemas if case[2]]))
     instance = data.draw(st.sampled_from(seeds))
     for _ in range(data.draw(st.integers(1, 4))):
@@ -597,9 +873,12 @@ def test_unsupported_keywords_fall_back_to_jsonschema() -> None:
 
 
 def test_recursive_references_compile() -> None:
-    schema = {"$id": "https://example.test/tree.json", "type": "object",
-              "properties": {"children": {"type": "array", "items": {"$ref": "#"}}, "name": {"type": "string"}},
-              "additionalProperties": False}
+    schema = {
+        "$id": "https://example.test/tree.json",
+        "type": "object",
+        "properties": {"children": {"type": "array", "items": {"$ref": "#"}}, "name": {"type": "string"}},
+        "additionalProperties": False,
+    }
     check = validate.compile_schema(schema)
     assert check is not None
     reference = jsonschema.Draft202012Validator(schema)

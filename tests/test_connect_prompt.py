@@ -17,8 +17,11 @@ def _commands() -> None:
     _register_commands()
 
 
-def test_prompts_for_the_key_and_host_on_a_terminal(otys_sandbox, tmp_path: Path,  # type: ignore[no-untyped-def]
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_prompts_for_the_key_and_host_on_a_terminal(
+    otys_sandbox,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     store = f"sqlite:///{tmp_path / 'u.db'}"
     monkeypatch.setattr(commands_sync, "_interactive", lambda: True)
     answers = f"{otys_sandbox.api_key}\ny\n{otys_sandbox.base_url}\n"

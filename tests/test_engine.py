@@ -23,27 +23,51 @@ EXTRA = FIXTURES / "extra"
 BROKEN = FIXTURES / "three_errors"
 
 OTYS_CANDIDATE: dict[str, Any] = {
-    "uid": "5a1f0c9e2b", "internalId": 10001, "status": "Active",
-    "entryDateTime": "2024-01-15 09:30:00", "lastModified": "2024-07-01 12:00:00", "source": "LinkedIn",
+    "uid": "5a1f0c9e2b",
+    "internalId": 10001,
+    "status": "Active",
+    "entryDateTime": "2024-01-15 09:30:00",
+    "lastModified": "2024-07-01 12:00:00",
+    "source": "LinkedIn",
     "Person": {
-        "firstName": "Ann", "infix": "van der", "lastName": "Berg", "emailPrimary": " Ann.Berg@Example.NL ",
-        "PhoneNumbers": {"1": {"phoneNumber": "06-12345678", "type": "mobile"},
-                         "2": {"phoneNumber": "", "type": "work"}},
+        "firstName": "Ann",
+        "infix": "van der",
+        "lastName": "Berg",
+        "emailPrimary": " Ann.Berg@Example.NL ",
+        "PhoneNumbers": {
+            "1": {"phoneNumber": "06-12345678", "type": "mobile"},
+            "2": {"phoneNumber": "", "type": "work"},
+        },
         "AddressPrimary": {"address": "Damrak 1", "city": "Amsterdam", "postcode": "1012 LG", "country": "Nederland"},
     },
-    "EmploymentHistory": [{"current": False, "employer": "Old BV", "function": "Intern"},
-                          {"current": True, "employer": "Acme BV", "function": "Engineer"}],
+    "EmploymentHistory": [
+        {"current": False, "employer": "Old BV", "function": "Intern"},
+        {"current": True, "employer": "Acme BV", "function": "Engineer"},
+    ],
     "Tags": [{"uid": 9, "tag": "Java"}],
 }
-OTYS_USER: dict[str, Any] = {"uid": 7, "blocked": True,
-                             "Person": {"firstName": "Bo", "lastName": "Ek", "emailPrimary": "bo@example.nl"}}
-OTYS_APPLICATION: dict[str, Any] = {
-    "uid": "9c8d7e", "candidateUid": "5a1f0c9e2b", "vacancyUid": "77aa",
-    "entryDateTime": "2024-03-31 02:30:00", "lastModified": "2024-10-27 02:30:00",
-    "ProcedureStatus1": {"uid": 6, "status": "Placed"}, "ProcedureStatus2": {"uid": 1, "status": "In progress"},
+OTYS_USER: dict[str, Any] = {
+    "uid": 7,
+    "blocked": True,
+    "Person": {"firstName": "Bo", "lastName": "Ek", "emailPrimary": "bo@example.nl"},
 }
-ACME_USER: dict[str, Any] = {"id": 7, "first": "Ann", "infix": "van", "last": "Dijk", "mail": "Ann@Acme.example",
-                             "disabled": True}
+OTYS_APPLICATION: dict[str, Any] = {
+    "uid": "9c8d7e",
+    "candidateUid": "5a1f0c9e2b",
+    "vacancyUid": "77aa",
+    "entryDateTime": "2024-03-31 02:30:00",
+    "lastModified": "2024-10-27 02:30:00",
+    "ProcedureStatus1": {"uid": 6, "status": "Placed"},
+    "ProcedureStatus2": {"uid": 1, "status": "In progress"},
+}
+ACME_USER: dict[str, Any] = {
+    "id": 7,
+    "first": "Ann",
+    "infix": "van",
+    "last": "Dijk",
+    "mail": "Ann@Acme.example",
+    "disabled": True,
+}
 
 
 def complete(model: str, record: dict[str, Any]) -> dict[str, Any]:
@@ -117,8 +141,9 @@ def test_unimap_toml_in_the_working_directory(clean_env: Path) -> None:
     assert engine.config.spec_dirs == [(clean_env / "specs").resolve()]
 
 
-def test_unimap_config_points_at_a_file_elsewhere(clean_env: Path, tmp_path: Path,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unimap_config_points_at_a_file_elsewhere(
+    clean_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     (elsewhere / "settings.toml").write_text(f'spec_dirs = ["{EXTRA.as_posix()}"]\n', encoding="utf-8")
@@ -144,8 +169,12 @@ def test_connectors_are_named_by_their_spec_not_their_folder(clean_env: Path, tm
 def test_a_later_folder_replaces_a_shipped_connector(clean_env: Path, tmp_path: Path) -> None:
     override = copy_connector(mappings_dir() / "otys", tmp_path / "override")
     users = override / "models" / "users.yaml"
-    users.write_text(users.read_text(encoding="utf-8").replace(
-        "first_name: nullif_empty(Person.firstName)", "first_name: upper(Person.firstName)"), encoding="utf-8")
+    users.write_text(
+        users.read_text(encoding="utf-8").replace(
+            "first_name: nullif_empty(Person.firstName)", "first_name: upper(Person.firstName)"
+        ),
+        encoding="utf-8",
+    )
     engine = Engine(config=Config(), spec_dirs=[tmp_path / "override"])
     assert engine.connector("otys").root == override
     assert engine.map_record("otys", "user", OTYS_USER)["first_name"] == "BO"
@@ -205,12 +234,15 @@ def test_a_missing_spec_folder_raises_config_error(clean_env: Path, tmp_path: Pa
         Engine(config=Config(), spec_dirs=[tmp_path / "nowhere"])
 
 
-@pytest.mark.parametrize(("toml", "words"), [
-    ("[unimap\n", "invalid TOML"),
-    ("[unimap]\nplugin = ['x']\n", "unknown setting(s) plugin"),
-    ("[unimap]\nplugins = 'x'\n", "`plugins` must be a list"),
-    ("[unimap]\nspec_dirs = [1]\n", "`spec_dirs` must be a list"),
-])
+@pytest.mark.parametrize(
+    ("toml", "words"),
+    [
+        ("[unimap\n", "invalid TOML"),
+        ("[unimap]\nplugin = ['x']\n", "unknown setting(s) plugin"),
+        ("[unimap]\nplugins = 'x'\n", "`plugins` must be a list"),
+        ("[unimap]\nspec_dirs = [1]\n", "`spec_dirs` must be a list"),
+    ],
+)
 def test_a_bad_unimap_toml_raises_config_error(clean_env: Path, toml: str, words: str) -> None:
     (clean_env / "unimap.toml").write_text(toml, encoding="utf-8")
     with pytest.raises(ConfigError) as caught:
@@ -226,8 +258,10 @@ def test_a_record_without_remote_id_raises_mapping_error(clean_env: Path) -> Non
 
 def test_an_expression_failing_at_run_time_raises_mapping_error(clean_env: Path, tmp_path: Path) -> None:
     users = copy_connector(EXTRA / "acme", tmp_path) / "models" / "users.yaml"
-    users.write_text(users.read_text(encoding="utf-8").replace(
-        "join_nonempty(' ', [infix, last])", "join(' ', [infix, last])"), encoding="utf-8")
+    users.write_text(
+        users.read_text(encoding="utf-8").replace("join_nonempty(' ', [infix, last])", "join(' ', [infix, last])"),
+        encoding="utf-8",
+    )
     engine = Engine(config=Config(), spec_dirs=[tmp_path])
     assert engine.map_record("acme", "user", ACME_USER)["last_name"] == "van Dijk"
     with pytest.raises(MappingError, match="mapping a user record failed at field 'last_name': In function join"):
@@ -290,15 +324,26 @@ def test_acme_user(clean_env: Path) -> None:
     engine = Engine(config=Config(), spec_dirs=[EXTRA])
     record = engine.map_record("acme", "user", ACME_USER, integration_id="acme:1")
     assert record == {
-        "remote_id": "7", "first_name": "Ann", "last_name": "van Dijk", "email": "ann@acme.example",
-        "status": "INACTIVE", "id": unified_id("acme:1", "user", "7"), "remote_data": {"/users": ACME_USER}}
+        "remote_id": "7",
+        "first_name": "Ann",
+        "last_name": "van Dijk",
+        "email": "ann@acme.example",
+        "status": "INACTIVE",
+        "id": unified_id("acme:1", "user", "7"),
+        "remote_data": {"/users": ACME_USER},
+    }
     assert schema_errors("user", record) == []
 
 
 def test_acme_candidate_with_a_transform_chain_and_a_setting(clean_env: Path) -> None:
     engine = Engine(config=Config(), spec_dirs=[EXTRA])
-    raw = {"id": 3, "first": "  Ann ", "last": "Dijk", "created": "2024-07-01 12:00:00",
-           "phones": [{"number": "020 1234567", "kind": "work"}]}
+    raw = {
+        "id": 3,
+        "first": "  Ann ",
+        "last": "Dijk",
+        "created": "2024-07-01 12:00:00",
+        "phones": [{"number": "020 1234567", "kind": "work"}],
+    }
     record = engine.map_record("acme", "candidate", raw)
     assert record["first_name"] == "Ann"
     assert record["remote_url"] == "https://app.acme.example/candidates/3"

@@ -29,17 +29,20 @@ def registry() -> FunctionRegistry:
 # -- parsing ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("text", "message", "position"), [
-    ("", "expression is empty", 0),
-    ("   ", "expression is empty", 0),
-    ("a[", "incomplete expression", 2),
-    ("length(", "incomplete expression", 7),
-    ("a || ", "incomplete expression", 5),
-    ("a.b.c[?x==`1`", "incomplete expression", 13),
-    ("foo bar", "invalid syntax at 'bar'", 4),
-    ("a.b]", "invalid syntax at ']'", 3),
-    ("a ^ b", "unexpected character '^'", 2),
-])
+@pytest.mark.parametrize(
+    ("text", "message", "position"),
+    [
+        ("", "expression is empty", 0),
+        ("   ", "expression is empty", 0),
+        ("a[", "incomplete expression", 2),
+        ("length(", "incomplete expression", 7),
+        ("a || ", "incomplete expression", 5),
+        ("a.b.c[?x==`1`", "incomplete expression", 13),
+        ("foo bar", "invalid syntax at 'bar'", 4),
+        ("a.b]", "invalid syntax at ']'", 3),
+        ("a ^ b", "unexpected character '^'", 2),
+    ],
+)
 def test_parse_errors_carry_the_offset(text: str, message: str, position: int) -> None:
     with pytest.raises(ExpressionError) as caught:
         parse(text)
@@ -81,7 +84,12 @@ def test_declared_types_are_checked(registry: FunctionRegistry) -> None:
 def test_any_accepts_every_type_including_null(registry: FunctionRegistry) -> None:
     expression = compile_expression("kind(a)", registry)
     assert [expression.search({"a": v}) for v in (None, [1], {"b": 1}, "s", 1.5)] == [
-        "NoneType", "list", "dict", "str", "float"]
+        "NoneType",
+        "list",
+        "dict",
+        "str",
+        "float",
+    ]
 
 
 def test_optional_arguments(registry: FunctionRegistry) -> None:
@@ -152,10 +160,18 @@ def test_documentation_comes_from_the_docstring_or_the_argument() -> None:
     assert [f.doc for f in functions] == ["", "Upper-case a string.", "Lower-case a string."]
 
 
-@pytest.mark.parametrize(("name", "unary"), [
-    ("double", True), ("greet", True), ("length", True), ("to_string", True),
-    ("join", False), ("contains", False), ("nope", False),
-])
+@pytest.mark.parametrize(
+    ("name", "unary"),
+    [
+        ("double", True),
+        ("greet", True),
+        ("length", True),
+        ("to_string", True),
+        ("join", False),
+        ("contains", False),
+        ("nope", False),
+    ],
+)
 def test_unary_says_what_a_transform_may_name(registry: FunctionRegistry, name: str, unary: bool) -> None:
     assert registry.unary(name) is unary
 

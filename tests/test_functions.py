@@ -34,8 +34,10 @@ def otys_context() -> Iterator[MappingContext]:
     ctx = MappingContext(
         "otys:42",
         {"timezone": AMSTERDAM, "default_country": "NL", "app_url": "https://app.example"},
-        {"candidate_extra_fields": {"1": "Shoe size", "extraInfo3": "Named by key"},
-         "titles": {"5": "Dr.", "true": "yes"}},
+        {
+            "candidate_extra_fields": {"1": "Shoe size", "extraInfo3": "Named by key"},
+            "titles": {"5": "Dr.", "true": "yes"},
+        },
     )
     with mapping_context(ctx):
         yield ctx
@@ -61,30 +63,36 @@ def test_every_builtin_is_listed_in_the_spec_format_docs() -> None:
 # -- dates ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("local", "utc"), [
-    ("2024-01-15 12:00:00", "2024-01-15T11:00:00.000Z"),  # winter: CET, UTC+1
-    ("2024-07-01 12:00:00", "2024-07-01T10:00:00.000Z"),  # summer: CEST, UTC+2
-    ("2024-07-01 12:00", "2024-07-01T10:00:00.000Z"),
-    ("2024-03-31 01:59:59", "2024-03-31T00:59:59.000Z"),  # just before clocks go forward
-    ("2024-03-31 03:00:00", "2024-03-31T01:00:00.000Z"),  # just after
-    ("2024-03-31 02:30:00", "2024-03-31T01:30:00.000Z"),  # does not exist locally: read with the winter offset
-    ("2024-10-27 01:30:00", "2024-10-26T23:30:00.000Z"),  # before clocks go back
-    ("2024-10-27 02:30:00", "2024-10-27T00:30:00.000Z"),  # happens twice locally: the first (summer) one
-    ("2024-10-27 03:30:00", "2024-10-27T02:30:00.000Z"),  # after
-    ("2024-07-01", "2024-06-30T22:00:00.000Z"),           # a date is local midnight
-    ("01-07-2024", "2024-06-30T22:00:00.000Z"),           # day-month-year
-    ("15/01/2024", "2024-01-14T23:00:00.000Z"),
-])
+@pytest.mark.parametrize(
+    ("local", "utc"),
+    [
+        ("2024-01-15 12:00:00", "2024-01-15T11:00:00.000Z"),  # winter: CET, UTC+1
+        ("2024-07-01 12:00:00", "2024-07-01T10:00:00.000Z"),  # summer: CEST, UTC+2
+        ("2024-07-01 12:00", "2024-07-01T10:00:00.000Z"),
+        ("2024-03-31 01:59:59", "2024-03-31T00:59:59.000Z"),  # just before clocks go forward
+        ("2024-03-31 03:00:00", "2024-03-31T01:00:00.000Z"),  # just after
+        ("2024-03-31 02:30:00", "2024-03-31T01:30:00.000Z"),  # does not exist locally: read with the winter offset
+        ("2024-10-27 01:30:00", "2024-10-26T23:30:00.000Z"),  # before clocks go back
+        ("2024-10-27 02:30:00", "2024-10-27T00:30:00.000Z"),  # happens twice locally: the first (summer) one
+        ("2024-10-27 03:30:00", "2024-10-27T02:30:00.000Z"),  # after
+        ("2024-07-01", "2024-06-30T22:00:00.000Z"),  # a date is local midnight
+        ("01-07-2024", "2024-06-30T22:00:00.000Z"),  # day-month-year
+        ("15/01/2024", "2024-01-14T23:00:00.000Z"),
+    ],
+)
 def test_local_amsterdam_times_become_utc(local: str, utc: str) -> None:
     assert fn.iso_datetime(local, AMSTERDAM) == utc
 
 
-@pytest.mark.parametrize(("value", "utc"), [
-    ("2024-07-01T12:00:00Z", "2024-07-01T12:00:00.000Z"),
-    ("2024-07-01T12:00:00+02:00", "2024-07-01T10:00:00.000Z"),
-    ("2024-07-01T12:00:00.5-01:00", "2024-07-01T13:00:00.500Z"),
-    (1719835200, "2024-07-01T12:00:00.000Z"),
-])
+@pytest.mark.parametrize(
+    ("value", "utc"),
+    [
+        ("2024-07-01T12:00:00Z", "2024-07-01T12:00:00.000Z"),
+        ("2024-07-01T12:00:00+02:00", "2024-07-01T10:00:00.000Z"),
+        ("2024-07-01T12:00:00.5-01:00", "2024-07-01T13:00:00.500Z"),
+        (1719835200, "2024-07-01T12:00:00.000Z"),
+    ],
+)
 def test_times_with_an_offset_ignore_the_zone(value: Any, utc: str) -> None:
     assert fn.iso_datetime(value, AMSTERDAM) == utc
 
@@ -119,8 +127,10 @@ def test_an_unknown_zone_is_an_error_not_utc(zone: str) -> None:
 
 
 def test_iso_datetime_in_a_spec_expression(registry: FunctionRegistry, otys_context: MappingContext) -> None:
-    assert search(registry, "iso_datetime(lastModified)", {"lastModified": "2024-12-24 18:30:00"}) == \
-        "2024-12-24T17:30:00.000Z"
+    assert (
+        search(registry, "iso_datetime(lastModified)", {"lastModified": "2024-12-24 18:30:00"})
+        == "2024-12-24T17:30:00.000Z"
+    )
 
 
 def test_iso_date_keeps_the_calendar_day() -> None:
@@ -136,25 +146,31 @@ def test_format_utc_has_milliseconds() -> None:
 # -- phones, countries, e-mail -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("value", "country", "e164"), [
-    ("06-12345678", "NL", "+31612345678"),
-    ("0612345678", "BE", "+32612345678"),
-    ("0031 6 12345678", None, "+31612345678"),
-    ("+31612345678", None, "+31612345678"),
-    ("+1 (415) 555-2671", "NL", "+14155552671"),
-    ("00 44 20 7946 0958", "NL", "+442079460958"),
-    ("030 1234567", "de", "+49301234567"),
-])
+@pytest.mark.parametrize(
+    ("value", "country", "e164"),
+    [
+        ("06-12345678", "NL", "+31612345678"),
+        ("0612345678", "BE", "+32612345678"),
+        ("0031 6 12345678", None, "+31612345678"),
+        ("+31612345678", None, "+31612345678"),
+        ("+1 (415) 555-2671", "NL", "+14155552671"),
+        ("00 44 20 7946 0958", "NL", "+442079460958"),
+        ("030 1234567", "de", "+49301234567"),
+    ],
+)
 def test_phone_numbers_in_e164(value: str, country: str | None, e164: str) -> None:
     assert fn.phone(value, country) == e164
 
 
-@pytest.mark.parametrize(("value", "kept"), [
-    ("06-12345678", "06-12345678"),  # national number and no country known
-    ("123", "123"),                  # too short to be a number
-    ("ext. 12", "ext. 12"),
-    ("  555 ", "555"),
-])
+@pytest.mark.parametrize(
+    ("value", "kept"),
+    [
+        ("06-12345678", "06-12345678"),  # national number and no country known
+        ("123", "123"),  # too short to be a number
+        ("ext. 12", "ext. 12"),
+        ("  555 ", "555"),
+    ],
+)
 def test_unreadable_phone_numbers_pass_through_trimmed(value: str, kept: str) -> None:
     assert fn.phone(value) == kept
 
@@ -172,10 +188,21 @@ def test_phone_drops_the_bracketed_trunk_zero() -> None:
     assert fn.phone("+31 (0)6 1234 5678") == "+31612345678"
 
 
-@pytest.mark.parametrize(("value", "code"), [
-    ("Nederland", "NL"), ("The Netherlands", "NL"), (" netherlands ", "NL"), ("nld", "NL"), ("nl", "NL"),
-    ("Deutschland", "DE"), ("Allemagne", "DE"), ("België", "BE"), ("UK", "GB"), ("Verenigde Staten", "US"),
-])
+@pytest.mark.parametrize(
+    ("value", "code"),
+    [
+        ("Nederland", "NL"),
+        ("The Netherlands", "NL"),
+        (" netherlands ", "NL"),
+        ("nld", "NL"),
+        ("nl", "NL"),
+        ("Deutschland", "DE"),
+        ("Allemagne", "DE"),
+        ("België", "BE"),
+        ("UK", "GB"),
+        ("Verenigde Staten", "US"),
+    ],
+)
 def test_country_names_and_codes_become_alpha2(value: str, code: str) -> None:
     assert fn.country_code(value) == code
 
@@ -185,10 +212,18 @@ def test_unknown_countries_pass_through(value: Any, result: Any) -> None:
     assert fn.country_code(value) == result
 
 
-@pytest.mark.parametrize(("value", "result"), [
-    (" Ann@Example.COM ", "ann@example.com"), ("a@b.nl", "a@b.nl"),
-    ("not an email", None), ("a@b", None), ("two@@at.nl", None), (5, None), (None, None),
-])
+@pytest.mark.parametrize(
+    ("value", "result"),
+    [
+        (" Ann@Example.COM ", "ann@example.com"),
+        ("a@b.nl", "a@b.nl"),
+        ("not an email", None),
+        ("a@b", None),
+        ("two@@at.nl", None),
+        (5, None),
+        (None, None),
+    ],
+)
 def test_email(value: Any, result: Any) -> None:
     assert fn.email(value) == result
 
@@ -196,22 +231,50 @@ def test_email(value: Any, result: Any) -> None:
 # -- numbers and other scalars ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("value", "result"), [
-    ("1.234,50", 1234.5), ("1,234.50", 1234.5), ("12,5", 12.5), ("-3,5", -3.5), ("1234.5", 1234.5),
-    ("1234", 1234), (" 42 ", 42), ("1 000", 1000), ("1.000", 1.0), (3, 3), (2.5, 2.5),
-    ("abc", None), ("1.234.567", None), ("", None), (None, None), (True, None),
-])
+@pytest.mark.parametrize(
+    ("value", "result"),
+    [
+        ("1.234,50", 1234.5),
+        ("1,234.50", 1234.5),
+        ("12,5", 12.5),
+        ("-3,5", -3.5),
+        ("1234.5", 1234.5),
+        ("1234", 1234),
+        (" 42 ", 42),
+        ("1 000", 1000),
+        ("1.000", 1.0),
+        (3, 3),
+        (2.5, 2.5),
+        ("abc", None),
+        ("1.234.567", None),
+        ("", None),
+        (None, None),
+        (True, None),
+    ],
+)
 def test_number(value: Any, result: Any) -> None:
     parsed = fn.number(value)
     assert parsed == result
     assert type(parsed) is type(result)
 
 
-@pytest.mark.parametrize(("value", "result"), [
-    (True, True), ("Yes", True), (" 1 ", True), (1, True),
-    (False, False), ("off", False), (0.0, False),
-    ("maybe", None), (None, None), ([], None), ("ja", None), ("Nee", None),
-])
+@pytest.mark.parametrize(
+    ("value", "result"),
+    [
+        (True, True),
+        ("Yes", True),
+        (" 1 ", True),
+        (1, True),
+        (False, False),
+        ("off", False),
+        (0.0, False),
+        ("maybe", None),
+        (None, None),
+        ([], None),
+        ("ja", None),
+        ("Nee", None),
+    ],
+)
 def test_boolean(value: Any, result: Any) -> None:
     assert fn.boolean(value) is result
 
@@ -223,8 +286,9 @@ def test_boolean_words_come_from_the_connector_settings(value: Any, result: Any)
         assert fn.boolean(value) is result
 
 
-@pytest.mark.parametrize(("value", "text"), [(1, "1"), (1.0, "1"), (1.5, "1.5"), (True, "true"), ("x", "x"),
-                                             ("", None), (None, None)])
+@pytest.mark.parametrize(
+    ("value", "text"), [(1, "1"), (1.0, "1"), (1.5, "1.5"), (True, "true"), ("x", "x"), ("", None), (None, None)]
+)
 def test_to_text(value: Any, text: Any) -> None:
     assert fn.to_text(value) == text
 
@@ -289,10 +353,19 @@ def test_lookup_reads_the_context_tables(otys_context: MappingContext) -> None:
 
 
 def test_labelled_fields_uses_lookup_labels(otys_context: MappingContext) -> None:
-    record = {"extraInfo1": "42", "extraInfo2": "", "extraInfo3": "x", "extraInfo4": None, "extraInfo10": "ten",
-              "other": 1}
+    record = {
+        "extraInfo1": "42",
+        "extraInfo2": "",
+        "extraInfo3": "x",
+        "extraInfo4": None,
+        "extraInfo10": "ten",
+        "other": 1,
+    }
     assert fn.labelled_fields(record, "extraInfo", "candidate_extra_fields") == {
-        "Shoe size": "42", "Named by key": "x", "extraInfo10": "ten"}
+        "Shoe size": "42",
+        "Named by key": "x",
+        "extraInfo10": "ten",
+    }
 
 
 def test_labelled_fields_without_labels_keeps_the_keys(otys_context: MappingContext) -> None:
@@ -302,8 +375,7 @@ def test_labelled_fields_without_labels_keeps_the_keys(otys_context: MappingCont
 
 def test_labelled_fields_in_an_expression(registry: FunctionRegistry, otys_context: MappingContext) -> None:
     record = {"uid": 1, "extraInfo1": "44"}
-    assert search(registry, "labelled_fields(@, 'extraInfo', 'candidate_extra_fields')", record) == {
-        "Shoe size": "44"}
+    assert search(registry, "labelled_fields(@, 'extraInfo', 'candidate_extra_fields')", record) == {"Shoe size": "44"}
 
 
 def test_ref_is_the_unified_id_in_the_current_integration(otys_context: MappingContext) -> None:
@@ -323,10 +395,15 @@ def test_the_context_is_restored_after_the_block() -> None:
 
 
 def test_integration_fields(otys_context: MappingContext) -> None:
-    fields = fn.integration_fields({"a": 1, "extraInfo1": 2, "b": 3}, {"a": "Label A", "extraInfo1": None, "zz": "x"},
-                                   ["extraInfo", "matchCriteria"])
+    fields = fn.integration_fields(
+        {"a": 1, "extraInfo1": 2, "b": 3},
+        {"a": "Label A", "extraInfo1": None, "zz": "x"},
+        ["extraInfo", "matchCriteria"],
+    )
     assert [(f["key"], f["type"], f["value"], f["label"]) for f in fields] == [
-        ("a", "DEFAULT", 1, "Label A"), ("extraInfo1", "CUSTOM", 2, None)]
+        ("a", "DEFAULT", 1, "Label A"),
+        ("extraInfo1", "CUSTOM", 2, None),
+    ]
     plain = fn.integration_fields({"extraInfo1": 2}, ["extraInfo1"])
     assert [f["type"] for f in plain] == ["DEFAULT"], "no prefixes: every field is DEFAULT"
     assert fields[0]["id"] == ids.unified_id("otys:42", "integration_field", "a")

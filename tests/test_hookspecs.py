@@ -35,7 +35,8 @@ DOCS = REPO / "docs" / "plugins.md"
 EXTRA = REPO / "tests" / "fixtures" / "specs" / "extra"
 
 HOOKS: dict[str, Callable[..., Any]] = {
-    name: func for name, func in vars(hookspecs).items()
+    name: func
+    for name, func in vars(hookspecs).items()
     if name.startswith("unimap_") and callable(func) and hasattr(func, f"{hookspecs.PROJECT}_spec")
 }
 
@@ -133,7 +134,8 @@ def test_a_misspelled_hook_raises_plugin_error() -> None:
 def test_a_misspelled_hook_in_a_module_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "unimap_test_typo_plugin.py").write_text(
         "from unimap import hookimpl\n\n\n@hookimpl\ndef unimap_register_function(register):\n    pass\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.setenv("UNIMAP_PLUGINS", "unimap_test_typo_plugin")
     monkeypatch.delitem(sys.modules, "unimap_test_typo_plugin", raising=False)
@@ -190,8 +192,9 @@ class Recorder:
         self._seen("unimap_register_commands", cli=cli)
 
     @hookimpl
-    def unimap_authenticate(self, connector: str, auth: dict[str, Any], credentials: dict[str, Any],
-                            login: Callable[[str, list[Any]], Any]) -> str | None:
+    def unimap_authenticate(
+        self, connector: str, auth: dict[str, Any], credentials: dict[str, Any], login: Callable[[str, list[Any]], Any]
+    ) -> str | None:
         self._seen("unimap_authenticate", connector=connector, auth=auth, credentials=credentials, login=login)
         return "recorded-session" if auth.get("type") == "hook" else None
 
@@ -204,35 +207,56 @@ class Recorder:
         self._seen("unimap_after_call", call=call, response=response)
 
     @hookimpl
-    def unimap_process_record(self, connector: str, model: str, record: dict[str, Any], raw: dict[str, Any],
-                              settings: dict[str, Any]) -> None:
-        self._seen("unimap_process_record", connector=connector, model=model, record=record, raw=raw,
-                   settings=settings)
+    def unimap_process_record(
+        self, connector: str, model: str, record: dict[str, Any], raw: dict[str, Any], settings: dict[str, Any]
+    ) -> None:
+        self._seen("unimap_process_record", connector=connector, model=model, record=record, raw=raw, settings=settings)
 
     @hookimpl
-    def unimap_write_source(self, connector: str, context: Any, candidate_remote_id: str, source: dict[str, Any],
-                            created: bool) -> list[str] | None:
-        self._seen("unimap_write_source", connector=connector, context=context,
-                   candidate_remote_id=candidate_remote_id, source=source, created=created)
+    def unimap_write_source(
+        self, connector: str, context: Any, candidate_remote_id: str, source: dict[str, Any], created: bool
+    ) -> list[str] | None:
+        self._seen(
+            "unimap_write_source",
+            connector=connector,
+            context=context,
+            candidate_remote_id=candidate_remote_id,
+            source=source,
+            created=created,
+        )
         return ["source written"]
 
     @hookimpl
-    def unimap_write_gdpr_consent(self, connector: str, context: Any, candidate_remote_id: str,
-                                  consent: dict[str, Any]) -> list[str] | None:
-        self._seen("unimap_write_gdpr_consent", connector=connector, context=context,
-                   candidate_remote_id=candidate_remote_id, consent=consent)
+    def unimap_write_gdpr_consent(
+        self, connector: str, context: Any, candidate_remote_id: str, consent: dict[str, Any]
+    ) -> list[str] | None:
+        self._seen(
+            "unimap_write_gdpr_consent",
+            connector=connector,
+            context=context,
+            candidate_remote_id=candidate_remote_id,
+            consent=consent,
+        )
         return ["consent written"]
 
     @hookimpl
-    def unimap_upload_attachment(self, connector: str, context: Any, target: dict[str, Any],
-                                 attachment: dict[str, Any], content: bytes) -> str | None:
-        self._seen("unimap_upload_attachment", connector=connector, context=context, target=target,
-                   attachment=attachment, content=content)
+    def unimap_upload_attachment(
+        self, connector: str, context: Any, target: dict[str, Any], attachment: dict[str, Any], content: bytes
+    ) -> str | None:
+        self._seen(
+            "unimap_upload_attachment",
+            connector=connector,
+            context=context,
+            target=target,
+            attachment=attachment,
+            content=content,
+        )
         return "doc-1"
 
     @hookimpl
-    def unimap_place_result_link(self, connector: str, context: Any, target: dict[str, Any],
-                                 link: dict[str, Any]) -> list[str] | None:
+    def unimap_place_result_link(
+        self, connector: str, context: Any, target: dict[str, Any], link: dict[str, Any]
+    ) -> list[str] | None:
         self._seen("unimap_place_result_link", connector=connector, context=context, target=target, link=link)
         return ["link placed"]
 
@@ -248,21 +272,47 @@ def documented_arguments() -> dict[str, dict[str, Any]]:
         "unimap_register_connectors": {"register": lambda name, spec_dir: None},
         "unimap_register_sandboxes": {"register": lambda connector, factory, default=False: None},
         "unimap_register_commands": {"cli": click.Group("unimap")},
-        "unimap_authenticate": {"connector": "acme", "auth": {"type": "hook"}, "credentials": {"key": "s"},
-                                "login": lambda method, params: None},
+        "unimap_authenticate": {
+            "connector": "acme",
+            "auth": {"type": "hook"},
+            "credentials": {"key": "s"},
+            "login": lambda method, params: None,
+        },
         "unimap_before_call": {"call": call},
         "unimap_after_call": {"call": call, "response": VendorResponse(200, {"ok": True})},
-        "unimap_process_record": {"connector": "acme", "model": "user", "record": {"remote_id": "1"},
-                                  "raw": {"id": 1}, "settings": {}},
-        "unimap_write_source": {"connector": "acme", "context": context, "candidate_remote_id": "c-1",
-                                "source": {"name": "LinkedIn"}, "created": True},
-        "unimap_write_gdpr_consent": {"connector": "acme", "context": context, "candidate_remote_id": "c-1",
-                                      "consent": {"given": True, "expires_at": "2030-01-01T00:00:00Z"}},
-        "unimap_upload_attachment": {"connector": "acme", "context": context, "target": target,
-                                     "attachment": {"name": "cv.pdf", "type": "CV", "content_type": "application/pdf"},
-                                     "content": b"%PDF"},
-        "unimap_place_result_link": {"connector": "acme", "context": context, "target": target,
-                                     "link": {"label": "Score", "url": "https://results.example/1"}},
+        "unimap_process_record": {
+            "connector": "acme",
+            "model": "user",
+            "record": {"remote_id": "1"},
+            "raw": {"id": 1},
+            "settings": {},
+        },
+        "unimap_write_source": {
+            "connector": "acme",
+            "context": context,
+            "candidate_remote_id": "c-1",
+            "source": {"name": "LinkedIn"},
+            "created": True,
+        },
+        "unimap_write_gdpr_consent": {
+            "connector": "acme",
+            "context": context,
+            "candidate_remote_id": "c-1",
+            "consent": {"given": True, "expires_at": "2030-01-01T00:00:00Z"},
+        },
+        "unimap_upload_attachment": {
+            "connector": "acme",
+            "context": context,
+            "target": target,
+            "attachment": {"name": "cv.pdf", "type": "CV", "content_type": "application/pdf"},
+            "content": b"%PDF",
+        },
+        "unimap_place_result_link": {
+            "connector": "acme",
+            "context": context,
+            "target": target,
+            "link": {"label": "Score", "url": "https://results.example/1"},
+        },
     }
 
 
@@ -293,9 +343,13 @@ def test_direct_call(name: str) -> None:
     result = getattr(pm.hook, name)(**kwargs)
     assert recorder.calls[name] == kwargs
     firstresult = options["firstresult"]
-    expected = {"unimap_authenticate": "recorded-session", "unimap_upload_attachment": "doc-1",
-                "unimap_write_source": ["source written"], "unimap_write_gdpr_consent": ["consent written"],
-                "unimap_place_result_link": ["link placed"]}
+    expected = {
+        "unimap_authenticate": "recorded-session",
+        "unimap_upload_attachment": "doc-1",
+        "unimap_write_source": ["source written"],
+        "unimap_write_gdpr_consent": ["consent written"],
+        "unimap_place_result_link": ["link placed"],
+    }
     if firstresult:
         assert result == expected[name]  # the first non-None value, not a list of them
     else:
@@ -335,8 +389,9 @@ class AcmePlugin:
         register("acme", EXTRA / "acme")
 
     @hookimpl
-    def unimap_process_record(self, connector: str, model: str, record: dict[str, Any], raw: dict[str, Any],
-                              settings: dict[str, Any]) -> None:
+    def unimap_process_record(
+        self, connector: str, model: str, record: dict[str, Any], raw: dict[str, Any], settings: dict[str, Any]
+    ) -> None:
         if connector == "acme" and model == "user":
             record["first_name"] = shout(record["first_name"]) or raw.get("login")
 
@@ -375,7 +430,7 @@ def test_process_record_sees_the_merged_settings_through_the_engine(clean_env: P
     assert seen["record"]["id"] and seen["record"]["remote_data"] == {"/users": RAW_USER}
 
 
-COMMAND_PLUGIN = '''
+COMMAND_PLUGIN = """
 import click
 
 from unimap import hookimpl
@@ -390,11 +445,12 @@ def hello(name):
 @hookimpl
 def unimap_register_commands(cli):
     cli.add_command(hello)
-'''
+"""
 
 
-def test_register_commands_through_the_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_register_commands_through_the_cli(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     from unimap.cli.main import cli, main
 
     (tmp_path / "unimap_test_command_plugin.py").write_text(COMMAND_PLUGIN, encoding="utf-8")
@@ -413,8 +469,10 @@ def test_register_commands_through_the_cli(tmp_path: Path, monkeypatch: pytest.M
 # -- transport hooks, through the vendor client --------------------------------------------------------------
 
 
-RPC = {"transport": {"type": "jsonrpc", "base_url": "https://rpc.example", "path": "/rpc"},
-       "retry": {"max_attempts": 3, "initial_backoff_seconds": 0, "retry_on_status": [503]}}
+RPC = {
+    "transport": {"type": "jsonrpc", "base_url": "https://rpc.example", "path": "/rpc"},
+    "retry": {"max_attempts": 3, "initial_backoff_seconds": 0, "retry_on_status": [503]},
+}
 
 
 class Vendor:
@@ -440,8 +498,9 @@ def client(spec: dict[str, Any], vendor: Vendor, *plugins: object, credentials: 
 
     pm = make_manager(list(plugins), entry_points=False)
     credentials = {"api_key": "secret"} if credentials is None else credentials
-    return VendorClient("acme", spec, credentials, hook=pm.hook,
-                        transport=httpx.MockTransport(vendor), sleep=lambda seconds: None)
+    return VendorClient(
+        "acme", spec, credentials, hook=pm.hook, transport=httpx.MockTransport(vendor), sleep=lambda seconds: None
+    )
 
 
 class TokenPlugin:
@@ -469,8 +528,15 @@ def test_authenticate_errors_reach_the_caller_through_the_vendor_client() -> Non
 
 def test_builtin_session_login_through_the_vendor_client() -> None:
     vendor = Vendor()
-    spec = {**RPC, "auth": {"type": "session_login", "login_method": "login", "credential": "api_key",
-                            "unauthenticated_methods": ["login"]}}
+    spec = {
+        **RPC,
+        "auth": {
+            "type": "session_login",
+            "login_method": "login",
+            "credential": "api_key",
+            "unauthenticated_methods": ["login"],
+        },
+    }
     recorder = Recorder()  # declines session_login, so the built-in plugin answers
     assert client(spec, vendor, recorder).call("Svc.get", [1]) == {"params": ["session-1", 1]}
     assert vendor.requests[0][0]["method"] == "login"
@@ -497,8 +563,15 @@ class CallWatcher:
 def test_before_and_after_call_through_the_vendor_client() -> None:
     vendor = Vendor()
     watcher = CallWatcher()
-    spec = {**RPC, "auth": {"type": "session_login", "login_method": "login", "credential": "api_key",
-                            "unauthenticated_methods": ["login"]}}
+    spec = {
+        **RPC,
+        "auth": {
+            "type": "session_login",
+            "login_method": "login",
+            "credential": "api_key",
+            "unauthenticated_methods": ["login"],
+        },
+    }
     result = client(spec, vendor, watcher).call("Svc.get", [1])
     assert result == {"wrapped": {"params": ["session-1", 1]}}
     assert watcher.before == [(1, [1])]  # the session is not in the params the hook sees
@@ -532,8 +605,9 @@ def runner(clean_env: Path) -> Callable[[object], Any]:
 
 def test_place_result_link_through_an_action(runner: Callable[[object], Any]) -> None:
     recorder = Recorder()
-    result = runner(recorder).run("add_candidate_result_link", {
-        "candidate_id": "remote:77", "label": "Score", "url": "https://results.example/1"})
+    result = runner(recorder).run(
+        "add_candidate_result_link", {"candidate_id": "remote:77", "label": "Score", "url": "https://results.example/1"}
+    )
     assert result.warnings == ["link placed"]
     seen = recorder.calls["unimap_place_result_link"]
     assert seen["connector"] == "acme"
@@ -544,9 +618,13 @@ def test_place_result_link_through_an_action(runner: Callable[[object], Any]) ->
 
 def test_upload_attachment_through_an_action(runner: Callable[[object], Any]) -> None:
     recorder = Recorder()
-    result = runner(recorder).run("add_candidate_attachment", {
-        "candidate_id": "remote:77",
-        "attachment": {"name": "cv.txt", "type": "CV", "content_type": "text/plain", "data": "aGVsbG8="}})
+    result = runner(recorder).run(
+        "add_candidate_attachment",
+        {
+            "candidate_id": "remote:77",
+            "attachment": {"name": "cv.txt", "type": "CV", "content_type": "text/plain", "data": "aGVsbG8="},
+        },
+    )
     assert result.warnings == []
     seen = recorder.calls["unimap_upload_attachment"]
     assert seen["target"] == {"candidate_remote_id": "77"}
@@ -556,11 +634,15 @@ def test_upload_attachment_through_an_action(runner: Callable[[object], Any]) ->
 
 def test_write_source_and_gdpr_consent_through_an_action(runner: Callable[[object], Any]) -> None:
     recorder = Recorder()
-    result = runner(recorder).run("create_candidate", {
-        "candidate": {"first_name": "Ann", "last_name": "Dijk", "email_address": "ann@acme.example"},
-        "application": {"job_id": "remote:1"},
-        "source": {"name": "LinkedIn"},
-        "gdpr_consent": {"given": True}})
+    result = runner(recorder).run(
+        "create_candidate",
+        {
+            "candidate": {"first_name": "Ann", "last_name": "Dijk", "email_address": "ann@acme.example"},
+            "application": {"job_id": "remote:1"},
+            "source": {"name": "LinkedIn"},
+            "gdpr_consent": {"given": True},
+        },
+    )
     assert result.warnings == ["source written", "consent written"]
     source = recorder.calls["unimap_write_source"]
     assert (source["candidate_remote_id"], source["source"], source["created"]) == ("c-1", {"name": "LinkedIn"}, True)

@@ -41,8 +41,15 @@ def run(*args: str, cwd: Path = REPO, env: dict[str, str] | None = None) -> subp
     """``python -m unimap <args>`` with no ``UNIMAP_*`` variables from the caller's environment."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("UNIMAP_")}
     clean.update(env or {})
-    return subprocess.run([sys.executable, "-m", "unimap", *args], cwd=cwd, env=clean, capture_output=True,
-                          text=True, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "unimap", *args],
+        cwd=cwd,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def no_traceback(proc: subprocess.CompletedProcess[str]) -> None:
@@ -76,7 +83,10 @@ def test_three_mistakes_give_three_findings_at_their_lines() -> None:
     lines = proc.stdout.splitlines()
     assert lines[0] == THREE_FILE
     assert [line.split()[:3] for line in lines[1:4]] == [
-        ["6:1", "error", "U005"], ["10:25", "error", "U101"], ["14:3", "error", "U201"]]
+        ["6:1", "error", "U005"],
+        ["10:25", "error", "U101"],
+        ["14:3", "error", "U201"],
+    ]
     assert lines[-1].startswith("✖ 3 problem(s) (3 error(s)")
 
 
@@ -86,7 +96,10 @@ def test_json_output_parses() -> None:
     assert proc.returncode == 1
     rows = json.loads(proc.stdout)
     assert [(r["code"], r["source"], r["line"], r["column"]) for r in rows] == [
-        ("U005", THREE_FILE, 6, 1), ("U101", THREE_FILE, 10, 25), ("U201", THREE_FILE, 14, 3)]
+        ("U005", THREE_FILE, 6, 1),
+        ("U101", THREE_FILE, 10, 25),
+        ("U201", THREE_FILE, 14, 3),
+    ]
     assert rows[0]["suggestion"] == "description"
     assert rows[0]["path"] == ["descripton"]
     assert rows[0]["range"] == {"start": {"line": 5, "character": 0}}
@@ -252,11 +265,16 @@ def test_the_pre_commit_hook_runs_unimap_lint_once_over_all_yaml_files() -> None
     assert "files" not in entry  # the selection is by content (`kind:`), so any layout works
 
 
-@pytest.mark.parametrize("path", [
-    "mappings/otys/connector.yaml", "mappings/otys/models/candidates.yaml",
-    "mappings/otys/actions/create_candidate.yaml", "tests/fixtures/specs/extra/acme/actions/create_candidate.yaml",
-    "tests/fixtures/specs/three_errors/acme/models/users.yaml",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "mappings/otys/connector.yaml",
+        "mappings/otys/models/candidates.yaml",
+        "mappings/otys/actions/create_candidate.yaml",
+        "tests/fixtures/specs/extra/acme/actions/create_candidate.yaml",
+        "tests/fixtures/specs/three_errors/acme/models/users.yaml",
+    ],
+)
 def test_the_pre_commit_hook_selects_spec_files(path: str) -> None:
     from unimap.cli.commands_lint import is_spec_file
 
@@ -297,9 +315,14 @@ def test_files_below_a_configured_spec_folder_are_specs(tmp_path: Path) -> None:
 
 
 def test_the_pre_commit_hook_passes_on_the_shipped_specs() -> None:
-    files = sorted(p.relative_to(REPO).as_posix() for p in REPO.rglob("*.y*ml")
-                   if ".venv" not in p.parts and ".ci-venv" not in p.parts and "three_errors" not in p.parts
-                   and "rules" not in p.parts)
+    files = sorted(
+        p.relative_to(REPO).as_posix()
+        for p in REPO.rglob("*.y*ml")
+        if ".venv" not in p.parts
+        and ".ci-venv" not in p.parts
+        and "three_errors" not in p.parts
+        and "rules" not in p.parts
+    )
     assert "mappings/otys/connector.yaml" in files and ".pre-commit-hooks.yaml" in files
     proc = run("lint", "--specs-only", *files)  # as pre-commit calls it: the entry plus every YAML file
     no_traceback(proc)
@@ -309,9 +332,17 @@ def test_the_pre_commit_hook_passes_on_the_shipped_specs() -> None:
 HINT = re.compile(r"^# yaml-language-server: \$schema=(\S+)$", re.MULTILINE)
 
 
-@pytest.mark.parametrize("path", sorted([*(REPO / "mappings").rglob("*.yaml"), *(SPECS / "extra").rglob("*.yaml"),
-                                         *(SPECS / "three_errors").rglob("*.yaml")]),
-                         ids=lambda p: p.relative_to(REPO).as_posix())
+@pytest.mark.parametrize(
+    "path",
+    sorted(
+        [
+            *(REPO / "mappings").rglob("*.yaml"),
+            *(SPECS / "extra").rglob("*.yaml"),
+            *(SPECS / "three_errors").rglob("*.yaml"),
+        ]
+    ),
+    ids=lambda p: p.relative_to(REPO).as_posix(),
+)
 def test_spec_files_point_editors_at_the_right_schema(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     match = HINT.search(text.splitlines()[0] if text else "")

@@ -23,10 +23,9 @@ from unimap.expressions import FunctionRegistry
 from unimap.findings import Finding, Findings, Severity
 from unimap.lint import lint_paths
 from unimap.loader import SpecLoader
-from unimap.plugins import default_components
-from unimap.specschema import spec_schema
-from unimap.plugins import make_manager
+from unimap.plugins import default_components, make_manager
 from unimap.resources import mappings_dir
+from unimap.specschema import spec_schema
 
 RULES_DIR = Path(__file__).resolve().parent / "fixtures" / "specs" / "rules"
 DOCS = Path(__file__).resolve().parents[1] / "docs"
@@ -131,8 +130,11 @@ def _property_names(node: Any, found: set[str]) -> set[str]:
 @pytest.mark.parametrize("kind", unified.SPEC_KINDS)
 def test_the_spec_format_docs_name_every_key(kind: str) -> None:
     text = (DOCS / "spec-format.md").read_text(encoding="utf-8")
-    missing = sorted(name for name in _property_names(unified.schema("spec", kind), set())
-                     if not any(f"`{name}{end}" in text for end in ("`", ":", ".")))
+    missing = sorted(
+        name
+        for name in _property_names(unified.schema("spec", kind), set())
+        if not any(f"`{name}{end}" in text for end in ("`", ":", "."))
+    )
     assert missing == [], f"docs/spec-format.md does not mention these {kind} keys"
 
 
@@ -144,8 +146,9 @@ def test_rule_codes_and_names_are_unique_and_listed_in_order() -> None:
 
 
 @pytest.mark.parametrize("code", CODES)
-def test_failing_fixture_reports_the_rule(code: str, loader: SpecLoader, monkeypatch: pytest.MonkeyPatch,
-                                          fixture_plugins: None) -> None:
+def test_failing_fixture_reports_the_rule(
+    code: str, loader: SpecLoader, monkeypatch: pytest.MonkeyPatch, fixture_plugins: None
+) -> None:
     folder = rule_dir(code) / "bad"
     findings = lint(folder, loader, monkeypatch)
     assert [f.rule.code for f in findings] == [code], [str(f) for f in findings]
@@ -157,8 +160,9 @@ def test_failing_fixture_reports_the_rule(code: str, loader: SpecLoader, monkeyp
 
 
 @pytest.mark.parametrize("code", CODES)
-def test_passing_fixture_is_clean(code: str, loader: SpecLoader, monkeypatch: pytest.MonkeyPatch,
-                                  fixture_plugins: None) -> None:
+def test_passing_fixture_is_clean(
+    code: str, loader: SpecLoader, monkeypatch: pytest.MonkeyPatch, fixture_plugins: None
+) -> None:
     folder = rule_dir(code) / "good"
     assert [str(f) for f in lint(folder, loader, monkeypatch)] == []
 
@@ -166,8 +170,9 @@ def test_passing_fixture_is_clean(code: str, loader: SpecLoader, monkeypatch: py
 # -- variants of the fixtures, written to a temporary folder -------------------------------------
 
 
-def variant(tmp_path: Path, code: str, replacements: dict[str, tuple[str, str]],
-            extra: dict[str, str] | None = None) -> Path:
+def variant(
+    tmp_path: Path, code: str, replacements: dict[str, tuple[str, str]], extra: dict[str, str] | None = None
+) -> Path:
     """A copy of rule ``code``'s passing connector with text replaced in some files."""
     source = rule_dir(code) / "good"
     target = tmp_path / "acme"
@@ -196,84 +201,116 @@ def test_arity_of_a_jmespath_builtin(tmp_path: Path, loader: SpecLoader, monkeyp
     assert "to_string() takes 1 argument(s), got 2" in findings[0].message
 
 
-def test_arity_of_a_function_with_optional_arguments(tmp_path: Path, loader: SpecLoader,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_arity_of_a_function_with_optional_arguments(
+    tmp_path: Path, loader: SpecLoader, monkeypatch: pytest.MonkeyPatch
+) -> None:
     folder = variant(tmp_path, "U103", {"models/users.yaml": ("email(mail)", "iso_datetime(mail, 'UTC', 'x')")})
     findings = lint(folder, loader, monkeypatch)
     assert codes(findings) == ["U103"]
     assert "iso_datetime() takes 1 to 2 argument(s), got 3" in findings[0].message
 
 
-def test_transform_that_needs_two_arguments(tmp_path: Path, loader: SpecLoader,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_transform_that_needs_two_arguments(
+    tmp_path: Path, loader: SpecLoader, monkeypatch: pytest.MonkeyPatch
+) -> None:
     folder = variant(tmp_path, "U104", {"models/users.yaml": ("[trim, upper]", "[trim, join_nonempty]")})
     findings = lint(folder, loader, monkeypatch)
     assert codes(findings) == ["U104"]
     assert "takes more than one argument" in findings[0].message
 
 
-def test_unknown_lookup_through_labelled_fields(tmp_path: Path, loader: SpecLoader,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unknown_lookup_through_labelled_fields(
+    tmp_path: Path, loader: SpecLoader, monkeypatch: pytest.MonkeyPatch
+) -> None:
     old = "\"{department: lookup('departments', department_id)}\""
-    folder = variant(tmp_path, "U308", {"models/application_stages.yaml": (
-        old, "\"labelled_fields(@, 'extra', 'departmnts')\"")})
+    folder = variant(
+        tmp_path, "U308", {"models/application_stages.yaml": (old, "\"labelled_fields(@, 'extra', 'departmnts')\"")}
+    )
     findings = lint(folder, loader, monkeypatch)
     assert codes(findings) == ["U308"]
     assert findings[0].suggestion == "departments"
 
 
-def test_unknown_model_in_an_action_reference(tmp_path: Path, loader: SpecLoader,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    folder = variant(tmp_path, "U304", {"actions/add_candidate_result_link.yaml": ("{model: candidate,",
-                                                                                    "{model: job,")})
+def test_unknown_model_in_an_action_reference(
+    tmp_path: Path, loader: SpecLoader, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = variant(
+        tmp_path, "U304", {"actions/add_candidate_result_link.yaml": ("{model: candidate,", "{model: job,")}
+    )
     findings = lint(folder, loader, monkeypatch)
     assert codes(findings) == ["U301"]
     assert "reference 'candidate' points at model 'job'" in findings[0].message
 
 
 @pytest.mark.parametrize("reference", ["steps.lnk.url", "steps.lnk[0]", "steps.lnk[*].url", "length(steps.lnk.url)"])
-def test_unknown_step_behind_a_longer_path(reference: str, tmp_path: Path, loader: SpecLoader,
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    folder = variant(tmp_path, "U304", {"actions/add_candidate_result_link.yaml": (
-        "link: steps.link}", f"link: {reference}}}")})
+def test_unknown_step_behind_a_longer_path(
+    reference: str, tmp_path: Path, loader: SpecLoader, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = variant(
+        tmp_path, "U304", {"actions/add_candidate_result_link.yaml": ("link: steps.link}", f"link: {reference}}}")}
+    )
     findings = lint(folder, loader, monkeypatch)
     assert codes(findings) == ["U304"]
     assert findings[0].suggestion == "link"
 
 
-def test_steps_read_through_a_longer_path_are_known(tmp_path: Path, loader: SpecLoader,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    folder = variant(tmp_path, "U304", {"actions/add_candidate_result_link.yaml": (
-        "link: steps.link}", "link: {label: steps.link.label, url: steps.link.url}}")})
+def test_steps_read_through_a_longer_path_are_known(
+    tmp_path: Path, loader: SpecLoader, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = variant(
+        tmp_path,
+        "U304",
+        {
+            "actions/add_candidate_result_link.yaml": (
+                "link: steps.link}",
+                "link: {label: steps.link.label, url: steps.link.url}}",
+            )
+        },
+    )
     assert lint(folder, loader, monkeypatch) == []
 
 
 def test_unknown_step_in_the_response(tmp_path: Path, loader: SpecLoader, monkeypatch: pytest.MonkeyPatch) -> None:
-    folder = variant(tmp_path, "U304", {"actions/add_candidate_result_link.yaml": (
-        "response:\n  type: empty\n", "response:\n  type: record\n  model: candidate\n  remote_id: steps.made.id\n")})
+    folder = variant(
+        tmp_path,
+        "U304",
+        {
+            "actions/add_candidate_result_link.yaml": (
+                "response:\n  type: empty\n",
+                "response:\n  type: record\n  model: candidate\n  remote_id: steps.made.id\n",
+            )
+        },
+    )
     findings = lint(folder, loader, monkeypatch)
     assert codes(findings) == ["U304"]
     assert findings[0].path == ("response", "remote_id")
 
 
-def test_a_second_connector_spec_is_a_duplicate(tmp_path: Path, loader: SpecLoader,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    folder = variant(tmp_path, "U302", {}, extra={"acme.yaml": (rule_dir("U302") / "good" / "connector.yaml")
-                                                  .read_text(encoding="utf-8")})
+def test_a_second_connector_spec_is_a_duplicate(
+    tmp_path: Path, loader: SpecLoader, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = variant(
+        tmp_path,
+        "U302",
+        {},
+        extra={"acme.yaml": (rule_dir("U302") / "good" / "connector.yaml").read_text(encoding="utf-8")},
+    )
     findings = lint(folder, loader, monkeypatch)
     assert codes(findings) == ["U302"]
     assert where(findings[0], folder)[0] == "connector.yaml" or where(findings[0], folder)[0] == "acme.yaml"
 
 
-def test_duplicate_spec_names_the_first_file_relative_to_the_connector(loader: SpecLoader,
-                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_duplicate_spec_names_the_first_file_relative_to_the_connector(
+    loader: SpecLoader, monkeypatch: pytest.MonkeyPatch
+) -> None:
     findings = lint(rule_dir("U302") / "bad", loader, monkeypatch)
     assert findings[0].message == "model 'user' is already defined in models/users.yaml"
 
 
 def test_unknown_key_deep_inside_a_spec(tmp_path: Path, loader: SpecLoader, monkeypatch: pytest.MonkeyPatch) -> None:
-    folder = variant(tmp_path, "U005", {"models/users.yaml": ("  records: body.data\n",
-                                                            "  records: body.data\n  id_feild: id\n")})
+    folder = variant(
+        tmp_path, "U005", {"models/users.yaml": ("  records: body.data\n", "  records: body.data\n  id_feild: id\n")}
+    )
     findings = lint(folder, loader, monkeypatch)
     assert codes(findings) == ["U005"]
     assert findings[0].path == ("source", "id_feild")
@@ -281,10 +318,14 @@ def test_unknown_key_deep_inside_a_spec(tmp_path: Path, loader: SpecLoader, monk
     assert where(findings[0], folder) == ("models/users.yaml", 8, 3)
 
 
-def test_expression_error_inside_a_block_scalar(tmp_path: Path, loader: SpecLoader,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    folder = variant(tmp_path, "U101", {"models/users.yaml": (
-        "  last_name: last\n", "  last_name: >-\n    join_nonempty(' ',\n    [infix, last)\n")})
+def test_expression_error_inside_a_block_scalar(
+    tmp_path: Path, loader: SpecLoader, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = variant(
+        tmp_path,
+        "U101",
+        {"models/users.yaml": ("  last_name: last\n", "  last_name: >-\n    join_nonempty(' ',\n    [infix, last)\n")},
+    )
     findings = lint(folder, loader, monkeypatch)
     assert codes(findings) == ["U101"]
     file, line, column = where(findings[0], folder)
@@ -350,8 +391,13 @@ def _declared(errors: Iterable[Any]) -> set[tuple[str | int, ...]]:
     return found
 
 
-SPEC_FILES = sorted([*mappings_dir().rglob("*.yaml"), *(p for p in RULES_DIR.glob("*/good/**/*.yaml")),
-                     *(RULES_DIR.parent / "extra").rglob("*.yaml")])
+SPEC_FILES = sorted(
+    [
+        *mappings_dir().rglob("*.yaml"),
+        *(p for p in RULES_DIR.glob("*/good/**/*.yaml")),
+        *(RULES_DIR.parent / "extra").rglob("*.yaml"),
+    ]
+)
 
 
 @pytest.mark.parametrize("path", SPEC_FILES, ids=lambda p: p.relative_to(p.parents[3]).as_posix())

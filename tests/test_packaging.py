@@ -26,8 +26,20 @@ from typing import Any
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SKIP = {".git", ".venv", "venv", "build", "dist", "tests", "bench", "docs", "__pycache__", ".pytest_cache",
-        ".ruff_cache", ".hypothesis"}
+SKIP = {
+    ".git",
+    ".venv",
+    "venv",
+    "build",
+    "dist",
+    "tests",
+    "bench",
+    "docs",
+    "__pycache__",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".hypothesis",
+}
 
 pytestmark = pytest.mark.slow
 
@@ -40,6 +52,7 @@ def run(args: list[str], cwd: Path, timeout: float = 240) -> subprocess.Complete
 
 def copy_sources(target: Path) -> None:
     """The checkout without VCS data, build output, tests or caches."""
+
     def ignore(folder: str, names: list[str]) -> set[str]:
         return {n for n in names if n in SKIP or n.endswith((".egg-info", ".pyc", ".db"))}
 
@@ -65,8 +78,10 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     work = tmp_path_factory.mktemp("wheel")
     copy_sources(work / "src")
     isolation = ["--no-isolation", "--skip-dependency-check"] if build_offline() else []
-    proc = run([sys.executable, "-m", "build", "--wheel", *isolation,
-                "--outdir", str(work / "dist"), str(work / "src")], cwd=work)
+    proc = run(
+        [sys.executable, "-m", "build", "--wheel", *isolation, "--outdir", str(work / "dist"), str(work / "src")],
+        cwd=work,
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     wheels = list((work / "dist").glob("unimap-*.whl"))
     assert len(wheels) == 1
@@ -82,8 +97,20 @@ def venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path
     proc = run([str(bin_dir / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], cwd=home)
     dependencies = [p for p in site.getsitepackages() if Path(p).is_dir()]
     (Path(proc.stdout.strip()) / "unimap_test_dependencies.pth").write_text("\n".join(dependencies) + "\n")
-    proc = run([str(bin_dir / "python"), "-m", "pip", "install", "--no-deps", "--no-index", "--force-reinstall",
-                "--quiet", str(wheel)], cwd=home)
+    proc = run(
+        [
+            str(bin_dir / "python"),
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "--no-index",
+            "--force-reinstall",
+            "--quiet",
+            str(wheel),
+        ],
+        cwd=home,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     yield bin_dir
 
@@ -98,8 +125,11 @@ def outside(tmp_path: Path) -> Path:
 def test_the_wheel_ships_the_specs_schemas_and_connectors(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     for folder in ("mappings", "schemas"):
-        shipped = {f"unimap/_shipped/{folder}/{p.relative_to(REPO / folder).as_posix()}"
-                   for p in (REPO / folder).rglob("*") if p.is_file() and p.suffix in (".yaml", ".yml", ".json")}
+        shipped = {
+            f"unimap/_shipped/{folder}/{p.relative_to(REPO / folder).as_posix()}"
+            for p in (REPO / folder).rglob("*")
+            if p.is_file() and p.suffix in (".yaml", ".yml", ".json")
+        }
         inside = {n for n in names if n.startswith(f"unimap/_shipped/{folder}/")}
         assert shipped, folder
         assert inside == shipped, f"{folder}: missing {sorted(shipped - inside)}, unexpected {sorted(inside - shipped)}"
@@ -166,8 +196,9 @@ def test_the_installed_package_is_imported_not_the_checkout(probe: dict[str, Any
 
 
 def test_the_installed_engine_loads_and_maps_the_shipped_specs(probe: dict[str, Any]) -> None:
-    assert probe["models"] == sorted(["user", "job", "candidate", "application_stage", "application",
-                                      "job_hiring_team_member"])
+    assert probe["models"] == sorted(
+        ["user", "job", "candidate", "application_stage", "application", "job_hiring_team_member"]
+    )
     assert "create_candidate" in probe["actions"]
     assert probe["user"]["remote_id"] == "7"
     assert probe["user"]["status"] == "ACTIVE"

@@ -54,8 +54,11 @@ def test_the_checker_notices_a_bare_node() -> None:
 def test_objects_refuse_unknown_keys(path: Any) -> None:
     schema = json.loads(path.read_text(encoding="utf-8"))
     open_objects = [
-        "/".join(map(str, p)) for node, p in subschemas(schema)
-        if node.get("type") == "object" and "properties" in node and "additionalProperties" not in node
+        "/".join(map(str, p))
+        for node, p in subschemas(schema)
+        if node.get("type") == "object"
+        and "properties" in node
+        and "additionalProperties" not in node
         and "allOf" not in node  # dispatching nodes close their branches
     ]
     assert open_objects == []

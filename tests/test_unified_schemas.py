@@ -18,12 +18,12 @@ from urllib.parse import quote
 
 import pytest
 import yaml
-
-from unimap.resources import mappings_dir
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
+
+from unimap.resources import mappings_dir
 
 SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
@@ -98,10 +98,14 @@ MODEL_FIXTURES: dict[str, dict[str, Any]] = {
     "application_stage": _FIXTURES["application-stages"],
     "application": _FIXTURES["applications"],
     "job_hiring_team_member": {
-        "id": "H1", "job_id": "J1", "user_id": "U1",
+        "id": "H1",
+        "job_id": "J1",
+        "user_id": "U1",
         "roles": [{"remote_id": None, "remote_label": "Consultant", "unified_type": "RECRUITER", "scope": "JOB"}],
-        "remote_id": None, "remote_data": None,
-        "changed_at": "2024-05-01T10:00:00.000Z", "remote_deleted_at": None,
+        "remote_id": None,
+        "remote_data": None,
+        "changed_at": "2024-05-01T10:00:00.000Z",
+        "remote_deleted_at": None,
     },
 }
 
@@ -116,18 +120,60 @@ OPTIONAL_KEYS = {
 }
 # Fields marked ★ (the OTYS seed coverage list) in the reference.
 SEED_FIELDS = {
-    "user": {"id", "remote_id", "first_name", "last_name", "email", "remote_data", "changed_at",
-             "remote_deleted_at"},
-    "job": {"id", "remote_id", "name", "job_code", "description", "status", "visibility", "category", "post_url",
-            "salary_amount", "salary_currency", "location", "custom_fields", "integration_fields", "opened_at",
-            "closed_at", "remote_created_at", "remote_updated_at", "contact_id", "remote_data", "changed_at",
-            "remote_deleted_at"},
-    "candidate": {"id", "remote_id", "first_name", "last_name", "company", "source", "phone_numbers",
-                  "email_addresses", "location", "remote_created_at", "remote_updated_at", "remote_data",
-                  "changed_at", "remote_deleted_at"},
+    "user": {"id", "remote_id", "first_name", "last_name", "email", "remote_data", "changed_at", "remote_deleted_at"},
+    "job": {
+        "id",
+        "remote_id",
+        "name",
+        "job_code",
+        "description",
+        "status",
+        "visibility",
+        "category",
+        "post_url",
+        "salary_amount",
+        "salary_currency",
+        "location",
+        "custom_fields",
+        "integration_fields",
+        "opened_at",
+        "closed_at",
+        "remote_created_at",
+        "remote_updated_at",
+        "contact_id",
+        "remote_data",
+        "changed_at",
+        "remote_deleted_at",
+    },
+    "candidate": {
+        "id",
+        "remote_id",
+        "first_name",
+        "last_name",
+        "company",
+        "source",
+        "phone_numbers",
+        "email_addresses",
+        "location",
+        "remote_created_at",
+        "remote_updated_at",
+        "remote_data",
+        "changed_at",
+        "remote_deleted_at",
+    },
     "application_stage": {"id", "remote_id", "name", "changed_at", "remote_deleted_at"},
-    "application": {"id", "remote_id", "outcome", "current_stage_id", "job_id", "candidate_id", "changed_at",
-                    "remote_deleted_at", "remote_created_at", "remote_data"},
+    "application": {
+        "id",
+        "remote_id",
+        "outcome",
+        "current_stage_id",
+        "job_id",
+        "candidate_id",
+        "changed_at",
+        "remote_deleted_at",
+        "remote_created_at",
+        "remote_data",
+    },
     "job_hiring_team_member": {"id", "job_id", "user_id", "roles", "changed_at", "remote_deleted_at"},
 }
 ENGINE_FIELDS = {"id", "changed_at", "remote_deleted_at", "remote_data"}
@@ -139,13 +185,17 @@ NESTED_FIELDS = {
     "application": {"candidate", "current_stage", "job", "interviews", "offers"},
     "job_hiring_team_member": set(),
 }
-FOREIGN_KEYS = {"job": {"contact_id"}, "application": {"current_stage_id", "job_id", "candidate_id"},
-                "job_hiring_team_member": {"job_id", "user_id"}}
+FOREIGN_KEYS = {
+    "job": {"contact_id"},
+    "application": {"current_stage_id", "job_id", "candidate_id"},
+    "job_hiring_team_member": {"job_id", "user_id"},
+}
 # Object nodes that are deliberately free-form maps (no declared properties, extra keys allowed).
 FREE_MAPS = {"custom_fields", "remote_data", "remote_fields", "answer"}
 
 
 # -- loading -------------------------------------------------------------------------------------------------
+
 
 def _load() -> dict[tuple[str, str], dict[str, Any]]:
     loaded = {}
@@ -213,6 +263,7 @@ def mutated(model: str, change: Callable[[dict[str, Any]], None]) -> dict[str, A
 
 # -- files, dialect, ids, references -------------------------------------------------------------------------
 
+
 def test_expected_files_exist() -> None:
     assert {name for group, name in ALL_SCHEMAS if group == "models"} == {*MODEL_ENDPOINTS, "common"}
     assert {name for group, name in ALL_SCHEMAS if group == "actions"} == {*ACTION_ENDPOINTS, "common"}
@@ -258,6 +309,7 @@ def test_examples_validate_against_their_node(key: str) -> None:
 
 
 # -- documentation annotations -------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("key", SCHEMA_IDS)
 def test_objects_and_properties_are_documented(key: str) -> None:
@@ -333,6 +385,7 @@ def test_action_annotations(action: str) -> None:
 
 # -- model records -------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("model", MODEL_FIXTURES)
 def test_sdk_fixture_validates(model: str) -> None:
     assert [e.message for e in errors("models", model, MODEL_FIXTURES[model])] == []
@@ -349,6 +402,7 @@ def _drop(*path: str | int) -> Callable[[dict[str, Any]], None]:
         for step in path[:-1]:
             target = target[step]
         del target[path[-1]]
+
     return change
 
 
@@ -358,20 +412,23 @@ def _set(value: Any, *path: str | int) -> Callable[[dict[str, Any]], None]:
         for step in path[:-1]:
             target = target[step]
         target[path[-1]] = value
+
     return change
 
 
 MUTATIONS = [
     *[(model, _drop("remote_deleted_at"), "no remote_deleted_at") for model in MODEL_FIXTURES],
     *[(model, _drop("changed_at"), "no changed_at") for model in MODEL_FIXTURES],
-    *[(model, _set("2024-05-01T12:00:00+02:00", "changed_at"), "changed_at not in Z form")
-      for model in MODEL_FIXTURES],
+    *[(model, _set("2024-05-01T12:00:00+02:00", "changed_at"), "changed_at not in Z form") for model in MODEL_FIXTURES],
     *[(model, _set(1, "unexpected_key"), "undeclared key") for model in MODEL_FIXTURES],
     ("user", _set("FOO", "status"), "users.status FOO"),
     ("user", _drop("status"), "no users.status"),
     ("user", _drop("system_roles"), "no users.system_roles"),
-    ("user", _set([{"remote_id": None, "remote_label": "x", "unified_type": None, "scope": "JOB"}], "system_roles"),
-     "system role with scope JOB"),
+    (
+        "user",
+        _set([{"remote_id": None, "remote_label": "x", "unified_type": None, "scope": "JOB"}], "system_roles"),
+        "system role with scope JOB",
+    ),
     ("job", _drop("stages", 0, "status"), "no stages[].status"),
     ("job", _drop("stages", 0, "custom_fields"), "no stages[].custom_fields"),
     ("job", _drop("hiring_team", 0, "job_roles"), "no hiring_team[].job_roles"),
@@ -392,10 +449,16 @@ MUTATIONS = [
     ("application", _drop("candidate", "email_addresses", 0, "type"), "nested email element without type"),
     ("application", _drop("interviews"), "no interviews"),
     ("application", _drop("integration_fields"), "no integration_fields"),
-    ("application", _set([{"id": "x", "key": "k", "type": "OTHER", "label": None}], "integration_fields"),
-     "integration field type OTHER"),
-    ("job_hiring_team_member", _set([{"remote_id": None, "remote_label": None, "unified_type": "BOSS",
-                                      "scope": "JOB"}], "roles"), "unknown unified role type"),
+    (
+        "application",
+        _set([{"id": "x", "key": "k", "type": "OTHER", "label": None}], "integration_fields"),
+        "integration field type OTHER",
+    ),
+    (
+        "job_hiring_team_member",
+        _set([{"remote_id": None, "remote_label": None, "unified_type": "BOSS", "scope": "JOB"}], "roles"),
+        "unknown unified role type",
+    ),
     ("job_hiring_team_member", _set(None, "user_id"), "user_id null"),
 ]
 
@@ -417,20 +480,32 @@ ACCEPTED_VARIANTS = [
     ("application", _drop("screening_question_answers"), "screening answers may be left out"),
     ("application", _set(None, "current_stage"), "current_stage may be null"),
     ("application", _set("2024-05-01T10:00:00Z", "changed_at"), "timestamps without fraction digits"),
-    ("application", _set([{"question": {"remote_id": None, "title": "Permit?", "type": "BOOLEAN"},
-                           "answer": {"checked": False}}], "screening_question_answers"), "boolean answer"),
+    (
+        "application",
+        _set(
+            [{"question": {"remote_id": None, "title": "Permit?", "type": "BOOLEAN"}, "answer": {"checked": False}}],
+            "screening_question_answers",
+        ),
+        "boolean answer",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("model", "change", "label"), ACCEPTED_VARIANTS,
-                         ids=[f"{m}: {d}" for m, _, d in ACCEPTED_VARIANTS])
+@pytest.mark.parametrize(
+    ("model", "change", "label"), ACCEPTED_VARIANTS, ids=[f"{m}: {d}" for m, _, d in ACCEPTED_VARIANTS]
+)
 def test_variant_is_accepted(model: str, change: Callable[[dict[str, Any]], None], label: str) -> None:
     assert [e.message for e in errors("models", model, mutated(model, change))] == [], label
 
 
 def test_screening_answer_shape_follows_question_type() -> None:
-    record = mutated("application", _set([{"question": {"remote_id": None, "title": "Permit?", "type": "BOOLEAN"},
-                                           "answer": {"content": "yes"}}], "screening_question_answers"))
+    record = mutated(
+        "application",
+        _set(
+            [{"question": {"remote_id": None, "title": "Permit?", "type": "BOOLEAN"}, "answer": {"content": "yes"}}],
+            "screening_question_answers",
+        ),
+    )
     assert errors("models", "application", record)
 
 
@@ -451,40 +526,77 @@ VALID_INPUTS = [
     ("create_application", {"candidate": CANDIDATE}, "minimal"),
     ("create_application", {"job_id": "remote:1001", "candidate": CANDIDATE, "stage_id": "S1"}, "extension job_id"),
     ("create_application", {"candidate": _with(CANDIDATE, availability_date="2021-01-01")}, "date-only availability"),
-    ("create_application", {"candidate": _with(CANDIDATE, availability_date="2021-01-01T09:30:00.000Z")},
-     "date-time availability"),
-    ("create_application", {"candidate": _with(CANDIDATE, location={"country": "NL", "city": "Delft"},
-                                               gender="OTHER",
-                                               additional_email_addresses=[{"type": "WORK",
-                                                                            "email_address": "b@acme.example"}])},
-     "optional candidate keys"),
+    (
+        "create_application",
+        {"candidate": _with(CANDIDATE, availability_date="2021-01-01T09:30:00.000Z")},
+        "date-time availability",
+    ),
+    (
+        "create_application",
+        {
+            "candidate": _with(
+                CANDIDATE,
+                location={"country": "NL", "city": "Delft"},
+                gender="OTHER",
+                additional_email_addresses=[{"type": "WORK", "email_address": "b@acme.example"}],
+            )
+        },
+        "optional candidate keys",
+    ),
     ("create_application", {"candidate": CANDIDATE, "attachments": [URL_FILE, DATA_FILE]}, "both attachment forms"),
-    ("create_application", {"candidate": CANDIDATE, "remote_fields": {"greenhouse": {"anything": [1, 2]}},
-                            "sourced_by": {"user_id": "remote:42"}, "source": {"name": "Board"},
-                            "gdpr_consent": {"expires_at": "2025-01-01T00:00:00Z", "given": True},
-                            "screening_question_answers": [{"question_id": "Q1", "answer": ["O1"]},
-                                                           {"question_id": "Q2", "answer": 4.5}]},
-     "the other optional keys"),
+    (
+        "create_application",
+        {
+            "candidate": CANDIDATE,
+            "remote_fields": {"greenhouse": {"anything": [1, 2]}},
+            "sourced_by": {"user_id": "remote:42"},
+            "source": {"name": "Board"},
+            "gdpr_consent": {"expires_at": "2025-01-01T00:00:00Z", "given": True},
+            "screening_question_answers": [
+                {"question_id": "Q1", "answer": ["O1"]},
+                {"question_id": "Q2", "answer": 4.5},
+            ],
+        },
+        "the other optional keys",
+    ),
     ("create_candidate", {"candidate": CANDIDATE, "application": {"job_id": "J1"}}, "minimal"),
-    ("create_candidate", {"candidate": CANDIDATE, "application": {"job_id": "remote:1001", "stage_id": "S1"},
-                          "attachments": [URL_FILE]}, "remote job id"),
+    (
+        "create_candidate",
+        {"candidate": CANDIDATE, "application": {"job_id": "remote:1001", "stage_id": "S1"}, "attachments": [URL_FILE]},
+        "remote job id",
+    ),
     ("add_application_attachment", {"attachment": URL_FILE}, "data_url without content_type"),
-    ("add_application_attachment", {"application_id": "A1", "attachment": DATA_FILE, "remote_fields": {}},
-     "data with content_type"),
+    (
+        "add_application_attachment",
+        {"application_id": "A1", "attachment": DATA_FILE, "remote_fields": {}},
+        "data with content_type",
+    ),
     ("add_candidate_attachment", {"candidate_id": "C1", "attachment": URL_FILE}, "candidate attachment"),
     ("add_application_result_link", {"label": "Result", "url": "https://x.example/r/1"}, "no details"),
-    ("add_candidate_result_link", {"candidate_id": "C1", "label": "Result", "url": "https://x.example/r/1",
-                                   "details": {"custom_field_name_prefix": "Acme:",
-                                               "attributes": [{"key": "Score", "value": "100%"}]}},
-     "with details"),
+    (
+        "add_candidate_result_link",
+        {
+            "candidate_id": "C1",
+            "label": "Result",
+            "url": "https://x.example/r/1",
+            "details": {"custom_field_name_prefix": "Acme:", "attributes": [{"key": "Score", "value": "100%"}]},
+        },
+        "with details",
+    ),
 ]
 
 INVALID_INPUTS = [
-    ("add_application_attachment", {"attachment": _with(URL_FILE, data="SGVsbG8=", content_type="text/plain")},
-     "both data and data_url"),
+    (
+        "add_application_attachment",
+        {"attachment": _with(URL_FILE, data="SGVsbG8=", content_type="text/plain")},
+        "both data and data_url",
+    ),
     ("add_candidate_attachment", {"attachment": {"name": "Resume.pdf", "type": "CV"}}, "neither data nor data_url"),
-    ("add_application_attachment", {"attachment": {"name": "a.txt", "type": "CV", "data": "SGVsbG8="}},
-     "data without content_type"),
+    (
+        "add_application_attachment",
+        {"attachment": {"name": "a.txt", "type": "CV", "data": "SGVsbG8="}},
+        "data without content_type",
+    ),
     ("add_application_attachment", {"attachment": _with(DATA_FILE, data="not base64!")}, "data not base64"),
     ("add_application_attachment", {"attachment": _with(URL_FILE, content_type="pdf")}, "content_type pattern"),
     ("add_application_attachment", {"attachment": _with(URL_FILE, type="RESUME")}, "unknown attachment type"),
@@ -496,24 +608,38 @@ INVALID_INPUTS = [
     ("create_application", {"candidate": _with(CANDIDATE, location={"city": "Delft"})}, "location without country"),
     ("create_application", {"candidate": _with(CANDIDATE, gender="F")}, "gender F"),
     ("create_application", {"candidate": _with(CANDIDATE, availability_date="01-09-2024")}, "availability format"),
-    ("create_application", {"candidate": _with(CANDIDATE, additional_phone_numbers=[{"type": "MOBILE",
-                                                                                     "phone_number": "1"}])},
-     "phone type MOBILE"),
-    ("create_application", {"candidate": _with(CANDIDATE, salary_expectations={"period": "WEEK", "amount": 1})},
-     "salary period WEEK"),
+    (
+        "create_application",
+        {"candidate": _with(CANDIDATE, additional_phone_numbers=[{"type": "MOBILE", "phone_number": "1"}])},
+        "phone type MOBILE",
+    ),
+    (
+        "create_application",
+        {"candidate": _with(CANDIDATE, salary_expectations={"period": "WEEK", "amount": 1})},
+        "salary period WEEK",
+    ),
     ("create_application", {"candidate": CANDIDATE, "job_id": "remote:"}, "empty remote job id"),
     ("create_application", {"candidate": CANDIDATE, "application": {"job_id": "J1"}}, "unknown top-level key"),
     ("create_application", {"candidate": CANDIDATE, "sourced_by": {}}, "sourced_by without user_id"),
     ("create_application", {"candidate": CANDIDATE, "gdpr_consent": {"given": "yes"}}, "gdpr given not bool"),
-    ("create_application", {"candidate": CANDIDATE, "screening_question_answers": [{"question_id": "Q1"}]},
-     "answer missing"),
+    (
+        "create_application",
+        {"candidate": CANDIDATE, "screening_question_answers": [{"question_id": "Q1"}]},
+        "answer missing",
+    ),
     ("create_candidate", {"candidate": CANDIDATE}, "no application"),
     ("create_candidate", {"candidate": CANDIDATE, "application": {"stage_id": "S1"}}, "application without job_id"),
     ("add_application_result_link", {"label": "Result"}, "no url"),
-    ("add_application_result_link", {"label": "R", "url": "https://x.example/r",
-                                     "details": {"custom_field_name_prefix": "Acme:"}}, "details without attributes"),
-    ("add_candidate_result_link", {"label": "R", "url": "https://x.example/r",
-                                   "details": {"attributes": []}}, "details without prefix"),
+    (
+        "add_application_result_link",
+        {"label": "R", "url": "https://x.example/r", "details": {"custom_field_name_prefix": "Acme:"}},
+        "details without attributes",
+    ),
+    (
+        "add_candidate_result_link",
+        {"label": "R", "url": "https://x.example/r", "details": {"attributes": []}},
+        "details without prefix",
+    ),
 ]
 
 
@@ -522,8 +648,7 @@ def test_valid_action_input(action: str, body: dict[str, Any], label: str) -> No
     assert [e.message for e in errors("actions", action, body)] == [], label
 
 
-@pytest.mark.parametrize(("action", "body", "label"), INVALID_INPUTS,
-                         ids=[f"{a}: {d}" for a, _, d in INVALID_INPUTS])
+@pytest.mark.parametrize(("action", "body", "label"), INVALID_INPUTS, ids=[f"{a}: {d}" for a, _, d in INVALID_INPUTS])
 def test_invalid_action_input(action: str, body: dict[str, Any], label: str) -> None:
     assert errors("actions", action, body), f"{label} should fail"
 

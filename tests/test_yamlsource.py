@@ -63,18 +63,22 @@ def test_a_missing_path_falls_back_to_its_nearest_ancestor(doc: YamlDocument) ->
     assert doc.mark(("nowhere",)) == Mark(1, 1, None)
 
 
-@pytest.mark.parametrize(("path", "offset", "line", "column"), [
-    (("fields", "first"), 0, 3, 11),   # inside single quotes
-    (("fields", "first"), 6, 3, 17),
-    (("fields", "last"), 6, 4, 16),    # inside double quotes
-    (("fields", "block"), 0, 6, 5),    # literal block: first content line
-    (("fields", "block"), 17, 7, 11),  # the dot of "second.line"
-    (("fields", "folded"), 11, 10, 5),  # folded block, second line
-    (("fields", "plain"), 13, 12, 6),  # multi-line plain scalar, second line
-    (("kind",), 2, 1, 9),              # one-line plain scalar
-])
-def test_scalar_location_points_inside_the_string(doc: YamlDocument, path: tuple[str, ...], offset: int, line: int,
-                                                  column: int) -> None:
+@pytest.mark.parametrize(
+    ("path", "offset", "line", "column"),
+    [
+        (("fields", "first"), 0, 3, 11),  # inside single quotes
+        (("fields", "first"), 6, 3, 17),
+        (("fields", "last"), 6, 4, 16),  # inside double quotes
+        (("fields", "block"), 0, 6, 5),  # literal block: first content line
+        (("fields", "block"), 17, 7, 11),  # the dot of "second.line"
+        (("fields", "folded"), 11, 10, 5),  # folded block, second line
+        (("fields", "plain"), 13, 12, 6),  # multi-line plain scalar, second line
+        (("kind",), 2, 1, 9),  # one-line plain scalar
+    ],
+)
+def test_scalar_location_points_inside_the_string(
+    doc: YamlDocument, path: tuple[str, ...], offset: int, line: int, column: int
+) -> None:
     location = doc.scalar_location(path, offset)
     assert (location.line, location.column) == (line, column)
     text = SPEC.splitlines()[line - 1]
@@ -106,14 +110,17 @@ def test_an_empty_document_is_none(text: str) -> None:
     assert parse_yaml(text, "e.yaml").data is None
 
 
-@pytest.mark.parametrize(("text", "line", "column", "words"), [
-    ("a: [1, 2\nb: 3\n", 2, 2, "while parsing a flow sequence at 1:4"),
-    ("a: 'open\n", 2, 1, "while scanning a quoted scalar at 1:4"),
-    ("a: 1\n---\nb: 2\n", 2, 1, "another document"),
-    ("a: *nowhere\n", 1, 4, "undefined alias"),
-    ("a: !!python/object:os.system x\n", 1, 4, "could not determine a constructor"),
-    ("a:\n\tb: 1\n", 2, 1, "cannot start any token"),
-])
+@pytest.mark.parametrize(
+    ("text", "line", "column", "words"),
+    [
+        ("a: [1, 2\nb: 3\n", 2, 2, "while parsing a flow sequence at 1:4"),
+        ("a: 'open\n", 2, 1, "while scanning a quoted scalar at 1:4"),
+        ("a: 1\n---\nb: 2\n", 2, 1, "another document"),
+        ("a: *nowhere\n", 1, 4, "undefined alias"),
+        ("a: !!python/object:os.system x\n", 1, 4, "could not determine a constructor"),
+        ("a:\n\tb: 1\n", 2, 1, "cannot start any token"),
+    ],
+)
 def test_syntax_errors_carry_a_location(text: str, line: int, column: int, words: str) -> None:
     with pytest.raises(YamlSyntaxError) as caught:
         parse_yaml(text, "bad.yaml")

@@ -35,8 +35,8 @@ from unimap.errors import (
 from unimap.expressions import Expression, Template
 from unimap.jsoninput import check_value
 from unimap.schemaerrors import field_path, problems
-from unimap.steps import AttachmentsStep, HookStep, RequestStep
 from unimap.sources import request_name
+from unimap.steps import AttachmentsStep, HookStep, RequestStep
 from unimap.store.base import Integration
 from unimap.timeutil import utc_now
 from unimap.transport.client import VendorClient
@@ -46,8 +46,11 @@ from unimap.transport.retry import RetryPolicy
 log = logging.getLogger("unimap.actions")
 #: waits between rounds of an attachment set (the transport's own retries happen inside each round)
 ATTACHMENT_BACKOFF = RetryPolicy(initial_backoff=0.5, max_backoff=8.0)
-ERRORS: dict[str, type[UnimapError]] = {"ATS.JOB_CLOSED": JobClosed, "ATS.APPLICATION_ALREADY_EXISTS":
-                                        ApplicationAlreadyExists, "PLATFORM.INPUT_INVALID": InputInvalid}
+ERRORS: dict[str, type[UnimapError]] = {
+    "ATS.JOB_CLOSED": JobClosed,
+    "ATS.APPLICATION_ALREADY_EXISTS": ApplicationAlreadyExists,
+    "PLATFORM.INPUT_INVALID": InputInvalid,
+}
 
 
 @dataclass
@@ -104,8 +107,9 @@ def _error(code: str, message: str, field: str | None = None) -> UnimapError:
 class ActionRunner:
     """Runs one connector's action specs for one integration."""
 
-    def __init__(self, service: Any, integration: Integration, *, client: VendorClient | None = None,
-                 sleep: Any = time.sleep) -> None:
+    def __init__(
+        self, service: Any, integration: Integration, *, client: VendorClient | None = None, sleep: Any = time.sleep
+    ) -> None:
         self.service = service
         self.engine = service.engine
         self.store = service.store
@@ -185,20 +189,28 @@ class ActionRunner:
         """Validate ``payload``, run the action, and return its data and warnings."""
         spec = self.specs.actions.get(action)
         if spec is None:
-            raise ConfigError(f"connector {self.specs.name!r} has no action {action!r} "
-                              f"(known: {', '.join(sorted(self.specs.actions))})",
-                              code="INTEGRATION.ACTION_NOT_AVAILABLE")
+            raise ConfigError(
+                f"connector {self.specs.name!r} has no action {action!r} "
+                f"(known: {', '.join(sorted(self.specs.actions))})",
+                code="INTEGRATION.ACTION_NOT_AVAILABLE",
+            )
         check_value(payload, "(input)")  # the Python API gets the depth and text checks the CLI and HTTP get
         problems = validation_errors(action, payload)
         if problems:
-            raise InputInvalid("; ".join(f"{path}: {message}" for path, message in problems),
-                               fields=[p for p, _ in problems])
+            raise InputInvalid(
+                "; ".join(f"{path}: {message}" for path, message in problems), fields=[p for p, _ in problems]
+            )
         refs = self._resolve_refs(spec.file, payload)
         contents = self._load_attachments(payload)
         marker = self._marker(action, payload)
         earlier = self.store.checkpoint(self.integration.id, marker)["run"] if self.store is not None else None
-        ctx: dict[str, Any] = {"input": payload, "steps": {}, "settings": self.settings, "refs": refs,
-                               "retry": {"unknown_outcome": bool(earlier)}}
+        ctx: dict[str, Any] = {
+            "input": payload,
+            "steps": {},
+            "settings": self.settings,
+            "refs": refs,
+            "retry": {"unknown_outcome": bool(earlier)},
+        }
         self._action_ctx = ActionContext(self.integration, self.settings, self.client, self.store)
         self._contents = contents
         self._input, self._steps = payload, ctx["steps"]
@@ -224,8 +236,9 @@ class ActionRunner:
         digest = hashlib.sha256(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS, default=str)).hexdigest()
         return f"action:{action}:{digest[:32]}"
 
-    def _remember_unknown_outcome(self, action: str, marker: str, payload: Any,
-                                  contents: dict[int, tuple[bytes, str]], error: RemoteUnavailable) -> None:
+    def _remember_unknown_outcome(
+        self, action: str, marker: str, payload: Any, contents: dict[int, tuple[bytes, str]], error: RemoteUnavailable
+    ) -> None:
         """A write's answer was lost: the same call again completes what it created, and no file is lost.
 
         The attachments are kept pending (``unimap retry-attachments`` names them) until the
@@ -237,11 +250,19 @@ class ActionRunner:
             content, content_type = contents[id(attachment)]
             stored = {k: v for k, v in attachment.items() if k != "data_url"}
             stored.update(data=base64.b64encode(content).decode(), content_type=content_type)
-            pending.append(self.store.add_pending_attachment(self.integration.id, {"unknown_outcome": marker},
-                                                             stored, error.message))
+            pending.append(
+                self.store.add_pending_attachment(
+                    self.integration.id, {"unknown_outcome": marker}, stored, error.message
+                )
+            )
         with self.store.transaction() as db:
-            self.store.set_checkpoint(self.integration.id, marker, cursor=None,
-                                      run={"action": action, "at": utc_now(), "pending": pending}, db=db)
+            self.store.set_checkpoint(
+                self.integration.id,
+                marker,
+                cursor=None,
+                run={"action": action, "at": utc_now(), "pending": pending},
+                db=db,
+            )
 
     def _forget_unknown_outcome(self, marker: str) -> None:
         """The repeated action completed: its pending copies of the attachments are done."""
@@ -266,12 +287,15 @@ class ActionRunner:
                 continue
             value = str(value)
             if value.startswith("remote:"):
-                refs[name] = value[len("remote:"):]
+                refs[name] = value[len("remote:") :]
                 continue
             record = self.store.get(self.integration.id, ref["model"], id=value)
             if record is None:
-                raise InputInvalid(f"{field}: no {ref['model']} with id {value!r} in the synced data "
-                                   f"(sync first, or pass remote:<id>)", fields=[field])
+                raise InputInvalid(
+                    f"{field}: no {ref['model']} with id {value!r} in the synced data "
+                    f"(sync first, or pass remote:<id>)",
+                    fields=[field],
+                )
             refs[name] = record["remote_id"]
         return refs
 
@@ -291,25 +315,49 @@ class ActionRunner:
         """The attachments step: upload ``items`` to ``target`` as a set."""
         self.attach_all(items, target, self._action_ctx, self._contents, step.max_attempts, upload=step)
 
-    def _upload(self, step: AttachmentsStep | None, action_ctx: ActionContext, target: dict[str, Any],
-                attachment: dict[str, Any], content: bytes) -> str | None:
+    def _upload(
+        self,
+        step: AttachmentsStep | None,
+        action_ctx: ActionContext,
+        target: dict[str, Any],
+        attachment: dict[str, Any],
+        content: bytes,
+    ) -> str | None:
         """One attachment through the step's upload request, else through the plugin hook."""
         if step is not None and step.upload is not None:
-            data = {"attachment": {**attachment, "content_base64": base64.b64encode(content).decode(),
-                                   "content": content, "size": len(content)},
-                    "target": target, "settings": self.settings, "input": self._input, "steps": self._steps}
+            data = {
+                "attachment": {
+                    **attachment,
+                    "content_base64": base64.b64encode(content).decode(),
+                    "content": content,
+                    "size": len(content),
+                },
+                "target": target,
+                "settings": self.settings,
+                "input": self._input,
+                "steps": self._steps,
+            }
             with context.mapping_context(self._mapping()):
                 request = step.upload.build(data)
             view = self.client.send(request).view()
             found = self._search(step.result, view) if step.result is not None else view["body"]
             return None if found in (None, "") else str(found if not isinstance(found, dict) else found.get("id"))
         remote_id = self.engine.hook.unimap_upload_attachment(
-            connector=self.specs.name, context=action_ctx, target=target, attachment=attachment, content=content)
+            connector=self.specs.name, context=action_ctx, target=target, attachment=attachment, content=content
+        )
         return None if remote_id is None else str(remote_id)
 
-    def attach_all(self, items: list[dict[str, Any]], target: dict[str, Any], action_ctx: ActionContext,
-                   contents: dict[int, tuple[bytes, str]], max_attempts: int = 3, *, remember: bool = True,
-                   upload: AttachmentsStep | None = None) -> list[int]:
+    def attach_all(
+        self,
+        items: list[dict[str, Any]],
+        target: dict[str, Any],
+        action_ctx: ActionContext,
+        contents: dict[int, tuple[bytes, str]],
+        max_attempts: int = 3,
+        *,
+        remember: bool = True,
+        upload: AttachmentsStep | None = None,
+    ) -> list[int]:
         """Upload attachments as a set, retrying the failed ones with backoff; returns the indices attached.
 
         What still fails after ``max_attempts`` becomes a warning and, when ``remember``, a
@@ -344,8 +392,10 @@ class ActionRunner:
                 hint = f" It was kept; run `unimap retry-attachments {self.integration.id}` to attach it."
             else:
                 hint = ""
-            action_ctx.warnings.append(f"Attachment {attachment.get('name')!r} could not be attached after "
-                                       f"{max_attempts} attempt(s): {errors.get(i)}.{hint}")
+            action_ctx.warnings.append(
+                f"Attachment {attachment.get('name')!r} could not be attached after "
+                f"{max_attempts} attempt(s): {errors.get(i)}.{hint}"
+            )
         return [i for i in range(len(items)) if i not in pending]
 
     # -- response -----------------------------------------------------------------------------------
@@ -368,8 +418,9 @@ class ActionRunner:
         main = stored.get(response["model"])
         if main is None:
             raise RemoteError("the vendor did not return the created record")
-        assembler = Assembler(self.store, self.integration.id,
-                              stage_position=self.engine.stage_position(self.integration.connector))
+        assembler = Assembler(
+            self.store, self.integration.id, stage_position=self.engine.stage_position(self.integration.connector)
+        )
         if response["model"] == "application":
             application = assembler.assemble("application", [dict(main)])[0]
             candidate = self.store.get(self.integration.id, "candidate", id=application.get("candidate_id"))
@@ -377,9 +428,16 @@ class ActionRunner:
                 candidate = assembler.assemble("candidate", [candidate])[0]
                 candidate.pop("applications", None)
             stage = application.get("current_stage")
-            application["current_stage"] = None if stage is None else {
-                "id": stage["id"], "name": stage.get("name"), "remote_id": stage.get("remote_id"),
-                "index": stage.get("index")}
+            application["current_stage"] = (
+                None
+                if stage is None
+                else {
+                    "id": stage["id"],
+                    "name": stage.get("name"),
+                    "remote_id": stage.get("remote_id"),
+                    "index": stage.get("index"),
+                }
+            )
             application["candidate"] = candidate
             application.pop("interviews", None)
             application.pop("offers", None)
@@ -401,8 +459,7 @@ class ActionRunner:
         if not isinstance(raw, dict):
             raise RemoteError(f"{request.label}: no record for {remote_id}", call=request.label)
         record = self.engine.mapper(self.specs.name, model).map(raw, self._mapping())
-        record["remote_data"] = {request_name(spec.detail.request, request, self.settings) or spec.remote_data_key:
-                                 raw}
+        record["remote_data"] = {request_name(spec.detail.request, request, self.settings) or spec.remote_data_key: raw}
         with self.store.transaction() as db:
             self.store.upsert(self.integration.id, model, [(record, None)], seen_sync=None, now=utc_now(), db=db)
         return self.store.get(self.integration.id, model, id=record["id"]) or record
@@ -424,15 +481,16 @@ class ActionRunner:
         action_ctx = ActionContext(self.integration, self.settings, self.client, self.store)
         for row in self.store.pending_attachments(self.integration.id):
             if (row["target"] or {}).get("unknown_outcome"):
-                action_ctx.warnings.append(f"Attachment {row['attachment'].get('name')!r} waits for an action whose "
-                                           "answer was lost; send the same action again to complete it.")
+                action_ctx.warnings.append(
+                    f"Attachment {row['attachment'].get('name')!r} waits for an action whose "
+                    "answer was lost; send the same action again to complete it."
+                )
                 continue
             item = row["attachment"]
             content = base64.b64decode(item["data"])
             contents = {id(item): (content, item.get("content_type") or "application/octet-stream")}
             step = self._attachments_step(row.get("action"))
-            if self.attach_all([item], row["target"], action_ctx, contents, max_attempts, remember=False,
-                               upload=step):
+            if self.attach_all([item], row["target"], action_ctx, contents, max_attempts, remember=False, upload=step):
                 attached += 1
                 self.store.finish_pending_attachment(row["id"])
         return attached, action_ctx.warnings

@@ -165,9 +165,20 @@ def _expref(ast: Any, evaluate: Callable[[Any], Any]) -> Any:
 
 
 _HELPERS: dict[str, Any] = {
-    "_field": _field, "_values": _values, "_NO_VALUES": _NO_VALUES, "_index": _index, "_false": _false,
-    "_not": _not, "_eq": _eq, "_lt": _lt, "_gt": _gt, "_lte": _lte, "_gte": _gte, "_flatten": _flatten,
-    "_all_types": _all_types, "_CMP": _CMP_TYPES,
+    "_field": _field,
+    "_values": _values,
+    "_NO_VALUES": _NO_VALUES,
+    "_index": _index,
+    "_false": _false,
+    "_not": _not,
+    "_eq": _eq,
+    "_lt": _lt,
+    "_gt": _gt,
+    "_lte": _lte,
+    "_gte": _gte,
+    "_flatten": _flatten,
+    "_all_types": _all_types,
+    "_CMP": _CMP_TYPES,
 }
 _ORDERING = {"lt": ("<", "_lt"), "gt": (">", "_gt"), "lte": ("<=", "_lte"), "gte": (">=", "_gte")}
 
@@ -500,6 +511,7 @@ class _Generator:
 
             def evaluate(value: Any, _visit: Any = interpreter.visit, _ast: Any = ast) -> Any:
                 return _visit(_ast, value)
+
         return evaluate
 
 
@@ -519,8 +531,15 @@ def _generate(ast: Any, registry: FunctionRegistry) -> tuple[str, dict[str, Any]
     result = gen.node(ast, "value")
     gen.emit(f"return {result}")
     constants = ", ".join(gen.constants)
-    text = "\n".join([f"def _build({constants}):", "  def evaluate(value):",
-                      *("  " + line for line in gen.lines), "  return evaluate", ""])
+    text = "\n".join(
+        [
+            f"def _build({constants}):",
+            "  def evaluate(value):",
+            *("  " + line for line in gen.lines),
+            "  return evaluate",
+            "",
+        ]
+    )
     return text, gen.constants
 
 

@@ -71,8 +71,9 @@ class Config:
         section = data.get("unimap", data)
         unknown = set(section) - set(KNOWN_KEYS)
         if unknown:
-            raise ConfigError(f"{path}: unknown setting(s) {', '.join(sorted(unknown))} "
-                              f"(known: {', '.join(KNOWN_KEYS)})")
+            raise ConfigError(
+                f"{path}: unknown setting(s) {', '.join(sorted(unknown))} (known: {', '.join(KNOWN_KEYS)})"
+            )
         plugins = section.get("plugins", [])
         dirs = section.get("spec_dirs", [])
         store = section.get("store")
@@ -91,6 +92,6 @@ class Config:
 def _relative_store(url: str, base: Path) -> str:
     """A ``sqlite:///relative.db`` in the file is relative to the file's folder."""
     prefix = "sqlite:///"
-    if url.startswith(prefix) and url[len(prefix):] not in ("", ":memory:") and not url[len(prefix):].startswith("/"):
-        return prefix + str((base / url[len(prefix):]).resolve())
+    if url.startswith(prefix) and url[len(prefix) :] not in ("", ":memory:") and not url[len(prefix) :].startswith("/"):
+        return prefix + str((base / url[len(prefix) :]).resolve())
     return url

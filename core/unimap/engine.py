@@ -17,8 +17,8 @@ from unimap.expressions import FunctionRegistry
 from unimap.findings import Findings, Severity
 from unimap.loader import CONNECTOR_FILE, SpecLoader
 from unimap.mapping import RecordMapper
-from unimap.resources import mappings_dir
 from unimap.registry import BuildEnv
+from unimap.resources import mappings_dir
 from unimap.specs import ConnectorSpecs, DetailSpec, LookupSpec
 from unimap.store.base import Integration
 from unimap.transport.client import VendorClient
@@ -53,8 +53,11 @@ def build_components(specs: ConnectorSpecs, env: BuildEnv) -> None:
     from unimap.sources import build_list, request_name
 
     data = specs.data
-    env.options = {"transport": specs.transport, "defaults": data.get("defaults") or {},
-                   "paginator": data.get("paginator")}
+    env.options = {
+        "transport": specs.transport,
+        "defaults": data.get("defaults") or {},
+        "paginator": data.get("paginator"),
+    }
     bare = BuildEnv(env.functions, env.hook, env.registry, {**env.options, "defaults": {}})
     for model in specs.models.values():
         model.component = env.build("source", model.source)
@@ -65,13 +68,21 @@ def build_components(specs: ConnectorSpecs, env: BuildEnv) -> None:
         model.remote_data_name = request_name(request, settings=specs.settings)
         detail = model.file.data.get("detail")
         if isinstance(detail, dict) and isinstance(detail.get("request"), dict):
-            model.detail = DetailSpec(env.build("request", {**detail["request"], "type": specs.transport}),
-                                      env.expr(detail.get("record")))
+            model.detail = DetailSpec(
+                env.build("request", {**detail["request"], "type": specs.transport}), env.expr(detail.get("record"))
+            )
     for name, lookup in (data.get("lookups") or {}).items():
-        source = build_list({"request": lookup["request"], "paginator": lookup.get("paginator") or {"type": "none"},
-                             "records": lookup.get("records", "body")}, env=bare)
-        specs.lookups[name] = LookupSpec(name, source, env.expr(lookup["key"]), env.expr(lookup["value"]),
-                                         bool(lookup.get("optional")))
+        source = build_list(
+            {
+                "request": lookup["request"],
+                "paginator": lookup.get("paginator") or {"type": "none"},
+                "records": lookup.get("records", "body"),
+            },
+            env=bare,
+        )
+        specs.lookups[name] = LookupSpec(
+            name, source, env.expr(lookup["key"]), env.expr(lookup["value"]), bool(lookup.get("optional"))
+        )
     for action in specs.actions.values():
         action.typed_steps = [env.build("step", step) for step in action.steps]
 
@@ -94,11 +105,18 @@ class Engine:
     the same connector name wins. Specs with error findings raise :class:`SpecError`.
     """
 
-    def __init__(self, *, spec_dirs: Iterable[Path | str] = (), plugins: Iterable[str | object] = (),
-                 config: Config | None = None, entry_points: bool = True) -> None:
+    def __init__(
+        self,
+        *,
+        spec_dirs: Iterable[Path | str] = (),
+        plugins: Iterable[str | object] = (),
+        config: Config | None = None,
+        entry_points: bool = True,
+    ) -> None:
         self.config = config if config is not None else Config.load()
         self.pm: pluggy.PluginManager = plugin_manager.make_manager(
-            [*self.config.plugins, *plugins], entry_points=entry_points)
+            [*self.config.plugins, *plugins], entry_points=entry_points
+        )
         self.components = plugin_manager.components_of(self.pm)
         self._roots: dict[str, Path] = {}
         self._add_roots(connector_roots(mappings_dir()))
@@ -182,9 +200,18 @@ class Engine:
         budget = settings.get("requests_per_minute")
         if budget is not None:  # a tenant with another request budget than the connector's
             options.setdefault("requests_per_minute", float(budget))
-        return VendorClient(integration.connector, specs.data, integration.credentials, base_url=integration.base_url,
-                            hook=self.pm.hook, integration_id=integration.id, settings=settings,
-                            functions=self.functions, registry=self.components, **options)
+        return VendorClient(
+            integration.connector,
+            specs.data,
+            integration.credentials,
+            base_url=integration.base_url,
+            hook=self.pm.hook,
+            integration_id=integration.id,
+            settings=settings,
+            functions=self.functions,
+            registry=self.components,
+            **options,
+        )
 
     def sandboxes(self) -> dict[str, Any]:
         """Connector → sandbox factory, from the plugins' ``unimap_register_sandboxes`` (the default first)."""
@@ -213,8 +240,15 @@ class Engine:
         """The connector's settings with an integration's ``overrides`` applied."""
         return {**self.connector(connector).settings, **(overrides or {})}
 
-    def map_record(self, connector: str, model: str, raw: dict[str, Any], *, integration_id: str | None = None,
-                   settings: dict[str, Any] | None = None) -> dict[str, Any]:
+    def map_record(
+        self,
+        connector: str,
+        model: str,
+        raw: dict[str, Any],
+        *,
+        integration_id: str | None = None,
+        settings: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         """Map one vendor record of ``model`` to a unified record (with ``id`` and ``remote_data``)."""
         ctx = MappingContext(integration_id or f"{connector}:local", self.settings(connector, settings))
         return self.mapper(connector, model).map(raw, ctx)

@@ -20,8 +20,9 @@ from jmespath.visitor import Options
 from unimap import compiled as compiler
 
 BUILTIN_FUNCTIONS = frozenset(jfunctions.Functions.FUNCTION_TABLE)
-JMESPATH_TYPES = frozenset({"number", "string", "boolean", "array", "object", "null", "expref", "any",
-                            "array-number", "array-string"})
+JMESPATH_TYPES = frozenset(
+    {"number", "string", "boolean", "array", "object", "null", "expref", "any", "array-number", "array-string"}
+)
 
 
 class ExpressionError(ValueError):
@@ -57,8 +58,15 @@ class FunctionRegistry:
         self._functions: dict[str, FunctionInfo] = {}
         self._options: Options | None = None
 
-    def register(self, name: str, func: Callable[..., Any], signature: list[list[str]] | None = None,
-                 *, optional: int = 0, doc: str | None = None) -> None:
+    def register(
+        self,
+        name: str,
+        func: Callable[..., Any],
+        signature: list[list[str]] | None = None,
+        *,
+        optional: int = 0,
+        doc: str | None = None,
+    ) -> None:
         """Add ``name``.
 
         ``signature`` lists the JMESPath types each required argument accepts (e.g.
@@ -295,7 +303,7 @@ def compile_template(text: str, registry: FunctionRegistry) -> Template:
     i = 0
     while i < len(text):
         char = text[i]
-        if char in "{}" and text[i:i + 2] in ("{{", "}}"):
+        if char in "{}" and text[i : i + 2] in ("{{", "}}"):
             literal.append(char)
             i += 2
             continue
@@ -323,7 +331,7 @@ def compile_template(text: str, registry: FunctionRegistry) -> Template:
             j += 1
         if depth:
             raise ExpressionError("unclosed '{' placeholder", text, i)
-        inner = text[i + 1:j - 1]
+        inner = text[i + 1 : j - 1]
         try:
             expression = compile_expression(inner, registry)
         except ExpressionError as exc:

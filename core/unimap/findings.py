@@ -68,8 +68,14 @@ class Findings:
 
     items: list[Finding] = field(default_factory=list)
 
-    def add(self, rule: Rule, message: str, location: Location, path: tuple[str | int, ...] = (),
-            suggestion: str | None = None) -> None:
+    def add(
+        self,
+        rule: Rule,
+        message: str,
+        location: Location,
+        path: tuple[str | int, ...] = (),
+        suggestion: str | None = None,
+    ) -> None:
         """Record a finding."""
         self.items.append(Finding(rule, message, location, tuple(path), suggestion))
 

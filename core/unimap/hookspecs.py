@@ -45,6 +45,7 @@ class ActionHookContext(Protocol):
     @property
     def upload(self) -> Callable[[str, bytes, str], dict[str, Any]]: ...
 
+
 PROJECT = "unimap"
 _F = TypeVar("_F", bound=Callable[..., Any])
 _spec = pluggy.HookspecMarker(PROJECT)
@@ -122,8 +123,9 @@ def unimap_register_commands(cli: click.Group) -> None:
 
 
 @hookspec(firstresult=True)
-def unimap_authenticate(connector: str, auth: dict[str, Any], credentials: dict[str, Any],
-                        login: Callable[[str, list[Any]], Any]) -> str | None:
+def unimap_authenticate(
+    connector: str, auth: dict[str, Any], credentials: dict[str, Any], login: Callable[[str, list[Any]], Any]
+) -> str | None:
     """Open a vendor session and return its token (*firstresult*).
 
     ``auth`` is the connector spec's ``auth`` block, ``credentials`` the integration's
@@ -150,8 +152,9 @@ def unimap_after_call(call: VendorCall, response: VendorResponse) -> None:
 
 
 @hookspec
-def unimap_process_record(connector: str, model: str, record: dict[str, Any],
-                          raw: dict[str, Any], settings: dict[str, Any]) -> None:
+def unimap_process_record(
+    connector: str, model: str, record: dict[str, Any], raw: dict[str, Any], settings: dict[str, Any]
+) -> None:
     """Post-process a mapped unified ``record`` in place, with the vendor's ``raw`` record at hand.
 
     For what expressions cannot express. ``settings`` are the connector's settings merged
@@ -163,8 +166,9 @@ def unimap_process_record(connector: str, model: str, record: dict[str, Any],
 
 
 @hookspec(firstresult=True)
-def unimap_write_source(connector: str, context: ActionHookContext, candidate_remote_id: str,
-                        source: dict[str, Any], created: bool) -> list[str] | None:
+def unimap_write_source(
+    connector: str, context: ActionHookContext, candidate_remote_id: str, source: dict[str, Any], created: bool
+) -> list[str] | None:
     """Write a candidate's source (*firstresult*); return warning messages (or ``[]``).
 
     ``source`` has ``name``, ``id`` and ``unified_key`` (any may be missing); ``created``
@@ -173,8 +177,9 @@ def unimap_write_source(connector: str, context: ActionHookContext, candidate_re
 
 
 @hookspec(firstresult=True)
-def unimap_write_gdpr_consent(connector: str, context: ActionHookContext, candidate_remote_id: str,
-                              consent: dict[str, Any]) -> list[str] | None:
+def unimap_write_gdpr_consent(
+    connector: str, context: ActionHookContext, candidate_remote_id: str, consent: dict[str, Any]
+) -> list[str] | None:
     """Write GDPR consent (``given``, ``expires_at``) for a candidate (*firstresult*).
 
     Return warning messages (e.g. "the tenant has GDPR consent writing switched off") or ``[]``.
@@ -182,8 +187,9 @@ def unimap_write_gdpr_consent(connector: str, context: ActionHookContext, candid
 
 
 @hookspec(firstresult=True)
-def unimap_upload_attachment(connector: str, context: ActionHookContext, target: dict[str, Any],
-                             attachment: dict[str, Any], content: bytes) -> str | None:
+def unimap_upload_attachment(
+    connector: str, context: ActionHookContext, target: dict[str, Any], attachment: dict[str, Any], content: bytes
+) -> str | None:
     """Upload one attachment and attach it to ``target`` (*firstresult*); return its remote id.
 
     ``target`` has ``candidate_remote_id`` and, for applications, ``application_remote_id``;
@@ -192,8 +198,9 @@ def unimap_upload_attachment(connector: str, context: ActionHookContext, target:
 
 
 @hookspec(firstresult=True)
-def unimap_place_result_link(connector: str, context: ActionHookContext, target: dict[str, Any],
-                             link: dict[str, Any]) -> list[str] | None:
+def unimap_place_result_link(
+    connector: str, context: ActionHookContext, target: dict[str, Any], link: dict[str, Any]
+) -> list[str] | None:
     """Place a result link (label, url, details) where vendor users see it (*firstresult*).
 
     Return warning messages or ``[]``.

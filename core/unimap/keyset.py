@@ -24,8 +24,15 @@ class KeysetPaginator(_Base):
 
     type = "keyset"
 
-    def __init__(self, page_size: int, key: Any, *, filter: Any = None, after_param: str | None = None,
-                 size_param: str | None = None) -> None:
+    def __init__(
+        self,
+        page_size: int,
+        key: Any,
+        *,
+        filter: Any = None,
+        after_param: str | None = None,
+        size_param: str | None = None,
+    ) -> None:
         if page_size < 1:
             raise ConfigError("paginator keyset: page_size must be at least 1")
         self.page_size = page_size
@@ -54,42 +61,79 @@ class KeysetPaginator(_Base):
             query[self.after_param] = state["after"]
         return request.replace(query=query)
 
-    def advance(self, state: dict[str, Any], response: Response, records: list[Any],
-                total: int | None) -> dict[str, Any] | None:
+    def advance(
+        self, state: dict[str, Any], response: Response, records: list[Any], total: int | None
+    ) -> dict[str, Any] | None:
         if not records or len(records) < (self.page_size or 0):
             return None
         last = self.key.search(records[-1])
         if last is None:
-            raise RemoteError(f"{self._call(response)}: the last record of a page has no {self.key.text!r}, so the "
-                              "next page cannot be asked for", call=self._call(response))
+            raise RemoteError(
+                f"{self._call(response)}: the last record of a page has no {self.key.text!r}, so the "
+                "next page cannot be asked for",
+                call=self._call(response),
+            )
         if last == state.get("after"):
-            raise RemoteError(f"{self._call(response)}: the vendor returned the same page again (key {last!r}); "
-                              "stopping instead of looping forever", call=self._call(response))
+            raise RemoteError(
+                f"{self._call(response)}: the vendor returned the same page again (key {last!r}); "
+                "stopping instead of looping forever",
+                call=self._call(response),
+            )
         return {"after": last, "seen": self._seen(state, records)}
 
 
 _SCHEMA = obj(
-    "Keyset", "Pages by the last key seen (`page.after`), so deletions during a sync never shift pages. The list "
+    "Keyset",
+    "Pages by the last key seen (`page.after`), so deletions during a sync never shift pages. The list "
     "must be sorted by the key, ascending.",
-    [{"type": "keyset", "page_size": 200, "key": "uid",
-      "filter": "{type: 'COND', field: 'uid', op: 'GT', param: page.after}"}],
+    [
+        {
+            "type": "keyset",
+            "page_size": 200,
+            "key": "uid",
+            "filter": "{type: 'COND', field: 'uid', op: 'GT', param: page.after}",
+        }
+    ],
     {
-        "page_size": {"type": "integer", "minimum": 1, "title": "Page size", "description": "Records per page "
-                      "(`page.limit`).", "examples": [200]},
+        "page_size": {
+            "type": "integer",
+            "minimum": 1,
+            "title": "Page size",
+            "description": "Records per page (`page.limit`).",
+            "examples": [200],
+        },
         "key": expression("Key", "The sort key of a record (an expression over the record).", ["uid", "id"]),
-        "filter": expression("Filter", "A filter object for records after `page.after` (an expression over "
-                                       "`{page}`), combined with the source's other filters.",
-                             ["{type: 'COND', field: 'uid', op: 'GT', param: page.after}"]),
-        "after_param": {"type": "string", "title": "After parameter", "description": "The query parameter that "
-                        "carries the last key (REST).", "examples": ["after_id"]},
-        "size_param": {"type": "string", "title": "Size parameter", "description": "The query parameter that "
-                       "carries the page size (REST).", "examples": ["limit"]},
-    }, required=["page_size", "key"])
+        "filter": expression(
+            "Filter",
+            "A filter object for records after `page.after` (an expression over "
+            "`{page}`), combined with the source's other filters.",
+            ["{type: 'COND', field: 'uid', op: 'GT', param: page.after}"],
+        ),
+        "after_param": {
+            "type": "string",
+            "title": "After parameter",
+            "description": "The query parameter that carries the last key (REST).",
+            "examples": ["after_id"],
+        },
+        "size_param": {
+            "type": "string",
+            "title": "Size parameter",
+            "description": "The query parameter that carries the page size (REST).",
+            "examples": ["limit"],
+        },
+    },
+    required=["page_size", "key"],
+)
 
 
 def _build(config: Mapping[str, Any], *, env: BuildEnv) -> KeysetPaginator:
-    return KeysetPaginator(int(config["page_size"]), env.expr(config["key"]), filter=env.expr(config.get("filter")),
-                           after_param=config.get("after_param"), size_param=config.get("size_param"))
+    return KeysetPaginator(
+        int(config["page_size"]),
+        env.expr(config["key"]),
+        filter=env.expr(config.get("filter")),
+        after_param=config.get("after_param"),
+        size_param=config.get("size_param"),
+    )
 
 
 def register_keyset(register: Callable[..., None]) -> None:

@@ -33,6 +33,8 @@ from unimap.yamlsource import JsonPath, YamlDocument, YamlLimitError, YamlSyntax
 
 CONNECTOR_FILE = "connector.yaml"
 SPEC_SUFFIXES = (".yaml", ".yml")
+
+
 def _mapping(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
@@ -82,8 +84,12 @@ def _negated_chain(ast: Any) -> bool:
         node = stack.pop()
         if isinstance(node, dict):
             children = node.get("children", [])
-            if node.get("type") in ("subexpression", "index_expression") and children and \
-                    isinstance(children[0], dict) and children[0].get("type") == "not_expression":
+            if (
+                node.get("type") in ("subexpression", "index_expression")
+                and children
+                and isinstance(children[0], dict)
+                and children[0].get("type") == "not_expression"
+            ):
                 return True
             stack.extend(children)
     return False
@@ -130,8 +136,9 @@ def _flatten(node: dict[str, Any]) -> list[str]:
 class SpecLoader:
     """Loads and checks spec files against the spec format, the unified models and each other."""
 
-    def __init__(self, functions: FunctionRegistry, *, check_plugins: bool = True,
-                 components: ComponentRegistry | None = None) -> None:
+    def __init__(
+        self, functions: FunctionRegistry, *, check_plugins: bool = True, components: ComponentRegistry | None = None
+    ) -> None:
         self.functions = functions
         self.check_plugins = check_plugins
         if components is None:
@@ -162,9 +169,12 @@ class SpecLoader:
             findings.add(rules.YAML_SYNTAX, exc.message, exc.location)
             return None
         for dup in doc.duplicates:
-            findings.add(rules.DUPLICATE_KEY,
-                         f"duplicate key {dup.path[-1]!r} (first at line {dup.first.line}); the later value would win",
-                         doc.location(dup.path, key=True), dup.path)
+            findings.add(
+                rules.DUPLICATE_KEY,
+                f"duplicate key {dup.path[-1]!r} (first at line {dup.first.line}); the later value would win",
+                doc.location(dup.path, key=True),
+                dup.path,
+            )
         if not isinstance(doc.data, dict):
             findings.add(rules.UNKNOWN_KIND, "a spec file must be a mapping with a `kind` key", doc.location(()))
             return None
@@ -172,8 +182,13 @@ class SpecLoader:
         if kind not in unified.SPEC_KINDS:
             where = doc.location(("kind",)) if "kind" in doc.data else doc.location(())
             hint = did_you_mean(str(kind), unified.SPEC_KINDS) if kind is not None else None
-            findings.add(rules.UNKNOWN_KIND, f"`kind` must be one of {', '.join(unified.SPEC_KINDS)} (got {kind!r})",
-                         where, ("kind",), hint)
+            findings.add(
+                rules.UNKNOWN_KIND,
+                f"`kind` must be one of {', '.join(unified.SPEC_KINDS)} (got {kind!r})",
+                where,
+                ("kind",),
+                hint,
+            )
             return None
         if kind == "connector":  # its own transport decides the shape of its lookups' requests
             transport = _mapping(doc.data.get("transport")).get("type")
@@ -197,18 +212,32 @@ class SpecLoader:
         if problem.kind == "additionalProperties" and problem.unknown:
             allowed = set(problem.error.schema.get("properties", {}))
             for key in problem.unknown:
-                findings.add(rules.UNKNOWN_KEY, f"unknown key {key!r}", doc.location((*path, key), key=True),
-                             (*path, key), did_you_mean(key, allowed))
+                findings.add(
+                    rules.UNKNOWN_KEY,
+                    f"unknown key {key!r}",
+                    doc.location((*path, key), key=True),
+                    (*path, key),
+                    did_you_mean(key, allowed),
+                )
             return
         if problem.kind == "required":
-            findings.add(rules.SCHEMA, f"missing required key {problem.missing or problem.message!r}",
-                         doc.location(path, key=True), path)
+            findings.add(
+                rules.SCHEMA,
+                f"missing required key {problem.missing or problem.message!r}",
+                doc.location(path, key=True),
+                path,
+            )
             return
         if problem.kind in ("enum", "const"):
             value = problem.error.validator_value
             options = value if problem.kind == "enum" else [value]
-            findings.add(rules.SCHEMA, problem.message, doc.location(path), path,
-                         did_you_mean(str(problem.error.instance), [str(o) for o in options]))
+            findings.add(
+                rules.SCHEMA,
+                problem.message,
+                doc.location(path),
+                path,
+                did_you_mean(str(problem.error.instance), [str(o) for o in options]),
+            )
             return
         where = ".".join(str(p) for p in path) or "the file"
         findings.add(rules.SCHEMA, f"{where}: {problem.message}", doc.location(path), path)
@@ -227,37 +256,52 @@ class SpecLoader:
                     spec.expressions[path] = compile_expression(text, self.functions)
             except ExpressionError as exc:
                 what = "template" if kind == "template" else "JMESPath"
-                findings.add(rules.EXPRESSION_SYNTAX, f"{what}: {exc.message} in {text!r}",
-                             spec.document.scalar_location(path, exc.position), path)
+                findings.add(
+                    rules.EXPRESSION_SYNTAX,
+                    f"{what}: {exc.message} in {text!r}",
+                    spec.document.scalar_location(path, exc.position),
+                    path,
+                )
         for path, expression, offset in spec.all_expressions():
             self._check_calls(spec, path, expression, offset, findings)
             if _negated_chain(expression.parsed.parsed):
-                findings.add(rules.NEGATION_PRECEDENCE, f"{expression.text!r}: `!` applies before `.`; wrap the path "
-                             "in parentheses, e.g. `!(steps.existing)`",
-                             spec.document.scalar_location(path, offset + max(0, expression.text.find("!"))), path)
+                findings.add(
+                    rules.NEGATION_PRECEDENCE,
+                    f"{expression.text!r}: `!` applies before `.`; wrap the path "
+                    "in parentheses, e.g. `!(steps.existing)`",
+                    spec.document.scalar_location(path, offset + max(0, expression.text.find("!"))),
+                    path,
+                )
 
-    def _check_calls(self, spec: SpecFile, path: JsonPath, expression: Expression, offset: int,
-                     findings: Findings) -> None:
+    def _check_calls(
+        self, spec: SpecFile, path: JsonPath, expression: Expression, offset: int, findings: Findings
+    ) -> None:
         known = self.functions.names()
         for name, count in _function_calls(expression.parsed.parsed):
             location = spec.document.scalar_location(path, offset + max(0, expression.text.find(name)))
             if name not in known:
-                findings.add(rules.UNKNOWN_FUNCTION, f"unknown function {name}()", location, path,
-                             did_you_mean(name, known))
+                findings.add(
+                    rules.UNKNOWN_FUNCTION, f"unknown function {name}()", location, path, did_you_mean(name, known)
+                )
                 continue
             info = self.functions.get(name)
             if info is not None:
                 if not info.accepts(count):
                     upper = info.required + info.optional
                     wanted = str(info.required) if not info.optional else f"{info.required} to {upper}"
-                    findings.add(rules.FUNCTION_ARITY, f"{name}() takes {wanted} argument(s), got {count}",
-                                 location, path)
+                    findings.add(
+                        rules.FUNCTION_ARITY, f"{name}() takes {wanted} argument(s), got {count}", location, path
+                    )
             elif name in BUILTIN_FUNCTIONS:
                 signature = self.functions.options().custom_functions.FUNCTION_TABLE[name]["signature"]
                 variadic = bool(signature and signature[-1].get("variadic"))
                 if count < len(signature) or (count > len(signature) and not variadic):
-                    findings.add(rules.FUNCTION_ARITY, f"{name}() takes {len(signature)} argument(s), got {count}",
-                                 location, path)
+                    findings.add(
+                        rules.FUNCTION_ARITY,
+                        f"{name}() takes {len(signature)} argument(s), got {count}",
+                        location,
+                        path,
+                    )
 
     # -- model fields ----------------------------------------------------------------------
 
@@ -271,24 +315,40 @@ class SpecLoader:
         for name, value in fields.items():
             path = ("fields", name)
             if name not in known:
-                findings.add(rules.UNKNOWN_FIELD, f"{name!r} is not a field of the unified {model}",
-                             spec.document.location(path, key=True), path, did_you_mean(name, mappable))
+                findings.add(
+                    rules.UNKNOWN_FIELD,
+                    f"{name!r} is not a field of the unified {model}",
+                    spec.document.location(path, key=True),
+                    path,
+                    did_you_mean(name, mappable),
+                )
             elif unified.origin(model, name) != "mapped":
-                findings.add(rules.ENGINE_FIELD,
-                             f"{name!r} is set by the engine ({unified.origin(model, name)}); remove it from `fields`",
-                             spec.document.location(path, key=True), path)
+                findings.add(
+                    rules.ENGINE_FIELD,
+                    f"{name!r} is set by the engine ({unified.origin(model, name)}); remove it from `fields`",
+                    spec.document.location(path, key=True),
+                    path,
+                )
             if isinstance(value, dict):
                 self._check_transforms(spec, name, value.get("transform"), findings)
         where = spec.document.location(("fields",), key=True)
         for name in unified.required_fields(model):
             if name in mappable and name not in fields and name not in self.coverage.get(model, ()):
-                findings.add(rules.UNMAPPED_REQUIRED_FIELD, f"required key {name!r} is not mapped; records carry null",
-                             where, ("fields", name))
+                findings.add(
+                    rules.UNMAPPED_REQUIRED_FIELD,
+                    f"required key {name!r} is not mapped; records carry null",
+                    where,
+                    ("fields", name),
+                )
         for name in self.coverage.get(model, ()):
             if name not in fields and unified.origin(model, name) == "mapped":
-                findings.add(rules.UNMAPPED_SEED_FIELD,
-                             f"field {name!r} of the unified {model} is in the connector's `coverage` but not mapped "
-                             "(map it, to `null` if need be)", where, ("fields", name))
+                findings.add(
+                    rules.UNMAPPED_SEED_FIELD,
+                    f"field {name!r} of the unified {model} is in the connector's `coverage` but not mapped "
+                    "(map it, to `null` if need be)",
+                    where,
+                    ("fields", name),
+                )
 
     def _check_transforms(self, spec: SpecFile, name: str, transform: Any, findings: Findings) -> None:
         names = [transform] if isinstance(transform, str) else transform if isinstance(transform, list) else []
@@ -299,8 +359,13 @@ class SpecLoader:
             if not isinstance(transform, str):
                 path = (*path, i)
             reason = "takes more than one argument" if fn in self.functions else "is not a registered function"
-            findings.add(rules.UNKNOWN_TRANSFORM, f"transform {fn!r} {reason}", spec.document.location(path), path,
-                         did_you_mean(fn, [f for f in self.functions.names() if self.functions.unary(f)]))
+            findings.add(
+                rules.UNKNOWN_TRANSFORM,
+                f"transform {fn!r} {reason}",
+                spec.document.location(path),
+                path,
+                did_you_mean(fn, [f for f in self.functions.names() if self.functions.unary(f)]),
+            )
 
     # -- action steps ----------------------------------------------------------------------
 
@@ -313,20 +378,35 @@ class SpecLoader:
                 continue
             for path, expression, offset in expressions:
                 if path[:2] == ("steps", i):
-                    self._check_step_refs(spec, path, expression, offset, defined, "the id of an earlier step", findings)
+                    self._check_step_refs(
+                        spec, path, expression, offset, defined, "the id of an earlier step", findings
+                    )
             if isinstance(step.get("id"), str):
                 defined.add(step["id"])
         for path, expression, offset in expressions:
             if path[:1] == ("response",):
                 self._check_step_refs(spec, path, expression, offset, defined, "the id of a step", findings)
 
-    def _check_step_refs(self, spec: SpecFile, path: JsonPath, expression: Expression, offset: int, defined: set[str],
-                         what: str, findings: Findings) -> None:
+    def _check_step_refs(
+        self,
+        spec: SpecFile,
+        path: JsonPath,
+        expression: Expression,
+        offset: int,
+        defined: set[str],
+        what: str,
+        findings: Findings,
+    ) -> None:
         for chain in _chains(expression.parsed.parsed):
             if len(chain) >= 2 and chain[0] == "steps" and chain[1] not in defined:
                 at = offset + max(0, expression.text.find(f"steps.{chain[1]}"))
-                findings.add(rules.UNKNOWN_STEP, f"`steps.{chain[1]}` is not {what}",
-                             spec.document.scalar_location(path, at), path, did_you_mean(chain[1], defined))
+                findings.add(
+                    rules.UNKNOWN_STEP,
+                    f"`steps.{chain[1]}` is not {what}",
+                    spec.document.scalar_location(path, at),
+                    path,
+                    did_you_mean(chain[1], defined),
+                )
 
     # -- connectors ------------------------------------------------------------------------
 
@@ -344,8 +424,9 @@ class SpecLoader:
             if len(loaded) == 1 and head is not None and head.kind == "connector":
                 self._register_plugin_functions(head.data.get("plugin"))
                 coverage = _mapping(head.data.get("coverage"))
-                self.coverage = {m: tuple(f for f in v if isinstance(f, str)) for m, v in coverage.items()
-                                 if isinstance(v, list)}
+                self.coverage = {
+                    m: tuple(f for f in v if isinstance(f, str)) for m, v in coverage.items() if isinstance(v, list)
+                }
                 transport = _mapping(head.data.get("transport")).get("type")
                 if isinstance(transport, str) and self.components.find("request", transport) is not None:
                     selected["request"] = transport
@@ -357,8 +438,11 @@ class SpecLoader:
             return None
         connector = connectors[0]
         for extra in connectors[1:]:
-            findings.add(rules.DUPLICATE_SPEC, f"a second connector spec (first: {connector.path})",
-                         extra.document.location(("kind",)))
+            findings.add(
+                rules.DUPLICATE_SPEC,
+                f"a second connector spec (first: {connector.path})",
+                extra.document.location(("kind",)),
+            )
         specs = ConnectorSpecs(str(connector.data.get("name", root.name)), root, connector)
         for _, spec in loaded:
             if spec is None or spec.kind == "connector":
@@ -370,8 +454,12 @@ class SpecLoader:
             table: dict[str, Any] = specs.models if spec.kind == "model" else specs.actions
             if name in table:
                 first = _shown(table[name].file.path, root)
-                findings.add(rules.DUPLICATE_SPEC, f"{key} {name!r} is already defined in {first}",
-                             spec.document.location((key,)), (key,))
+                findings.add(
+                    rules.DUPLICATE_SPEC,
+                    f"{key} {name!r} is already defined in {first}",
+                    spec.document.location((key,)),
+                    (key,),
+                )
                 continue
             if spec.kind == "model":
                 specs.models[name] = ModelSpec(name, spec, self._field_mappings(spec))
@@ -404,22 +492,37 @@ class SpecLoader:
             source = _mapping(model.file.data.get("source"))
             parent = source.get("from") if source.get("type") == "derived" else None
             if isinstance(parent, str) and parent not in models:
-                findings.add(rules.UNKNOWN_MODEL, f"derived from {parent!r}, which has no model spec here",
-                             model.file.document.location(("source", "from")), ("source", "from"),
-                             did_you_mean(parent, models))
+                findings.add(
+                    rules.UNKNOWN_MODEL,
+                    f"derived from {parent!r}, which has no model spec here",
+                    model.file.document.location(("source", "from")),
+                    ("source", "from"),
+                    did_you_mean(parent, models),
+                )
         for action in specs.actions.values():
             data = action.file.data
             for name, ref in _mapping(data.get("refs")).items():
                 target = _mapping(ref).get("model")
                 if isinstance(target, str) and target not in models:
-                    findings.add(rules.UNKNOWN_MODEL, f"reference {name!r} points at model {target!r} (no spec)",
-                                 action.file.document.location(("refs", name, "model")), ("refs", name, "model"),
-                                 did_you_mean(target, models))
+                    findings.add(
+                        rules.UNKNOWN_MODEL,
+                        f"reference {name!r} points at model {target!r} (no spec)",
+                        action.file.document.location(("refs", name, "model")),
+                        ("refs", name, "model"),
+                        did_you_mean(target, models),
+                    )
             response = _mapping(data.get("response"))
-            if response.get("type") == "record" and isinstance(response.get("model"), str) \
-                    and response.get("model") not in models:
-                findings.add(rules.UNKNOWN_MODEL, f"the response model {response.get('model')!r} has no spec",
-                             action.file.document.location(("response", "model")), ("response", "model"))
+            if (
+                response.get("type") == "record"
+                and isinstance(response.get("model"), str)
+                and response.get("model") not in models
+            ):
+                findings.add(
+                    rules.UNKNOWN_MODEL,
+                    f"the response model {response.get('model')!r} has no spec",
+                    action.file.document.location(("response", "model")),
+                    ("response", "model"),
+                )
 
     def _check_settings(self, specs: ConnectorSpecs, files: list[SpecFile], findings: Findings) -> None:
         tables = {
@@ -434,14 +537,24 @@ class SpecLoader:
                     for name in _literal_args(expression.parsed.parsed, function, position):
                         if name not in known:
                             at = offset + max(0, expression.text.find(name))
-                            findings.add(rule, f"{function.split('_')[0]} {name!r} is not defined in {CONNECTOR_FILE}",
-                                         spec.document.scalar_location(path, at), path, did_you_mean(name, known))
+                            findings.add(
+                                rule,
+                                f"{function.split('_')[0]} {name!r} is not defined in {CONNECTOR_FILE}",
+                                spec.document.scalar_location(path, at),
+                                path,
+                                did_you_mean(name, known),
+                            )
                 for chain in _chains(expression.parsed.parsed):
                     if len(chain) >= 2 and chain[0] == "settings" and chain[1] not in tables["setting"][1]:
                         at = offset + max(0, expression.text.find(f"settings.{chain[1]}"))
                         known = tables["setting"][1]
-                        findings.add(rules.UNKNOWN_SETTING, f"setting {chain[1]!r} is not defined in {CONNECTOR_FILE}",
-                                     spec.document.scalar_location(path, at), path, did_you_mean(chain[1], known))
+                        findings.add(
+                            rules.UNKNOWN_SETTING,
+                            f"setting {chain[1]!r} is not defined in {CONNECTOR_FILE}",
+                            spec.document.scalar_location(path, at),
+                            path,
+                            did_you_mean(chain[1], known),
+                        )
 
     def _register_plugin_functions(self, module_name: Any) -> None:
         """Let the connector's plugin register its JMESPath functions before its specs compile."""
@@ -473,8 +586,13 @@ class SpecLoader:
         known = [n for n in dir(hookspecs) if n.startswith("unimap_")]
         for name in dir(module):
             if name.startswith("unimap_") and callable(getattr(module, name)) and name not in known:
-                findings.add(rules.UNKNOWN_HOOK, f"plugin {module_name} implements unknown hook {name!r}", where,
-                             ("plugin",), did_you_mean(name, known))
+                findings.add(
+                    rules.UNKNOWN_HOOK,
+                    f"plugin {module_name} implements unknown hook {name!r}",
+                    where,
+                    ("plugin",),
+                    did_you_mean(name, known),
+                )
 
 
 def _shown(path: Path, root: Path) -> str:

@@ -24,7 +24,7 @@ def _resolved(node: dict[str, Any]) -> dict[str, Any]:
     ref = node.get("$ref")
     prefix = "common.schema.json#/$defs/"
     if isinstance(ref, str) and ref.startswith(prefix):
-        target = unified.schema("models", "common").get("$defs", {}).get(ref[len(prefix):], {})
+        target = unified.schema("models", "common").get("$defs", {}).get(ref[len(prefix) :], {})
         return {**_resolved(target), **{k: v for k, v in node.items() if k != "$ref"}}
     return node
 
@@ -57,8 +57,9 @@ def _field_chains(expressions: Any) -> list[tuple[str, ...]]:
 class RecordMapper:
     """Maps vendor records of one model: the spec's fields, then unmapped required keys as null."""
 
-    def __init__(self, connector: str, spec: ModelSpec, functions: FunctionRegistry, hook: Any = None, *,
-                 compiled: bool = True) -> None:
+    def __init__(
+        self, connector: str, spec: ModelSpec, functions: FunctionRegistry, hook: Any = None, *, compiled: bool = True
+    ) -> None:
         self.connector = connector
         self.spec = spec
         self.model = spec.model
@@ -68,8 +69,11 @@ class RecordMapper:
         self.hook = hook if has_impls else None
         mapped = {f.name for f in spec.fields}
         fields = unified.model_fields(spec.model)
-        self.fillers = {name: _empty_value(fields[name]) for name in unified.required_fields(spec.model)
-                        if name not in mapped and unified.origin(spec.model, name) == "mapped"}
+        self.fillers = {
+            name: _empty_value(fields[name])
+            for name in unified.required_fields(spec.model)
+            if name not in mapped and unified.origin(spec.model, name) == "mapped"
+        }
         rich = [f for f in spec.fields if f.transforms or f.enum or f.default is not None]
         self._plain = [(f.name, f.expression) for f in spec.fields if f not in rich]
         self._rich = rich
@@ -110,8 +114,8 @@ class RecordMapper:
                 if value is None:
                     break
                 if not isinstance(value, dict):
-                    read = ".".join(chain[:depth + 2])
-                    return f"field {'.'.join(chain[:depth + 1])} is {type(value).__name__}, but the spec reads {read}"
+                    read = ".".join(chain[: depth + 2])
+                    return f"field {'.'.join(chain[: depth + 1])} is {type(value).__name__}, but the spec reads {read}"
         return None
 
     def fields(self, raw: dict[str, Any]) -> dict[str, Any]:
@@ -119,16 +123,19 @@ class RecordMapper:
         plain, rich = self._evaluators()
         problem = self._shape_problem(raw) if self._chains else None
         if problem is not None:
-            raise MappingError(f"{self.spec.file.path}: a {self.model} record does not have the shape the spec reads: "
-                               f"{problem}")
+            raise MappingError(
+                f"{self.spec.file.path}: a {self.model} record does not have the shape the spec reads: {problem}"
+            )
         try:
             record = {name: evaluate(raw) for name, evaluate in plain}
             for field, evaluate in rich:
                 record[field.name] = self._value(field, raw, evaluate)
         except Exception as exc:
             failing = self._failing_field(raw, plain, rich)
-            raise MappingError(f"{self.spec.file.path}: mapping a {self.model} record failed"
-                               f"{f' at field {failing!r}' if failing else ''}: {exc}") from exc
+            raise MappingError(
+                f"{self.spec.file.path}: mapping a {self.model} record failed"
+                f"{f' at field {failing!r}' if failing else ''}: {exc}"
+            ) from exc
         for name, value in self.fillers.items():
             record.setdefault(name, value if not isinstance(value, list | dict) else type(value)())
         remote_id = record.get("remote_id")
@@ -138,8 +145,9 @@ class RecordMapper:
             record["remote_id"] = _enum_key(remote_id)
         return record
 
-    def _failing_field(self, raw: dict[str, Any], plain: list[tuple[str, Any]],
-                       rich: list[tuple[FieldMapping, Any]]) -> str | None:
+    def _failing_field(
+        self, raw: dict[str, Any], plain: list[tuple[str, Any]], rich: list[tuple[FieldMapping, Any]]
+    ) -> str | None:
         """Which field fails on ``raw`` (run only after a failure, field by field)."""
         for name, evaluate in plain:
             try:
@@ -160,6 +168,7 @@ class RecordMapper:
             record["id"] = ids.unified_id(ctx.integration_id, self.model, record["remote_id"])
             record["remote_data"] = {self.spec.remote_data_key: raw}
             if self.hook is not None:
-                self.hook.unimap_process_record(connector=self.connector, model=self.model, record=record, raw=raw,
-                                                settings=ctx.settings)
+                self.hook.unimap_process_record(
+                    connector=self.connector, model=self.model, record=record, raw=raw, settings=ctx.settings
+                )
         return record

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from unimap.timeutil import format_utc
 from unimap.errors import InputInvalid
+from unimap.timeutil import format_utc
 
 _TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d+)?)?(Z|[+-]00:00)?$")
 
@@ -16,29 +16,48 @@ _TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d+)?)?(Z|[+-]
 # exact, icontains, after (timestamp >=), json_any (value inside an array of objects), related
 FILTERS: dict[str, dict[str, tuple[str, str]]] = {
     "user": {"emails": ("ilist", "email")},
-    "job": {"job_codes": ("list", "job_code"), "post_url": ("exact", "post_url"), "statuses": ("list", "status"),
-            "employment_types": ("list", "employment_type"), "visibilities": ("list", "visibility"),
-            "remote_created_after": ("after", "remote_created_at"), "name_contains": ("icontains", "name")},
-    "candidate": {"email": ("json_any", "email_addresses.email_address"), "job_ids": ("related", "job_id"),
-                  "first_name": ("iexact", "first_name"), "last_name": ("iexact", "last_name")},
+    "job": {
+        "job_codes": ("list", "job_code"),
+        "post_url": ("exact", "post_url"),
+        "statuses": ("list", "status"),
+        "employment_types": ("list", "employment_type"),
+        "visibilities": ("list", "visibility"),
+        "remote_created_after": ("after", "remote_created_at"),
+        "name_contains": ("icontains", "name"),
+    },
+    "candidate": {
+        "email": ("json_any", "email_addresses.email_address"),
+        "job_ids": ("related", "job_id"),
+        "first_name": ("iexact", "first_name"),
+        "last_name": ("iexact", "last_name"),
+    },
     "application_stage": {},
-    "application": {"outcomes": ("list", "outcome"), "outcome": ("list", "outcome"), "job_ids": ("list", "job_id"),
-                    "job_remote_ids": ("job_remote", "job_id"), "current_stage_ids": ("list", "current_stage_id"),
-                    "remote_created_after": ("after", "remote_created_at")},
+    "application": {
+        "outcomes": ("list", "outcome"),
+        "outcome": ("list", "outcome"),
+        "job_ids": ("list", "job_id"),
+        "job_remote_ids": ("job_remote", "job_id"),
+        "current_stage_ids": ("list", "current_stage_id"),
+        "remote_created_after": ("after", "remote_created_at"),
+    },
     "job_hiring_team_member": {"job_ids": ("list", "job_id")},
 }
-ENUMS = {"statuses": {"OPEN", "CLOSED", "DRAFT", "ARCHIVED"},
-         "employment_types": {"FULL_TIME", "PART_TIME", "CONTRACT", "SEASONAL", "INTERNSHIP"},
-         "visibilities": {"PUBLIC", "INTERNAL", "UNLISTED", "CONFIDENTIAL"},
-         "outcomes": {"PENDING", "HIRED", "DECLINED"}, "outcome": {"PENDING", "HIRED", "DECLINED"}}
+ENUMS = {
+    "statuses": {"OPEN", "CLOSED", "DRAFT", "ARCHIVED"},
+    "employment_types": {"FULL_TIME", "PART_TIME", "CONTRACT", "SEASONAL", "INTERNSHIP"},
+    "visibilities": {"PUBLIC", "INTERNAL", "UNLISTED", "CONFIDENTIAL"},
+    "outcomes": {"PENDING", "HIRED", "DECLINED"},
+    "outcome": {"PENDING", "HIRED", "DECLINED"},
+}
 
 
 def parse_timestamp(value: str, name: str = "updated_after") -> str:
     """A filter timestamp (date-only, any fraction digits, optional ``Z``) as the store's format."""
     text = value.strip()
     if not _TIMESTAMP.match(text):
-        raise InputInvalid(f"{name}: {value!r} is not an ISO-8601 timestamp like 2024-01-02T03:04:05.123Z",
-                           fields=[name])
+        raise InputInvalid(
+            f"{name}: {value!r} is not an ISO-8601 timestamp like 2024-01-02T03:04:05.123Z", fields=[name]
+        )
     if "T" not in text:
         text += "T00:00:00"
     text = text.removesuffix("Z").removesuffix("+00:00").removesuffix("-00:00")
@@ -86,15 +105,18 @@ class ListQuery:
             where.append(clause)
             params += values
         if self.tracked_only:
-            where.append("EXISTS (SELECT 1 FROM tracked t WHERE t.integration_id = r.integration_id AND "
-                         "t.model = r.model AND t.remote_id = r.remote_id)")
+            where.append(
+                "EXISTS (SELECT 1 FROM tracked t WHERE t.integration_id = r.integration_id AND "
+                "t.model = r.model AND t.remote_id = r.remote_id)"
+            )
         known = FILTERS.get(self.model, {})
         for name, value in self.filters.items():
             if value is None or value == "":
                 continue
             if name not in known:
-                raise InputInvalid(f"unknown filter {name!r} for {self.model} (known: {', '.join(known) or 'none'})",
-                                   fields=[name])
+                raise InputInvalid(
+                    f"unknown filter {name!r} for {self.model} (known: {', '.join(known) or 'none'})", fields=[name]
+                )
             kind, column = known[name]
             clause, values = self._filter(name, kind, column, value)
             where.append(clause)
@@ -104,27 +126,37 @@ class ListQuery:
     def _updated_after(self, since: str) -> tuple[str, list[Any]]:
         own = "r.changed_at > ?"
         if self.model == "job":
-            return (f"({own} OR EXISTS (SELECT 1 FROM records h WHERE h.integration_id = r.integration_id AND "
-                    "h.model = 'job_hiring_team_member' AND json_extract(h.data, '$.job_id') = r.id AND "
-                    "(h.created_at > ? OR h.remote_deleted_at > ?)) OR EXISTS (SELECT 1 FROM records s WHERE "
-                    "s.integration_id = r.integration_id AND s.model = 'application_stage' AND "
-                    "(s.created_at > ? OR s.remote_deleted_at > ?)))", [since] * 5)
+            return (
+                f"({own} OR EXISTS (SELECT 1 FROM records h WHERE h.integration_id = r.integration_id AND "
+                "h.model = 'job_hiring_team_member' AND json_extract(h.data, '$.job_id') = r.id AND "
+                "(h.created_at > ? OR h.remote_deleted_at > ?)) OR EXISTS (SELECT 1 FROM records s WHERE "
+                "s.integration_id = r.integration_id AND s.model = 'application_stage' AND "
+                "(s.created_at > ? OR s.remote_deleted_at > ?)))",
+                [since] * 5,
+            )
         if self.model == "candidate":
-            return (f"({own} OR EXISTS (SELECT 1 FROM records a WHERE a.integration_id = r.integration_id AND "
-                    "a.model = 'application' AND json_extract(a.data, '$.candidate_id') = r.id AND "
-                    f"a.changed_at > ?{self._tracked_application()}))", [since, since])
+            return (
+                f"({own} OR EXISTS (SELECT 1 FROM records a WHERE a.integration_id = r.integration_id AND "
+                "a.model = 'application' AND json_extract(a.data, '$.candidate_id') = r.id AND "
+                f"a.changed_at > ?{self._tracked_application()}))",
+                [since, since],
+            )
         if self.model == "application":
-            return (f"({own} OR EXISTS (SELECT 1 FROM records c WHERE c.integration_id = r.integration_id AND "
-                    "c.model = 'candidate' AND c.id = json_extract(r.data, '$.candidate_id') AND c.changed_at > ?))",
-                    [since, since])
+            return (
+                f"({own} OR EXISTS (SELECT 1 FROM records c WHERE c.integration_id = r.integration_id AND "
+                "c.model = 'candidate' AND c.id = json_extract(r.data, '$.candidate_id') AND c.changed_at > ?))",
+                [since, since],
+            )
         return own, [since]
 
     def _tracked_application(self) -> str:
         """With "sync only created applications", untracked applications (alias ``a``) do not count."""
         if not self.tracked_only:
             return ""
-        return (" AND EXISTS (SELECT 1 FROM tracked ta WHERE ta.integration_id = a.integration_id AND "
-                "ta.model = 'application' AND ta.remote_id = a.remote_id)")
+        return (
+            " AND EXISTS (SELECT 1 FROM tracked ta WHERE ta.integration_id = a.integration_id AND "
+            "ta.model = 'application' AND ta.remote_id = a.remote_id)"
+        )
 
     def _filter(self, name: str, kind: str, column: str, value: Any) -> tuple[str, list[Any]]:
         path = f"json_extract(r.data, '$.{column}')"
@@ -133,8 +165,9 @@ class ListQuery:
             allowed = ENUMS.get(name)
             bad = [v for v in values if allowed and v not in allowed]
             if bad:
-                raise InputInvalid(f"{name}: {', '.join(bad)} not among {', '.join(sorted(allowed or ()))}",
-                                   fields=[name])
+                raise InputInvalid(
+                    f"{name}: {', '.join(bad)} not among {', '.join(sorted(allowed or ()))}", fields=[name]
+                )
             if kind == "ilist":
                 return f"lower({path}) IN ({','.join('?' * len(values))})", [v.lower() for v in values]
             return f"{path} IN ({','.join('?' * len(values))})", values
@@ -148,16 +181,25 @@ class ListQuery:
             return f"{path} >= ?", [parse_timestamp(str(value), name)]
         if kind == "json_any":
             array, key = column.split(".")
-            return (f"EXISTS (SELECT 1 FROM json_each(r.data, '$.{array}') e WHERE "
-                    f"lower(json_extract(e.value, '$.{key}')) = ?)", [str(value).lower()])
+            return (
+                f"EXISTS (SELECT 1 FROM json_each(r.data, '$.{array}') e WHERE "
+                f"lower(json_extract(e.value, '$.{key}')) = ?)",
+                [str(value).lower()],
+            )
         if kind == "related":
             values = split_list(value)
-            return (f"EXISTS (SELECT 1 FROM records a WHERE a.integration_id = r.integration_id AND "
-                    f"a.model = 'application' AND a.remote_deleted_at IS NULL AND "
-                    f"json_extract(a.data, '$.candidate_id') = r.id AND json_extract(a.data, '$.job_id') IN "
-                    f"({','.join('?' * len(values))}){self._tracked_application()})", values)
+            return (
+                f"EXISTS (SELECT 1 FROM records a WHERE a.integration_id = r.integration_id AND "
+                f"a.model = 'application' AND a.remote_deleted_at IS NULL AND "
+                f"json_extract(a.data, '$.candidate_id') = r.id AND json_extract(a.data, '$.job_id') IN "
+                f"({','.join('?' * len(values))}){self._tracked_application()})",
+                values,
+            )
         if kind == "job_remote":
             values = split_list(value)
-            return (f"EXISTS (SELECT 1 FROM records j WHERE j.integration_id = r.integration_id AND j.model = 'job' "
-                    f"AND j.id = {path} AND j.remote_id IN ({','.join('?' * len(values))}))", values)
+            return (
+                f"EXISTS (SELECT 1 FROM records j WHERE j.integration_id = r.integration_id AND j.model = 'job' "
+                f"AND j.id = {path} AND j.remote_id IN ({','.join('?' * len(values))}))",
+                values,
+            )
         raise InputInvalid(f"unsupported filter {name!r}", fields=[name])

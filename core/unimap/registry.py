@@ -110,8 +110,12 @@ class ComponentType:
         """The fragment with ``type`` pinned to this component's name."""
         node = copy.deepcopy(dict(self.schema))
         props = node.setdefault("properties", {})
-        props["type"] = {"const": self.name, "title": "Type", "description": self.summary or f"`{self.name}`.",
-                         "examples": [self.name]}
+        props["type"] = {
+            "const": self.name,
+            "title": "Type",
+            "description": self.summary or f"`{self.name}`.",
+            "examples": [self.name],
+        }
         node.setdefault("type", "object")
         node.setdefault("title", f"{self.category} `{self.name}`")
         node.setdefault("description", self.summary or self.name)
@@ -126,8 +130,16 @@ class ComponentRegistry:
         self._types: dict[str, dict[str, ComponentType]] = {c: {} for c in CATEGORIES}
         self._aliases: dict[tuple[str, str], str] = {}
 
-    def register(self, category: str, name: str, schema: Mapping[str, Any], factory: Factory | None = None, *,
-                 summary: str = "", aliases: Iterable[str] = ()) -> None:
+    def register(
+        self,
+        category: str,
+        name: str,
+        schema: Mapping[str, Any],
+        factory: Factory | None = None,
+        *,
+        summary: str = "",
+        aliases: Iterable[str] = (),
+    ) -> None:
         """Register component ``name`` of ``category`` (a later registration of the same name replaces it)."""
         if category not in self._types:
             raise ConfigError(f"unknown component category {category!r} (known: {', '.join(CATEGORIES)})")
@@ -149,8 +161,11 @@ class ComponentRegistry:
         found = self._types.get(category, {}).get(self.canonical(category, name))
         if found is None:
             hint = did_you_mean(name, self.names(category))
-            raise ConfigError(f"unknown {category} type {name!r}" + (f"; did you mean {hint!r}?" if hint else "")
-                              + f" (known: {', '.join(sorted(self.names(category)))})")
+            raise ConfigError(
+                f"unknown {category} type {name!r}"
+                + (f"; did you mean {hint!r}?" if hint else "")
+                + f" (known: {', '.join(sorted(self.names(category)))})"
+            )
         return found
 
     def find(self, category: str, name: Any) -> ComponentType | None:
@@ -188,16 +203,24 @@ class ComponentRegistry:
                 shape = _resolve(self.get(category, name).fragment(), self, selected)
                 shape["properties"].pop("type", None)
                 shapes.append(shape)
-            return {"title": f"{category.capitalize()}", "description": f"A {category} of any transport (the "
-                    "connector's transport decides which keys apply).", "examples": [{}], "type": "object",
-                    "anyOf": shapes}
+            return {
+                "title": f"{category.capitalize()}",
+                "description": f"A {category} of any transport (the connector's transport decides which keys apply).",
+                "examples": [{}],
+                "type": "object",
+                "anyOf": shapes,
+            }
         default = DEFAULT_TYPES.get(category)
         branches = []
         for name in names:
             component = self.get(category, name)
             branch = _resolve(component.fragment(), self, selected)
-            branch["properties"]["type"] = {"const": name, "title": "Type", "description": branch["properties"]
-                                            ["type"]["description"], "examples": [name]}
+            branch["properties"]["type"] = {
+                "const": name,
+                "title": "Type",
+                "description": branch["properties"]["type"]["description"],
+                "examples": [name],
+            }
             condition: dict[str, Any] = {"properties": {"type": {"const": name}}}
             if self.canonical(category, name) != default:
                 condition["required"] = ["type"]  # the default type's branch also applies when `type` is left out
@@ -206,10 +229,16 @@ class ComponentRegistry:
             "type": "object",
             "title": f"{category.replace('_', ' ').capitalize()} component",
             "description": f"One of the registered {category} types, chosen by `type`"
-                           + (f" (default `{default}`)." if default else "."),
+            + (f" (default `{default}`)." if default else "."),
             "examples": [{"type": names[0]}] if names else [{}],
-            "properties": {"type": {"title": "Type", "description": f"The {category} type.", "examples": names[:2]
-                                    or [""], "enum": names}},
+            "properties": {
+                "type": {
+                    "title": "Type",
+                    "description": f"The {category} type.",
+                    "examples": names[:2] or [""],
+                    "enum": names,
+                }
+            },
             "allOf": branches,
         }
         if default is None:
@@ -237,8 +266,9 @@ def _resolve(node: Any, registry: ComponentRegistry, selected: Mapping[str, str]
     return out
 
 
-def compose(schema: Mapping[str, Any], registry: ComponentRegistry, selected: Mapping[str, str] | None = None
-            ) -> dict[str, Any]:
+def compose(
+    schema: Mapping[str, Any], registry: ComponentRegistry, selected: Mapping[str, str] | None = None
+) -> dict[str, Any]:
     """A spec schema with every component placeholder replaced by the registered types."""
     return _resolve(copy.deepcopy(dict(schema)), registry, selected or {})
 
@@ -248,28 +278,51 @@ def compose(schema: Mapping[str, Any], registry: ComponentRegistry, selected: Ma
 
 def expression(title: str, description: str, examples: list[Any]) -> dict[str, Any]:
     """A JMESPath expression slot."""
-    return {"type": "string", "x-unimap-expression": True, "title": title, "description": description,
-            "examples": examples}
+    return {
+        "type": "string",
+        "x-unimap-expression": True,
+        "title": title,
+        "description": description,
+        "examples": examples,
+    }
 
 
 def template(title: str, description: str, examples: list[Any]) -> dict[str, Any]:
     """A text slot with ``{expression}`` placeholders (e.g. ``/v3/jobs/{parent.id}/stages``)."""
-    return {"type": "string", "x-unimap-template": True, "title": title, "description": description,
-            "examples": examples}
+    return {
+        "type": "string",
+        "x-unimap-template": True,
+        "title": title,
+        "description": description,
+        "examples": examples,
+    }
 
 
 def expression_map(title: str, description: str, examples: list[Any]) -> dict[str, Any]:
     """A map of names to expressions (query parameters, headers, form fields)."""
-    return {"type": "object", "title": title, "description": description, "examples": examples,
-            "additionalProperties": expression("Value", "An expression for this entry; `null` leaves it out.",
-                                               ["cursor.since"])}
+    return {
+        "type": "object",
+        "title": title,
+        "description": description,
+        "examples": examples,
+        "additionalProperties": expression(
+            "Value", "An expression for this entry; `null` leaves it out.", ["cursor.since"]
+        ),
+    }
 
 
-def obj(title: str, description: str, examples: list[Any], properties: dict[str, Any], *,
-        required: list[str] | None = None) -> dict[str, Any]:
+def obj(
+    title: str, description: str, examples: list[Any], properties: dict[str, Any], *, required: list[str] | None = None
+) -> dict[str, Any]:
     """A closed object node."""
-    node: dict[str, Any] = {"type": "object", "title": title, "description": description, "examples": examples,
-                            "properties": properties, "additionalProperties": False}
+    node: dict[str, Any] = {
+        "type": "object",
+        "title": title,
+        "description": description,
+        "examples": examples,
+        "properties": properties,
+        "additionalProperties": False,
+    }
     if required:
         node["required"] = required
     return node

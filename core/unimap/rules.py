@@ -19,7 +19,9 @@ NEGATION_PRECEDENCE = Rule("U105", "negation-precedence", E, "`!a.b` means `(!a)
 UNKNOWN_TRANSFORM = Rule("U104", "unknown-transform", E, "A `transform:` names no one-argument function.")
 UNKNOWN_FIELD = Rule("U201", "unknown-field", E, "A mapped field is not a field of the unified model.")
 ENGINE_FIELD = Rule("U202", "engine-field", E, "A field the engine sets (id, changed_at, nested…) is mapped.")
-UNMAPPED_SEED_FIELD = Rule("U203", "unmapped-coverage-field", E, "A field the connector's `coverage` lists is not mapped.")
+UNMAPPED_SEED_FIELD = Rule(
+    "U203", "unmapped-coverage-field", E, "A field the connector's `coverage` lists is not mapped."
+)
 UNMAPPED_REQUIRED_FIELD = Rule("U204", "unmapped-required-field", INFO, "A required key is unmapped (null).")
 UNKNOWN_MODEL = Rule("U301", "unknown-model", E, "A reference to a model this connector has no spec for.")
 DUPLICATE_SPEC = Rule("U302", "duplicate-spec", E, "Two files define the same model or action.")

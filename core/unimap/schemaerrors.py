@@ -58,7 +58,7 @@ def _message(error: ValidationError) -> str:
         options = error.validator_value if error.validator == "enum" else [error.validator_value]
         return f"{error.instance!r} is not one of {', '.join(repr(o) for o in options)}"
     text = error.message
-    return text if len(text) <= MAX_MESSAGE else text[:MAX_MESSAGE - 3] + "..."
+    return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 3] + "..."
 
 
 def problems(errors: Iterable[ValidationError]) -> Iterator[Problem]:

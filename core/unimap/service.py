@@ -21,8 +21,8 @@ from unimap.query import ListQuery, split_list
 from unimap.settings_check import check_setting_types
 from unimap.store import Integration, RecordPage, open_store
 from unimap.sync import Progress, Syncer, SyncReport
-from unimap.unified import check_base_url
 from unimap.transport.client import VendorClient
+from unimap.unified import check_base_url
 
 TRACKED_MODELS = ("candidate", "application")
 SYNC_ONLY_CREATED = "sync_only_created_applications"
@@ -58,9 +58,17 @@ class Unimap:
         """A vendor client for ``integration`` (see :meth:`Engine.client`)."""
         return self.engine.client(integration, **options)
 
-    def connect(self, connector: str, credentials: dict[str, Any], *, base_url: str | None = None,
-                name: str | None = None, settings: dict[str, Any] | None = None, integration_id: str | None = None,
-                check: bool = True) -> Integration:
+    def connect(
+        self,
+        connector: str,
+        credentials: dict[str, Any],
+        *,
+        base_url: str | None = None,
+        name: str | None = None,
+        settings: dict[str, Any] | None = None,
+        integration_id: str | None = None,
+        check: bool = True,
+    ) -> Integration:
         """Store a new integration after checking its credentials by logging in (``check``)."""
         specs = self.engine.connector(connector)
         wanted = [c["name"] for c in specs.data.get("credentials", [])]
@@ -73,8 +81,14 @@ class Unimap:
         self._check_settings(connector, settings or {})
         if base_url is not None:
             base_url = check_base_url(base_url)
-        integration = Integration(integration_id or new_integration_id(connector), connector, name, base_url,
-                                  dict(credentials), dict(settings or {}))
+        integration = Integration(
+            integration_id or new_integration_id(connector),
+            connector,
+            name,
+            base_url,
+            dict(credentials),
+            dict(settings or {}),
+        )
         if check:
             with self.client(integration) as client:
                 client.authenticate()
@@ -93,8 +107,9 @@ class Unimap:
 
     def _check_settings(self, connector: str, settings: dict[str, Any]) -> None:
         """Every setting has the type of the connector's default (``requests_per_minute=abc`` is refused)."""
-        problems = check_setting_types({k: v for k, v in settings.items() if v is not None},
-                                       self.engine.connector(connector).settings)
+        problems = check_setting_types(
+            {k: v for k, v in settings.items() if v is not None}, self.engine.connector(connector).settings
+        )
         if problems:
             raise InputInvalid("; ".join(message for _, message in problems), fields=[name for name, _ in problems])
 
@@ -111,17 +126,32 @@ class Unimap:
 
     # -- syncing -----------------------------------------------------------------------------------
 
-    def sync(self, integration_id: str | None = None, *, full: bool = False, models: list[str] | None = None,
-             progress: Progress | None = None, cancel: threading.Event | None = None,
-             allow_mass_delete: bool = False, **client_options: Any) -> SyncReport:
+    def sync(
+        self,
+        integration_id: str | None = None,
+        *,
+        full: bool = False,
+        models: list[str] | None = None,
+        progress: Progress | None = None,
+        cancel: threading.Event | None = None,
+        allow_mass_delete: bool = False,
+        **client_options: Any,
+    ) -> SyncReport:
         """Sync an integration (delta where a checkpoint exists, else full).
 
         ``cancel`` set → the sync stops after its current page and raises :class:`SyncInterrupted`;
         ``allow_mass_delete`` lets one sync mark more than ``max_delete_share`` of a model deleted.
         """
         integration = self.integration(integration_id)
-        syncer = Syncer(self.engine, self.store, integration, progress=progress, client_options=client_options,
-                        cancel=cancel, allow_mass_delete=allow_mass_delete)
+        syncer = Syncer(
+            self.engine,
+            self.store,
+            integration,
+            progress=progress,
+            client_options=client_options,
+            cancel=cancel,
+            allow_mass_delete=allow_mass_delete,
+        )
         try:
             return syncer.run(full=full, models=models)
         finally:
@@ -149,8 +179,15 @@ class Unimap:
         finally:
             runner.close()
 
-    def passthrough(self, method: str, params: list[Any] | None = None, integration_id: str | None = None, *,
-                    path: str | None = None, **options: Any) -> dict[str, Any]:
+    def passthrough(
+        self,
+        method: str,
+        params: list[Any] | None = None,
+        integration_id: str | None = None,
+        *,
+        path: str | None = None,
+        **options: Any,
+    ) -> dict[str, Any]:
         """A raw vendor call with the stored auth; Kombo's ``{url, status, headers, data}``.
 
         ``options`` go to :meth:`VendorClient.passthrough` (``body``: a JSON-RPC envelope forwarded
@@ -161,22 +198,42 @@ class Unimap:
 
     # -- reading -------------------------------------------------------------------------------------
 
-    def list_records(self, model: str, integration_id: str | None = None, *, updated_after: str | None = None,
-                     include_deleted: bool = False, ids: list[str] | str | None = None,
-                     remote_ids: list[str] | str | None = None, cursor: str | None = None, page_size: int = 100,
-                     **filters: Any) -> RecordPage:
+    def list_records(
+        self,
+        model: str,
+        integration_id: str | None = None,
+        *,
+        updated_after: str | None = None,
+        include_deleted: bool = False,
+        ids: list[str] | str | None = None,
+        remote_ids: list[str] | str | None = None,
+        cursor: str | None = None,
+        page_size: int = 100,
+        **filters: Any,
+    ) -> RecordPage:
         """One page of unified records, with Kombo's filters and nested objects (``ids``: a list or a comma list)."""
         integration = self.integration(integration_id)
         if not 1 <= page_size <= 10_000:
             raise InputInvalid("page_size must be between 1 and 10000", fields=["page_size"])
         only_created = bool(integration.settings.get(SYNC_ONLY_CREATED))
         tracked = only_created and model in TRACKED_MODELS
-        query = ListQuery(model, updated_after, include_deleted, split_list(ids) if ids else [],
-                          split_list(remote_ids) if remote_ids else [], dict(filters), tracked)
+        query = ListQuery(
+            model,
+            updated_after,
+            include_deleted,
+            split_list(ids) if ids else [],
+            split_list(remote_ids) if remote_ids else [],
+            dict(filters),
+            tracked,
+        )
         where, params = query.conditions(integration.id)
         page = self.store.page(integration.id, model, where=where, params=params, cursor=cursor, page_size=page_size)
-        Assembler(self.store, integration.id, tracked_only=only_created,
-                  stage_position=self.engine.stage_position(integration.connector)).assemble(model, page.results)
+        Assembler(
+            self.store,
+            integration.id,
+            tracked_only=only_created,
+            stage_position=self.engine.stage_position(integration.connector),
+        ).assemble(model, page.results)
         return page
 
     def export(self, model: str, integration_id: str | None = None, **options: Any) -> Iterator[dict[str, Any]]:

@@ -16,8 +16,8 @@ objects below from the (validated) spec and the connector's ``defaults``.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Mapping
 import dataclasses
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -173,16 +173,23 @@ def build_incremental(config: Mapping[str, Any], *, env: BuildEnv) -> Incrementa
     """The ``timestamp`` incremental component."""
     merged = deep_merge({k: v for k, v in (_defaults(env).get("incremental") or {}).items()}, config)
     value = env.expr(merged.get("value") or merged["field"])
-    return Incremental(str(merged["field"]), value, float(merged.get("overlap_seconds", 0)),
-                       env.expr(merged.get("filter")), env.expr_map(merged.get("query")), env.expr(merged.get("enabled")))
+    return Incremental(
+        str(merged["field"]),
+        value,
+        float(merged.get("overlap_seconds", 0)),
+        env.expr(merged.get("filter")),
+        env.expr_map(merged.get("query")),
+        env.expr(merged.get("enabled")),
+    )
 
 
 def build_deletions(config: Mapping[str, Any], *, env: BuildEnv) -> DeletionCheck:
     """``id_recheck``, ``unseen`` (mark what a full sync did not see) or ``none``."""
     merged = deep_merge(_defaults(env).get("deletions"), config)
     kind = str(merged.get("type", "unseen"))
-    return DeletionCheck(kind, int(merged.get("max_ids", 50)), env.expr(merged.get("filter")),
-                         env.expr_map(merged.get("query")))
+    return DeletionCheck(
+        kind, int(merged.get("max_ids", 50)), env.expr(merged.get("filter")), env.expr_map(merged.get("query"))
+    )
 
 
 def _build_list(config: Mapping[str, Any], env: BuildEnv) -> ListSource:
@@ -204,8 +211,7 @@ def _build_list(config: Mapping[str, Any], env: BuildEnv) -> ListSource:
         vars=dict(config.get("vars") or {}),
         filter=config.get("filter"),
         combine=env.expr(filters.get("combine")),
-        incremental=env.build("incremental", {"type": "timestamp", **incremental}) if incremental is not None
-        else None,
+        incremental=env.build("incremental", {"type": "timestamp", **incremental}) if incremental is not None else None,
         deletions=env.build("deletion", deletions),
         parent_id=env.expr(config.get("parent_id")),
         order=env.expr(config.get("order")),
@@ -240,125 +246,278 @@ def build_union(config: Mapping[str, Any], *, env: BuildEnv) -> UnionSource:
 
 # -- schema fragments ------------------------------------------------------------------------------
 
-_REQUEST = {"x-unimap-component": "request", "title": "Request",
-            "description": "The list request, merged over the connector's `defaults.request`. Its expressions see "
-                           "`{settings, vars, page, filter, cursor, parent}`.",
-            "examples": [{"path": "/v3/candidates", "query": {"per_page": "`500`"}}]}
-_PAGINATOR = {"x-unimap-component": "paginator", "title": "Paginator",
-              "description": "How the list pages; default: the connector's `paginator`.",
-              "examples": [{"type": "link_header", "page_size": 500}]}
+_REQUEST = {
+    "x-unimap-component": "request",
+    "title": "Request",
+    "description": "The list request, merged over the connector's `defaults.request`. Its expressions see "
+    "`{settings, vars, page, filter, cursor, parent}`.",
+    "examples": [{"path": "/v3/candidates", "query": {"per_page": "`500`"}}],
+}
+_PAGINATOR = {
+    "x-unimap-component": "paginator",
+    "title": "Paginator",
+    "description": "How the list pages; default: the connector's `paginator`.",
+    "examples": [{"type": "link_header", "page_size": 500}],
+}
 _LIST_PROPERTIES: dict[str, Any] = {
     "request": _REQUEST,
-    "records": expression("Records", "The list of vendor records in the response `{body, headers, status}`.",
-                          ["body", "body.listOutput", "body.data"]),
-    "total": expression("Total", "The vendor's announced total in the first page's response (fewer records "
-                                 "arriving fails the model instead of marking deletions).",
-                        ["body.totalCount", "headers.\"x-total-count\""]),
-    "id_field": {"type": "string", "title": "Id field", "description": "The vendor field holding the record id "
-                 "(for id re-checks and for naming skipped records).", "examples": ["id", "uid"]},
-    "vars": {"type": "object", "title": "Variables", "description": "Constants the request expressions read as "
-             "`vars.*` (e.g. a JSON-RPC projection).", "examples": [{"projection": {"uid": 1}}]},
-    "filter": {"title": "Filter", "description": "The source's own filter object, combined with the incremental "
-               "and id filters through `filters.combine` and seen by the request as `filter`.",
-               "examples": [None, {"type": "COND", "field": "status", "op": "EQ", "param": "open"}]},
-    "filters": {"title": "Filter combination", "description": "Overrides `defaults.filters`.",
-                "examples": [{"combine": "{type: 'AND', items: filters}"}], "type": "object",
-                "properties": {"combine": expression("Combine", "One filter from `filters` (a list).",
-                                                     ["{type: 'AND', items: filters}"])},
-                "additionalProperties": False},
+    "records": expression(
+        "Records",
+        "The list of vendor records in the response `{body, headers, status}`.",
+        ["body", "body.listOutput", "body.data"],
+    ),
+    "total": expression(
+        "Total",
+        "The vendor's announced total in the first page's response (fewer records "
+        "arriving fails the model instead of marking deletions).",
+        ["body.totalCount", 'headers."x-total-count"'],
+    ),
+    "id_field": {
+        "type": "string",
+        "title": "Id field",
+        "description": "The vendor field holding the record id (for id re-checks and for naming skipped records).",
+        "examples": ["id", "uid"],
+    },
+    "vars": {
+        "type": "object",
+        "title": "Variables",
+        "description": "Constants the request expressions read as `vars.*` (e.g. a JSON-RPC projection).",
+        "examples": [{"projection": {"uid": 1}}],
+    },
+    "filter": {
+        "title": "Filter",
+        "description": "The source's own filter object, combined with the incremental "
+        "and id filters through `filters.combine` and seen by the request as `filter`.",
+        "examples": [None, {"type": "COND", "field": "status", "op": "EQ", "param": "open"}],
+    },
+    "filters": {
+        "title": "Filter combination",
+        "description": "Overrides `defaults.filters`.",
+        "examples": [{"combine": "{type: 'AND', items: filters}"}],
+        "type": "object",
+        "properties": {
+            "combine": expression("Combine", "One filter from `filters` (a list).", ["{type: 'AND', items: filters}"])
+        },
+        "additionalProperties": False,
+    },
     "paginator": _PAGINATOR,
-    "incremental": {"x-unimap-component": "incremental", "title": "Incremental",
-                    "description": "How delta syncs ask for changes only (merged over `defaults.incremental`).",
-                    "examples": [{"field": "updated_at", "query": {"updated_at": "join('', ['gte|', cursor.since])"}}]},
-    "deletions": {"x-unimap-component": "deletion", "title": "Deletion check",
-                  "description": "How a full sync confirms unseen records before marking them deleted.",
-                  "examples": [{"type": "id_recheck", "max_ids": 50, "query": {"ids": "join(',', ids)"}}]},
-    "parent_id": expression("Parent id", "The remote id of the record this one belongs to (e.g. a stage's job), "
-                                         "so nested lists show only their own children.", ["to_text(job_id)"]),
-    "order": expression("Order", "The record's position among its siblings (e.g. a stage within its job), an "
-                                 "expression over the vendor record; default: the order synced.", ["sort_order"]),
+    "incremental": {
+        "x-unimap-component": "incremental",
+        "title": "Incremental",
+        "description": "How delta syncs ask for changes only (merged over `defaults.incremental`).",
+        "examples": [{"field": "updated_at", "query": {"updated_at": "join('', ['gte|', cursor.since])"}}],
+    },
+    "deletions": {
+        "x-unimap-component": "deletion",
+        "title": "Deletion check",
+        "description": "How a full sync confirms unseen records before marking them deleted.",
+        "examples": [{"type": "id_recheck", "max_ids": 50, "query": {"ids": "join(',', ids)"}}],
+    },
+    "parent_id": expression(
+        "Parent id",
+        "The remote id of the record this one belongs to (e.g. a stage's job), "
+        "so nested lists show only their own children.",
+        ["to_text(job_id)"],
+    ),
+    "order": expression(
+        "Order",
+        "The record's position among its siblings (e.g. a stage within its job), an "
+        "expression over the vendor record; default: the order synced.",
+        ["sort_order"],
+    ),
 }
 
 
 def _list_fragment(required: list[str] | None = None) -> dict[str, Any]:
-    return obj("List source", "A paginated vendor list.", [{"type": "list", "request": {"path": "/v3/users"}}],
-               dict(_LIST_PROPERTIES), required=required or ["request"])
+    return obj(
+        "List source",
+        "A paginated vendor list.",
+        [{"type": "list", "request": {"path": "/v3/users"}}],
+        dict(_LIST_PROPERTIES),
+        required=required or ["request"],
+    )
 
 
 def _union_part() -> dict[str, Any]:
     part = _list_fragment()
-    part["properties"] = {**part["properties"], "type": {"const": "list", "title": "Type", "description": "`list`.",
-                                                         "examples": ["list"]}}
+    part["properties"] = {
+        **part["properties"],
+        "type": {"const": "list", "title": "Type", "description": "`list`.", "examples": ["list"]},
+    }
     return part
 
 
 _INCREMENTAL = obj(
-    "Timestamp cursor", "The records' change time is the cursor; delta syncs ask for records changed since the "
+    "Timestamp cursor",
+    "The records' change time is the cursor; delta syncs ask for records changed since the "
     "last sync's newest record (less `overlap_seconds`), never later than the sync's own start.",
-    [{"type": "timestamp", "field": "updated_at", "overlap_seconds": 300,
-      "query": {"updated_at": "join('', ['gte|', cursor.since])"}}],
+    [
+        {
+            "type": "timestamp",
+            "field": "updated_at",
+            "overlap_seconds": 300,
+            "query": {"updated_at": "join('', ['gte|', cursor.since])"},
+        }
+    ],
     {
-        "field": {"type": "string", "title": "Field", "description": "The vendor field that changes with the record "
-                  "(`cursor.field` in `filter`).", "examples": ["updated_at", "lastModified"]},
-        "value": expression("Value", "The record's cursor value as ISO-8601 (an expression over the record; "
-                                     "default: the field).", ["iso_datetime(lastModified)", "updated_at"]),
-        "overlap_seconds": {"type": "number", "minimum": 0, "title": "Overlap", "description": "Seconds re-read "
-                            "before the cursor, for clocks and slow commits.", "examples": [300]},
-        "filter": expression("Filter", "A filter object for records changed since `cursor.since` (JSON-RPC style).",
-                             ["{type: 'COND', field: cursor.field, op: 'GE', param: cursor.since}"]),
-        "query": expression_map("Query", "Query parameters for changes since `cursor.since` (REST style).",
-                                [{"updated_at": "join('', ['gte|', cursor.since])"}]),
-        "enabled": expression("Enabled", "Whether delta syncs are possible (an expression over `{settings}`); "
-                                         "false makes every sync of the model full.",
-                              ["setting('last_modified_filter')"]),
-    }, required=["field"])
+        "field": {
+            "type": "string",
+            "title": "Field",
+            "description": "The vendor field that changes with the record (`cursor.field` in `filter`).",
+            "examples": ["updated_at", "lastModified"],
+        },
+        "value": expression(
+            "Value",
+            "The record's cursor value as ISO-8601 (an expression over the record; default: the field).",
+            ["iso_datetime(lastModified)", "updated_at"],
+        ),
+        "overlap_seconds": {
+            "type": "number",
+            "minimum": 0,
+            "title": "Overlap",
+            "description": "Seconds re-read before the cursor, for clocks and slow commits.",
+            "examples": [300],
+        },
+        "filter": expression(
+            "Filter",
+            "A filter object for records changed since `cursor.since` (JSON-RPC style).",
+            ["{type: 'COND', field: cursor.field, op: 'GE', param: cursor.since}"],
+        ),
+        "query": expression_map(
+            "Query",
+            "Query parameters for changes since `cursor.since` (REST style).",
+            [{"updated_at": "join('', ['gte|', cursor.since])"}],
+        ),
+        "enabled": expression(
+            "Enabled",
+            "Whether delta syncs are possible (an expression over `{settings}`); "
+            "false makes every sync of the model full.",
+            ["setting('last_modified_filter')"],
+        ),
+    },
+    required=["field"],
+)
 
 _DELETION_PROPS = {
-    "max_ids": {"type": "integer", "minimum": 1, "title": "Ids per request", "description": "The most ids one "
-                "re-check request may carry.", "examples": [50, 200]},
-    "filter": expression("Filter", "A filter object matching `ids` (JSON-RPC style; `field` is the id field).",
-                         ["{type: 'COND', field: field, op: 'EQ', param: ids}"]),
+    "max_ids": {
+        "type": "integer",
+        "minimum": 1,
+        "title": "Ids per request",
+        "description": "The most ids one re-check request may carry.",
+        "examples": [50, 200],
+    },
+    "filter": expression(
+        "Filter",
+        "A filter object matching `ids` (JSON-RPC style; `field` is the id field).",
+        ["{type: 'COND', field: field, op: 'EQ', param: ids}"],
+    ),
     "query": expression_map("Query", "Query parameters matching `ids` (REST style).", [{"ids": "join(',', ids)"}]),
 }
 
 
 def register_source_components(register: Callable[..., None]) -> None:
     """Register the built-in sources, incremental cursors and deletion checks."""
-    register("source", "list", _list_fragment(), build_list, summary="A paginated vendor list.",
-                      aliases=["call"])
+    register("source", "list", _list_fragment(), build_list, summary="A paginated vendor list.", aliases=["call"])
     fan_out = _list_fragment(["request", "parent"])
     fan_out["title"], fan_out["description"] = "Fan-out source", "One request per record of a parent model."
     fan_out["examples"] = [{"type": "fan_out", "parent": "job", "request": {"path": "/jobs/{parent.id}/stages"}}]
-    fan_out["properties"] = {**fan_out["properties"], "parent": {
-        "type": "string", "title": "Parent model", "description": "The model whose live records each get one "
-        "request; it syncs first. Requests and mappings see its vendor record as `parent`.", "examples": ["job"]}}
+    fan_out["properties"] = {
+        **fan_out["properties"],
+        "parent": {
+            "type": "string",
+            "title": "Parent model",
+            "description": "The model whose live records each get one "
+            "request; it syncs first. Requests and mappings see its vendor record as `parent`.",
+            "examples": ["job"],
+        },
+    }
     for key in ("incremental",):
         fan_out["properties"].pop(key)
     register("source", "fan_out", fan_out, build_fan_out, summary="One request per parent record.")
-    register("source", "derived", obj(
-        "Derived source", "Rows computed from another model's vendor records, at no request.",
-        [{"type": "derived", "from": "job", "records": "[{job: uid, user: userId}][?user]"}],
-        {"from": {"type": "string", "title": "From", "description": "The model whose vendor records are read.",
-                  "examples": ["job"]},
-         "records": expression("Records", "Rows of this model from one parent vendor record.",
-                               ["[{job: uid, user: userId}][?user]"])},
-        required=["from", "records"]), build_derived, summary="Computed from another model's records.")
-    register("source", "union", obj(
-        "Union source", "Several lists read as one model; rows with the same id merge (lists joined).",
-        [{"type": "union", "sources": [{"type": "list", "request": {"path": "/v3/job_owners"}}]}],
-        {"sources": {"type": "array", "minItems": 1, "title": "Sources", "description": "The lists.",
-                     "examples": [[{"type": "list", "request": {"path": "/v3/job_owners"}}]],
-                     "items": _union_part()}},
-        required=["sources"]), build_union, summary="Several lists as one model.")
-    register("incremental", "timestamp", _INCREMENTAL, build_incremental,
-                      summary="The records' change time is the cursor.")
-    register("deletion", "id_recheck", obj(
-        "Id re-check", "Unseen records are re-requested by id (in chunks of `max_ids`); only those still missing are "
-        "marked deleted.", [{"type": "id_recheck", "max_ids": 50, "query": {"ids": "join(',', ids)"}}],
-        dict(_DELETION_PROPS)), build_deletions, summary="Re-request unseen ids before marking them deleted.")
-    register("deletion", "unseen", obj(
-        "Unseen", "Records a complete full sync did not see are marked deleted without a re-check.",
-        [{"type": "unseen"}], {}), build_deletions, summary="Mark what a full sync did not see.")
-    register("deletion", "none", obj(
-        "No deletion check", "The model never marks records deleted (e.g. soft deletes arrive as fields).",
-        [{"type": "none"}], {}), build_deletions, summary="Never mark records deleted.")
+    register(
+        "source",
+        "derived",
+        obj(
+            "Derived source",
+            "Rows computed from another model's vendor records, at no request.",
+            [{"type": "derived", "from": "job", "records": "[{job: uid, user: userId}][?user]"}],
+            {
+                "from": {
+                    "type": "string",
+                    "title": "From",
+                    "description": "The model whose vendor records are read.",
+                    "examples": ["job"],
+                },
+                "records": expression(
+                    "Records",
+                    "Rows of this model from one parent vendor record.",
+                    ["[{job: uid, user: userId}][?user]"],
+                ),
+            },
+            required=["from", "records"],
+        ),
+        build_derived,
+        summary="Computed from another model's records.",
+    )
+    register(
+        "source",
+        "union",
+        obj(
+            "Union source",
+            "Several lists read as one model; rows with the same id merge (lists joined).",
+            [{"type": "union", "sources": [{"type": "list", "request": {"path": "/v3/job_owners"}}]}],
+            {
+                "sources": {
+                    "type": "array",
+                    "minItems": 1,
+                    "title": "Sources",
+                    "description": "The lists.",
+                    "examples": [[{"type": "list", "request": {"path": "/v3/job_owners"}}]],
+                    "items": _union_part(),
+                }
+            },
+            required=["sources"],
+        ),
+        build_union,
+        summary="Several lists as one model.",
+    )
+    register(
+        "incremental", "timestamp", _INCREMENTAL, build_incremental, summary="The records' change time is the cursor."
+    )
+    register(
+        "deletion",
+        "id_recheck",
+        obj(
+            "Id re-check",
+            "Unseen records are re-requested by id (in chunks of `max_ids`); only those still missing are "
+            "marked deleted.",
+            [{"type": "id_recheck", "max_ids": 50, "query": {"ids": "join(',', ids)"}}],
+            dict(_DELETION_PROPS),
+        ),
+        build_deletions,
+        summary="Re-request unseen ids before marking them deleted.",
+    )
+    register(
+        "deletion",
+        "unseen",
+        obj(
+            "Unseen",
+            "Records a complete full sync did not see are marked deleted without a re-check.",
+            [{"type": "unseen"}],
+            {},
+        ),
+        build_deletions,
+        summary="Mark what a full sync did not see.",
+    )
+    register(
+        "deletion",
+        "none",
+        obj(
+            "No deletion check",
+            "The model never marks records deleted (e.g. soft deletes arrive as fields).",
+            [{"type": "none"}],
+            {},
+        ),
+        build_deletions,
+        summary="Never mark records deleted.",
+    )

@@ -24,7 +24,7 @@ END = "<!-- end of the component reference -->"
 _INTROS = {
     "transport": "How requests travel (`transport:` in connector.yaml).",
     "request": "The request shape of each transport (a source's `request:`, a `request` step, a lookup's `request:`, "
-               "an attachments step's `upload:`). Which keys apply follows the connector's transport.",
+    "an attachments step's `upload:`). Which keys apply follows the connector's transport.",
     "auth": "How requests are authenticated (`auth:` in connector.yaml).",
     "paginator": "How a list pages (`paginator:` in connector.yaml as the default, or in a source).",
     "rate_limit": "The vendor's request budget (`rate_limit:` in connector.yaml).",
@@ -55,8 +55,11 @@ def _kind(node: dict[str, Any]) -> str:
 
 def _nested(node: dict[str, Any]) -> tuple[dict[str, Any], set[str]]:
     """The properties of an object node (or of the object items of an array node)."""
-    for candidate in (node, node.get("items") if isinstance(node.get("items"), dict) else None,
-                      node.get("additionalProperties") if isinstance(node.get("additionalProperties"), dict) else None):
+    for candidate in (
+        node,
+        node.get("items") if isinstance(node.get("items"), dict) else None,
+        node.get("additionalProperties") if isinstance(node.get("additionalProperties"), dict) else None,
+    ):
         if isinstance(candidate, dict) and isinstance(candidate.get("properties"), dict) and COMPONENT_KEY not in node:
             return candidate["properties"], set(candidate.get("required") or [])
     return {}, set()
@@ -64,8 +67,10 @@ def _nested(node: dict[str, Any]) -> tuple[dict[str, Any], set[str]]:
 
 def _rows(key: str, node: dict[str, Any], required: bool, parent: str, depth: int = 0) -> list[str]:
     where = f" (in `{parent}`)" if parent else ""
-    rows = [f"| `{key}`{where} | {_kind(node)} | {'yes' if required else ''} | "
-            f"{_one_line(str(node.get('description', '')))} |"]
+    rows = [
+        f"| `{key}`{where} | {_kind(node)} | {'yes' if required else ''} | "
+        f"{_one_line(str(node.get('description', '')))} |"
+    ]
     children, needed = _nested(node)
     if depth < 2:
         for child, sub in children.items():
@@ -101,8 +106,9 @@ def reference(registry: ComponentRegistry) -> str:
             component = registry.get(category, name)
             schema = dict(component.schema)
             aliases = [a for a in registry.names(category) if a != name and registry.canonical(category, a) == name]
-            title = f"#### `{category}`: `{name}`" + (f" (alias {', '.join(f'`{a}`' for a in aliases)})" if aliases
-                                                      else "")
+            title = f"#### `{category}`: `{name}`" + (
+                f" (alias {', '.join(f'`{a}`' for a in aliases)})" if aliases else ""
+            )
             out.append(title + "\n")
             out.append(_one_line(str(schema.get("description") or component.summary)) + "\n")
             properties = schema.get("properties") or {}

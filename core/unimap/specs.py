@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-from collections.abc import Iterator
 
 from unimap.expressions import Expression, Template
 from unimap.yamlsource import JsonPath, YamlDocument

@@ -95,11 +95,19 @@ class SyncReport:
 
     def as_dict(self) -> dict[str, Any]:
         """Plain data (stored with the sync run, printed as JSON)."""
-        return {"integration_id": self.integration_id, "sync_id": self.sync_id, "kind": self.kind,
-                "requests": self.requests, "seconds": round(self.seconds, 3), "warnings": self.warnings,
-                "interrupted": self.interrupted,
-                "models": {k: {**{f: x for f, x in asdict(v).items() if f != "skipped_ids"}, "status": v.status}
-                           for k, v in self.models.items()}}
+        return {
+            "integration_id": self.integration_id,
+            "sync_id": self.sync_id,
+            "kind": self.kind,
+            "requests": self.requests,
+            "seconds": round(self.seconds, 3),
+            "warnings": self.warnings,
+            "interrupted": self.interrupted,
+            "models": {
+                k: {**{f: x for f, x in asdict(v).items() if f != "skipped_ids"}, "status": v.status}
+                for k, v in self.models.items()
+            },
+        }
 
 
 @dataclass
@@ -118,10 +126,18 @@ def _iso(moment: datetime) -> str:
 class Syncer:
     """Syncs one integration's models from its vendor into the store."""
 
-    def __init__(self, engine: Engine, store: Store, integration: Integration, *,
-                 client: VendorClient | None = None, progress: Progress | None = None,
-                 client_options: dict[str, Any] | None = None, cancel: threading.Event | None = None,
-                 allow_mass_delete: bool = False) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        store: Store,
+        integration: Integration,
+        *,
+        client: VendorClient | None = None,
+        progress: Progress | None = None,
+        client_options: dict[str, Any] | None = None,
+        cancel: threading.Event | None = None,
+        allow_mass_delete: bool = False,
+    ) -> None:
         self.engine = engine
         self.store = store
         self.integration = integration
@@ -151,8 +167,10 @@ class Syncer:
         wanted = list(models or available)
         unknown = [m for m in wanted if m not in available]
         if unknown:
-            raise UnimapError(f"connector {self.specs.name!r} has no model(s) {', '.join(unknown)} "
-                              f"(known: {', '.join(sorted(available))})")
+            raise UnimapError(
+                f"connector {self.specs.name!r} has no model(s) {', '.join(unknown)} "
+                f"(known: {', '.join(sorted(available))})"
+            )
         plan: list[str] = []
 
         def add(name: str) -> None:
@@ -171,8 +189,11 @@ class Syncer:
 
     def derived_of(self, parent: str) -> list[ModelSpec]:
         """Derived models computed from ``parent``'s vendor records."""
-        return [m for m in self.specs.models.values()
-                if isinstance(m.component, DerivedSource) and m.component.parent == parent]
+        return [
+            m
+            for m in self.specs.models.values()
+            if isinstance(m.component, DerivedSource) and m.component.parent == parent
+        ]
 
     # -- running ------------------------------------------------------------------------------
 
@@ -201,8 +222,9 @@ class Syncer:
                     for name, future in futures.items():
                         future.result()
                         for derived in self.derived_of(name):
-                            report.models.setdefault(derived.model,
-                                                     ModelReport(derived.model, report.models[name].kind))
+                            report.models.setdefault(
+                                derived.model, ModelReport(derived.model, report.models[name].kind)
+                            )
                 if self.cancel.is_set():
                     break
             if self.cancel.is_set():
@@ -217,8 +239,10 @@ class Syncer:
                 report.kind = "full"
             self.store.finish_sync(sync_id, status, report.as_dict(), kind=report.kind)
         if report.interrupted:
-            raise SyncInterrupted(f"sync {sync_id} of {self.integration.id} was interrupted; the next sync resumes "
-                                  "where it stopped", report=report)
+            raise SyncInterrupted(
+                f"sync {sync_id} of {self.integration.id} was interrupted; the next sync resumes where it stopped",
+                report=report,
+            )
         return report
 
     def _context(self, parent: Any = None) -> MappingContext:
@@ -236,8 +260,9 @@ class Syncer:
                     table = {lookup.key.search(r): lookup.value.search(r) for r in rows if isinstance(r, dict)}
                 self.lookups[name] = table
                 with self.store.transaction() as db:
-                    self.store.set_checkpoint(self.integration.id, f"lookup:{name}", cursor=None,
-                                              run={"table": table, "at": utc_now()}, db=db)
+                    self.store.set_checkpoint(
+                        self.integration.id, f"lookup:{name}", cursor=None, run={"table": table, "at": utc_now()}, db=db
+                    )
             except RemoteError as exc:
                 stored = self.store.checkpoint(self.integration.id, f"lookup:{name}")["run"]
                 if stored and isinstance(stored.get("table"), dict):
@@ -245,8 +270,7 @@ class Syncer:
                     report.warnings.append(f"lookup {name!r} unavailable ({exc}); used the copy from {stored['at']}")
                 else:
                     self.failed_lookups.add(name)
-                    report.warnings.append(f"lookup {name!r} unavailable ({exc}); models that read it were not "
-                                           "synced")
+                    report.warnings.append(f"lookup {name!r} unavailable ({exc}); models that read it were not synced")
 
     # -- one model ------------------------------------------------------------------------------
 
@@ -263,9 +287,7 @@ class Syncer:
             incremental = incrementals[0]
         if incremental is None or cursor is None:
             return False
-        if incremental.enabled is not None and not incremental.enabled.search({"settings": self.settings}):
-            return False
-        return True
+        return incremental.enabled is None or bool(incremental.enabled.search({"settings": self.settings}))
 
     def _overlap(self, source: Any) -> float:
         incremental = source.parts[0].incremental if isinstance(source, UnionSource) else source.incremental
@@ -285,9 +307,18 @@ class Syncer:
             if delta:
                 moment = parse_datetime(checkpoint["cursor"], "UTC")
                 since = _iso(moment - timedelta(seconds=self._overlap(source))) if moment else None
-            run = {"kind": kind, "sync_id": sync_id, "part": 0, "page": None, "fetched": 0, "unidentified": 0,
-                   "total": None, "since": since, "max_cursor": checkpoint["cursor"] if delta else None,
-                   "prev_cursor": checkpoint["cursor"]}
+            run = {
+                "kind": kind,
+                "sync_id": sync_id,
+                "part": 0,
+                "page": None,
+                "fetched": 0,
+                "unidentified": 0,
+                "total": None,
+                "since": since,
+                "max_cursor": checkpoint["cursor"] if delta else None,
+                "prev_cursor": checkpoint["cursor"],
+            }
         stats = ModelReport(name, kind)
         report.models[name] = stats
         for derived in self.derived_of(name):
@@ -296,8 +327,10 @@ class Syncer:
         try:
             missing = sorted(model.lookups & self.failed_lookups)
             if missing:
-                raise RemoteError(f"lookup(s) {', '.join(missing)} unavailable and never loaded before; the model "
-                                  "was not synced rather than mapped without them")
+                raise RemoteError(
+                    f"lookup(s) {', '.join(missing)} unavailable and never loaded before; the model "
+                    "was not synced rather than mapped without them"
+                )
             self._read(model, run, report)
             stats.fetched = max(stats.fetched, int(run.get("fetched", 0)))
             stats.unidentified = int(run.get("unidentified", 0))
@@ -306,8 +339,7 @@ class Syncer:
                 self.store.mark_seen(self.integration.id, name, stats.skipped_ids, run["sync_id"])
                 self._detect_deletions(model, run, report)
             with self.store.transaction() as db:
-                self.store.set_checkpoint(self.integration.id, name, cursor=self._clamped(run, stats), run=None,
-                                          db=db)
+                self.store.set_checkpoint(self.integration.id, name, cursor=self._clamped(run, stats), run=None, db=db)
         except SyncInterrupted:
             stats.error = "interrupted"
         except UnimapError as exc:
@@ -340,8 +372,9 @@ class Syncer:
             stats = report.models[model.model]
             seen = run["sync_id"] if run["kind"] == "full" else None
             with self.store.transaction() as db:
-                result = self.store.upsert(self.integration.id, model.model, self._merge(rows), seen_sync=seen,
-                                           now=utc_now(), db=db)
+                result = self.store.upsert(
+                    self.integration.id, model.model, self._merge(rows), seen_sync=seen, now=utc_now(), db=db
+                )
             self._count(stats, result, 0, 0)
         elif isinstance(source, FanOutSource):
             parents = self.store.all(self.integration.id, source.parent)
@@ -354,16 +387,16 @@ class Syncer:
         else:
             raise UnimapError(f"model {model.model!r}: a {source.kind} source has nothing to fetch")
 
-    def _request_context(self, source: ListSource, run: dict[str, Any], extra_filter: Any = None,
-                         parent: Any = None) -> dict[str, Any]:
+    def _request_context(
+        self, source: ListSource, run: dict[str, Any], extra_filter: Any = None, parent: Any = None
+    ) -> dict[str, Any]:
         filters = [f for f in (source.filter, extra_filter) if f]
         if len(filters) > 1 and source.combine is not None:
             combined = source.combine.search({"filters": filters})
         else:
             combined = filters[0] if filters else None
         cursor = {"field": source.incremental.field if source.incremental else None, "since": run.get("since")}
-        return {"settings": self.settings, "vars": source.vars, "filter": combined, "cursor": cursor,
-                "parent": parent}
+        return {"settings": self.settings, "vars": source.vars, "filter": combined, "cursor": cursor, "parent": parent}
 
     def _incremental_parts(self, source: ListSource, run: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
         """The incremental filter object and query parameters of a delta run."""
@@ -375,8 +408,15 @@ class Syncer:
         query = {k: e.search(data) for k, e in inc.query.items()}
         return extra, {k: v for k, v in query.items() if v is not None}
 
-    def _pages_of(self, source: ListSource, ctx: dict[str, Any], resume: dict[str, Any] | None,
-                  query: dict[str, Any] | None = None, *, limit: int | None = None) -> Iterator[_Page]:
+    def _pages_of(
+        self,
+        source: ListSource,
+        ctx: dict[str, Any],
+        resume: dict[str, Any] | None,
+        query: dict[str, Any] | None = None,
+        *,
+        limit: int | None = None,
+    ) -> Iterator[_Page]:
         """Every page of ``source`` from ``resume`` on (fetched in this thread)."""
         paginator = source.paginator
         state: dict[str, Any] | None = paginator.start(resume)
@@ -390,8 +430,11 @@ class Syncer:
             extra = page_filter(variables) if callable(page_filter) else None
             if extra is not None:
                 filters = [f for f in (ctx.get("filter"), extra) if f]
-                page_ctx["filter"] = source.combine.search({"filters": filters}) \
-                    if len(filters) > 1 and source.combine is not None else filters[0]
+                page_ctx["filter"] = (
+                    source.combine.search({"filters": filters})
+                    if len(filters) > 1 and source.combine is not None
+                    else filters[0]
+                )
             request = source.request.build(page_ctx)
             if query:
                 request.query = {**request.query, **query}
@@ -402,8 +445,10 @@ class Syncer:
             if records is None and view["body"] in (None, "", b""):
                 records = []
             if not isinstance(records, list):
-                raise RemoteError(f"{request.label or source.label}: the response has no record list at "
-                                  f"{source.records.text!r}", call=request.label or source.label)
+                raise RemoteError(
+                    f"{request.label or source.label}: the response has no record list at {source.records.text!r}",
+                    call=request.label or source.label,
+                )
             total = self._total(source, view) if first else None
             next_state = paginator.advance(state, response, records, total)
             yield _Page(records, total, next_state)
@@ -457,8 +502,17 @@ class Syncer:
                 except queue.Empty:
                     worker.join(0.05)
 
-    def _read_list(self, model: ModelSpec, source: ListSource, run: dict[str, Any], report: SyncReport, *,
-                   part: int, parent: Any = None, collect: list[Any] | None = None) -> None:
+    def _read_list(
+        self,
+        model: ModelSpec,
+        source: ListSource,
+        run: dict[str, Any],
+        report: SyncReport,
+        *,
+        part: int,
+        parent: Any = None,
+        collect: list[Any] | None = None,
+    ) -> None:
         stats = report.models[model.model]
         extra, query = self._incremental_parts(source, run)
         ctx = self._request_context(source, run, extra, parent)
@@ -477,7 +531,9 @@ class Syncer:
                 stats.pages += 1
                 stats.requests += 1
                 continue
-            derived_rows = {d.model: self._derive(d, page.records, mapping, report) for d in self.derived_of(model.model)}
+            derived_rows = {
+                d.model: self._derive(d, page.records, mapping, report) for d in self.derived_of(model.model)
+            }
             seen = run["sync_id"] if run["kind"] == "full" else None
             now = utc_now()
             run["page"] = page.next_state
@@ -488,13 +544,13 @@ class Syncer:
             with self.store.transaction() as db:
                 result = self.store.upsert(self.integration.id, model.model, rows, seen_sync=seen, now=now, db=db)
                 for derived_name, (children, parents) in derived_rows.items():
-                    sub = self.store.upsert(self.integration.id, derived_name, children, seen_sync=seen, now=now,
-                                            db=db)
+                    sub = self.store.upsert(self.integration.id, derived_name, children, seen_sync=seen, now=now, db=db)
                     gone = self._orphans(derived_name, parents, {c[0]["id"] for c in children})
                     deleted = self.store.mark_deleted(self.integration.id, derived_name, gone, now=now, db=db)
                     self._count(report.models[derived_name], sub, len(children), deleted)
-                self.store.set_checkpoint(self.integration.id, model.model, cursor=run.get("prev_cursor"), run=run,
-                                          db=db)
+                self.store.set_checkpoint(
+                    self.integration.id, model.model, cursor=run.get("prev_cursor"), run=run, db=db
+                )
             self._count(stats, result, len(page.records), 0)
             stats.pages += 1
             stats.requests += 1
@@ -510,8 +566,15 @@ class Syncer:
         value = raw.get(source.id_field)
         return value not in (None, "") and not isinstance(value, dict | list | bool), value
 
-    def _map(self, mapper: Any, records: list[Any], ctx: MappingContext, stats: ModelReport, source: ListSource,
-             parent: Any = None) -> tuple[list[tuple[dict[str, Any], str | None]], str | None]:
+    def _map(
+        self,
+        mapper: Any,
+        records: list[Any],
+        ctx: MappingContext,
+        stats: ModelReport,
+        source: ListSource,
+        parent: Any = None,
+    ) -> tuple[list[tuple[dict[str, Any], str | None]], str | None]:
         rows: list[tuple[dict[str, Any], str | None]] = []
         cursor: str | None = None
         validator = record_validator(mapper.model)
@@ -544,14 +607,18 @@ class Syncer:
                 value = source.incremental.value.search(raw)
                 if isinstance(value, str):
                     if value > limit:
-                        self._warn(stats, f"{stats.model} {record['remote_id']}: {source.incremental.field} {value} "
-                                          "is in the future; it does not move the delta cursor")
+                        self._warn(
+                            stats,
+                            f"{stats.model} {record['remote_id']}: {source.incremental.field} {value} "
+                            "is in the future; it does not move the delta cursor",
+                        )
                     elif cursor is None or value > cursor:
                         cursor = value
         return self._merge(rows), cursor
 
-    def _derive(self, derived: ModelSpec, parents: list[Any], ctx: MappingContext,
-                report: SyncReport) -> tuple[list[tuple[dict[str, Any], str]], list[str]]:
+    def _derive(
+        self, derived: ModelSpec, parents: list[Any], ctx: MappingContext, report: SyncReport
+    ) -> tuple[list[tuple[dict[str, Any], str]], list[str]]:
         source = derived.component
         assert isinstance(source, DerivedSource)
         mapper = self.engine.mapper(self.specs.name, derived.model)
@@ -653,32 +720,48 @@ class Syncer:
         if check is not None and check.kind == "none":
             return
         unseen = self.store.unseen(self.integration.id, model.model, run["sync_id"])
-        if unseen and isinstance(source, ListSource) and check is not None and check.kind == "id_recheck" \
-                and source.id_field and (check.filter is not None or check.query):
+        if (
+            unseen
+            and isinstance(source, ListSource)
+            and check is not None
+            and check.kind == "id_recheck"
+            and source.id_field
+            and (check.filter is not None or check.query)
+        ):
             confirmed = self._confirm(model, source, [r for _, r in unseen], run, report)
             unseen = [(i, r) for i, r in unseen if r not in confirmed]
         live = self.store.count(self.integration.id, model.model)
-        if unseen and not self.allow_mass_delete and len(unseen) > MASS_DELETE_MINIMUM \
-                and len(unseen) > self.max_delete_share * max(live, 1):
-            stats.error = (f"this sync would mark {len(unseen)} of {live} {model.model} records deleted (more than "
-                           f"{self.max_delete_share:.0%}); nothing was marked. Check the vendor, then sync again with "
-                           "--allow-mass-delete if that is right")
+        if (
+            unseen
+            and not self.allow_mass_delete
+            and len(unseen) > MASS_DELETE_MINIMUM
+            and len(unseen) > self.max_delete_share * max(live, 1)
+        ):
+            stats.error = (
+                f"this sync would mark {len(unseen)} of {live} {model.model} records deleted (more than "
+                f"{self.max_delete_share:.0%}); nothing was marked. Check the vendor, then sync again with "
+                "--allow-mass-delete if that is right"
+            )
             return
         now = utc_now()
         with self.store.transaction() as db:
-            stats.deleted += self.store.mark_deleted(self.integration.id, model.model, [i for i, _ in unseen],
-                                                     now=now, db=db)
+            stats.deleted += self.store.mark_deleted(
+                self.integration.id, model.model, [i for i, _ in unseen], now=now, db=db
+            )
             for derived in self.derived_of(model.model):
-                gone = [cid for cid, _ in self.store.children(self.integration.id, derived.model,
-                                                               [r for _, r in unseen])]
+                gone = [
+                    cid for cid, _ in self.store.children(self.integration.id, derived.model, [r for _, r in unseen])
+                ]
                 gone += [i for i, _ in self.store.unseen(self.integration.id, derived.model, run["sync_id"])]
                 # children of parents left out as invalid stay as they are, like their parents
                 kept = {cid for cid, _ in self.store.children(self.integration.id, derived.model, stats.skipped_ids)}
                 report.models[derived.model].deleted += self.store.mark_deleted(
-                    self.integration.id, derived.model, set(gone) - kept, now=now, db=db)
+                    self.integration.id, derived.model, set(gone) - kept, now=now, db=db
+                )
 
-    def _confirm(self, model: ModelSpec, source: ListSource, remote_ids: list[str], run: dict[str, Any],
-                 report: SyncReport) -> set[str]:
+    def _confirm(
+        self, model: ModelSpec, source: ListSource, remote_ids: list[str], run: dict[str, Any], report: SyncReport
+    ) -> set[str]:
         """Re-fetch records a full sync did not see; those still there are stored, not deleted."""
         found: set[str] = set()
         check = source.deletions
@@ -687,7 +770,7 @@ class Syncer:
         stats = report.models[model.model]
         size = max(1, min(check.max_ids, source.paginator.page_size or check.max_ids))
         for start in range(0, len(remote_ids), size):
-            chunk = remote_ids[start:start + size]
+            chunk = remote_ids[start : start + size]
             data = {"field": source.id_field, "ids": chunk}
             id_filter = check.filter.search(data) if check.filter is not None else None
             query = {k: v for k, v in ((k, e.search(data)) for k, e in check.query.items()) if v is not None}
@@ -699,10 +782,12 @@ class Syncer:
                 rows, _ = self._map(mapper, records, ctx, stats, source)
             derived_rows = {d.model: self._derive(d, records, ctx, report) for d in self.derived_of(model.model)}
             with self.store.transaction() as db:
-                self.store.upsert(self.integration.id, model.model, rows, seen_sync=run["sync_id"], now=utc_now(),
-                                  db=db)
+                self.store.upsert(
+                    self.integration.id, model.model, rows, seen_sync=run["sync_id"], now=utc_now(), db=db
+                )
                 for derived_name, (children, _) in derived_rows.items():
-                    self.store.upsert(self.integration.id, derived_name, children, seen_sync=run["sync_id"],
-                                      now=utc_now(), db=db)
+                    self.store.upsert(
+                        self.integration.id, derived_name, children, seen_sync=run["sync_id"], now=utc_now(), db=db
+                    )
             found.update(r["remote_id"] for r, _ in rows)
         return found

@@ -10,8 +10,15 @@ from unimap.errors import ConfigError
 
 __all__ = ["DATE_FORMATS", "format_utc", "parse_datetime", "utc_now", "zone"]
 
-DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%d-%m-%Y %H:%M:%S", "%d-%m-%Y",
-                "%Y/%m/%d", "%d/%m/%Y")
+DATE_FORMATS = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y/%m/%d %H:%M:%S",
+    "%d-%m-%Y %H:%M:%S",
+    "%d-%m-%Y",
+    "%Y/%m/%d",
+    "%d/%m/%Y",
+)
 
 
 def zone(name: str | None) -> tzinfo:
@@ -23,8 +30,9 @@ def zone(name: str | None) -> tzinfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError):
-        raise ConfigError(f"unknown time zone {name!r} (setting timezone); use an IANA name such as "
-                          "'Europe/Amsterdam'") from None
+        raise ConfigError(
+            f"unknown time zone {name!r} (setting timezone); use an IANA name such as 'Europe/Amsterdam'"
+        ) from None
 
 
 def format_utc(moment: datetime) -> str:

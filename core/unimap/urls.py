@@ -37,8 +37,10 @@ def check_vendor_url(url: str, *, known_paths: Iterable[str] = ()) -> str:
         known = "/" + known.strip("/")
         if known != "/" and (path == known or path.endswith(known)):
             prefix = path[: -len(known)]
-            raise InputInvalid(f"base URL {url!r} ends in the endpoint path {known}, which unimap adds itself; "
-                               f"use {root}{prefix}", fields=["base_url"])
+            raise InputInvalid(
+                f"base URL {url!r} ends in the endpoint path {known}, which unimap adds itself; use {root}{prefix}",
+                fields=["base_url"],
+            )
     return root + path
 
 

@@ -38,8 +38,15 @@ Check = Callable[[Any], bool]
 MAPPED_ENGINE_FIELDS = ("id", "remote_data")
 
 _NONE_TYPE = type(None)
-_EXACT = {"string": (str,), "null": (_NONE_TYPE,), "boolean": (bool,), "array": (list,), "object": (dict,),
-          "number": (int, float), "integer": (int,)}
+_EXACT = {
+    "string": (str,),
+    "null": (_NONE_TYPE,),
+    "boolean": (bool,),
+    "array": (list,),
+    "object": (dict,),
+    "number": (int, float),
+    "integer": (int,),
+}
 _JSON_TYPES = frozenset({str, _NONE_TYPE, bool, list, dict, int, float})
 _VALIDATING = frozenset(jsonschema.Draft202012Validator.VALIDATORS)
 _OBJECT = frozenset({"required", "properties", "additionalProperties"})
@@ -87,8 +94,13 @@ class _Compiler:
         self.keep.append(schema)
         if "$id" in schema:
             resolver = resolver.in_subresource(DRAFT202012.create_resource(schema))
-        checks = [check for keyword, value in schema.items() if keyword in _VALIDATING and keyword not in _OBJECT
-                  and (check := self.keyword(keyword, value, schema, resolver)) is not None]
+        checks = [
+            check
+            for keyword, value in schema.items()
+            if keyword in _VALIDATING
+            and keyword not in _OBJECT
+            and (check := self.keyword(keyword, value, schema, resolver)) is not None
+        ]
         if _OBJECT.intersection(schema):
             checks.insert(0, self.object_keywords(schema, resolver))
         check = _all(checks)
@@ -108,8 +120,11 @@ class _Compiler:
         required = tuple(schema.get("required", ()))
         pairs = tuple((name, self.schema(sub, resolver)) for name, sub in schema.get("properties", {}).items())
         pairs = tuple((name, sub) for name, sub in pairs if sub is not _true)
-        extra = self.k_additionalProperties(schema["additionalProperties"], schema, resolver) \
-            if "additionalProperties" in schema else None
+        extra = (
+            self.k_additionalProperties(schema["additionalProperties"], schema, resolver)
+            if "additionalProperties" in schema
+            else None
+        )
 
         def check(instance: Any) -> bool:
             if not isinstance(instance, dict):
@@ -212,8 +227,9 @@ class _Compiler:
 
     def k_prefixItems(self, prefix: list[Any], schema: dict[str, Any], resolver: Any) -> Check:
         subs = tuple(self.schema(sub, resolver) for sub in prefix)
-        return lambda instance: not isinstance(instance, list) or all(
-            sub(value) for sub, value in zip(subs, instance, strict=False))
+        return lambda instance: (
+            not isinstance(instance, list) or all(sub(value) for sub, value in zip(subs, instance, strict=False))
+        )
 
     def k_required(self, required: list[str], schema: dict[str, Any], resolver: Any) -> Check:
         names = tuple(required)
@@ -311,13 +327,16 @@ class _Compiler:
 
     def k_dependentRequired(self, deps: dict[str, list[str]], schema: dict[str, Any], resolver: Any) -> Check:
         pairs = tuple((name, tuple(required)) for name, required in deps.items())
-        return lambda instance: not isinstance(instance, dict) or all(
-            all(each in instance for each in required) for name, required in pairs if name in instance)
+        return lambda instance: (
+            not isinstance(instance, dict)
+            or all(all(each in instance for each in required) for name, required in pairs if name in instance)
+        )
 
     def k_dependentSchemas(self, deps: dict[str, Any], schema: dict[str, Any], resolver: Any) -> Check:
         pairs = tuple((name, self.schema(sub, resolver)) for name, sub in deps.items())
-        return lambda instance: not isinstance(instance, dict) or all(
-            sub(instance) for name, sub in pairs if name in instance)
+        return lambda instance: (
+            not isinstance(instance, dict) or all(sub(instance) for name, sub in pairs if name in instance)
+        )
 
     def k_propertyNames(self, sub: Any, schema: dict[str, Any], resolver: Any) -> Check:
         check = self.schema(sub, resolver)
@@ -346,8 +365,9 @@ def _all(checks: list[Check]) -> Check:
     return check
 
 
-def compile_schema(schema: Any, *, registry: Registry | None = None, format_checker: Any = None,
-                   type_checker: Any = None) -> Check | None:
+def compile_schema(
+    schema: Any, *, registry: Registry | None = None, format_checker: Any = None, type_checker: Any = None
+) -> Check | None:
     """``instance -> bool``: whether draft 2020-12 ``jsonschema`` finds ``instance`` valid.
 
     ``None`` when the schema uses a keyword outside the compiled set (use ``jsonschema``).
@@ -371,8 +391,11 @@ def mapped_schema(model: str) -> dict[str, Any]:
     (not ``changed_at``, ``remote_deleted_at`` or nested objects, which storage and assembly add).
     """
     schema = dict(unified.schema("models", model))
-    schema["required"] = [name for name in schema.get("required", [])
-                          if name in MAPPED_ENGINE_FIELDS or unified.origin(model, name) == "mapped"]
+    schema["required"] = [
+        name
+        for name in schema.get("required", [])
+        if name in MAPPED_ENGINE_FIELDS or unified.origin(model, name) == "mapped"
+    ]
     return schema
 
 

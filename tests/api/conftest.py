@@ -81,10 +81,16 @@ class Live:
             sandbox.stop()
 
 
-def start_live(folder: Path, *, integrations: tuple[str, ...] = (A, B), synced: tuple[str, ...] | None = None,
-               service_cls: type[Unimap] = Unimap, wrap_store: Callable[[Any], Any] | None = None,
-               size: str = "small",
-               **app_options: Any) -> Live:
+def start_live(
+    folder: Path,
+    *,
+    integrations: tuple[str, ...] = (A, B),
+    synced: tuple[str, ...] | None = None,
+    service_cls: type[Unimap] = Unimap,
+    wrap_store: Callable[[Any], Any] | None = None,
+    size: str = "small",
+    **app_options: Any,
+) -> Live:
     """Start sandboxes, connect and (full-)sync them, make keys a/b/all, and serve."""
     app_options.setdefault("delta_every", 0)
     app_options.setdefault("full_every", 0)
@@ -93,8 +99,14 @@ def start_live(folder: Path, *, integrations: tuple[str, ...] = (A, B), synced: 
     if wrap_store is not None:
         service.store = wrap_store(service.store)
     for iid, sandbox in sandboxes.items():
-        service.connect("otys", {"api_key": sandbox.api_key}, base_url=sandbox.base_url, integration_id=iid,
-                        name=f"Sandbox {iid}", settings={"allow_private_urls": True})
+        service.connect(
+            "otys",
+            {"api_key": sandbox.api_key},
+            base_url=sandbox.base_url,
+            integration_id=iid,
+            name=f"Sandbox {iid}",
+            settings={"allow_private_urls": True},
+        )
         if synced is None or iid in synced:
             assert service.sync(iid, full=True).ok
     keys = KeyStore(service.store)

@@ -56,12 +56,15 @@ def test_keys_create_list_revoke(runner: CliRunner, store_url: str) -> None:
         KeyStore(um.store).verify(key)
 
 
-@pytest.mark.parametrize("args, message", [
-    ([], "--integration"), (["--integration", "otys:Nope"], "otys:Nope"),
-    (["--integration", "otys:One", "--all-integrations"], "--integration"),
-])
-def test_keys_create_refuses_unclear_grants(runner: CliRunner, store_url: str, args: list[str],
-                                            message: str) -> None:
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ([], "--integration"),
+        (["--integration", "otys:Nope"], "otys:Nope"),
+        (["--integration", "otys:One", "--all-integrations"], "--integration"),
+    ],
+)
+def test_keys_create_refuses_unclear_grants(runner: CliRunner, store_url: str, args: list[str], message: str) -> None:
     result = runner.invoke(cli, ["keys", "create", *args, "--store", store_url])
     assert result.exit_code != 0
     assert message in result.output
@@ -98,14 +101,35 @@ def test_unimap_serve_subprocess_syncs_and_answers_the_sdk(tmp_path: Path) -> No
     url = f"sqlite:///{tmp_path / 'serve.db'}"
     with Sandbox(seed=1, size="small", rate_limit=0) as sandbox:
         with Unimap(url) as um:
-            um.connect("otys", {"api_key": sandbox.api_key}, base_url=sandbox.base_url, integration_id="otys:S",
-                       settings={"allow_private_urls": True})
+            um.connect(
+                "otys",
+                {"api_key": sandbox.api_key},
+                base_url=sandbox.base_url,
+                integration_id="otys:S",
+                settings={"allow_private_urls": True},
+            )
             key, _ = KeyStore(um.store).create(["otys:S"])
         port = _free_port()
         env = {**os.environ, "UNIMAP_STORE": url}
-        process = subprocess.Popen([sys.executable, "-m", "unimap", "serve", "--port", str(port), "--delta-every",
-                                    "0", "--full-every", "3600", "--log-level", "warning"], env=env,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "unimap",
+                "serve",
+                "--port",
+                str(port),
+                "--delta-every",
+                "0",
+                "--full-every",
+                "3600",
+                "--log-level",
+                "warning",
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         try:
             k = Kombo(api_key=key, integration_id="otys:S", server_url=f"http://127.0.0.1:{port}/v1")
             ready = threading.Event()
@@ -130,15 +154,18 @@ def test_unimap_serve_subprocess_syncs_and_answers_the_sdk(tmp_path: Path) -> No
 # -- units --------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("2024-01-02", "2024-01-02T00:00:00.000000Z"),
-    ("2024-01-02T03:04:05", "2024-01-02T03:04:05.000000Z"),
-    ("2024-01-02T03:04:05.123Z", "2024-01-02T03:04:05.123000Z"),
-    ("2024-01-02T03:04:05.123456789Z", "2024-01-02T03:04:05.123456Z"),
-    ("2024-01-02T05:04:05+02:00", "2024-01-02T03:04:05.000000Z"),
-    ("2024-01-02T03:04:05 00:00", "2024-01-02T03:04:05.000000Z"),
-    ("2024-01-01T23:00:00-0130", "2024-01-02T00:30:00.000000Z"),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("2024-01-02", "2024-01-02T00:00:00.000000Z"),
+        ("2024-01-02T03:04:05", "2024-01-02T03:04:05.000000Z"),
+        ("2024-01-02T03:04:05.123Z", "2024-01-02T03:04:05.123000Z"),
+        ("2024-01-02T03:04:05.123456789Z", "2024-01-02T03:04:05.123456Z"),
+        ("2024-01-02T05:04:05+02:00", "2024-01-02T03:04:05.000000Z"),
+        ("2024-01-02T03:04:05 00:00", "2024-01-02T03:04:05.000000Z"),
+        ("2024-01-01T23:00:00-0130", "2024-01-02T00:30:00.000000Z"),
+    ],
+)
 def test_normalize_timestamp(value: str, expected: str) -> None:
     assert normalize_timestamp(value, "updated_after") == expected
 
@@ -175,8 +202,12 @@ class _Syncs:
 
 
 def test_scheduler_due_reads_the_store_and_skips_running_ones() -> None:
-    row = {"kind": "full", "status": "success", "started_at": "2026-01-01T00:00:00.000Z",
-           "finished_at": "2026-01-01T00:01:00.000Z"}
+    row = {
+        "kind": "full",
+        "status": "success",
+        "started_at": "2026-01-01T00:00:00.000Z",
+        "finished_at": "2026-01-01T00:01:00.000Z",
+    }
     service = type("S", (), {"store": _Syncs({"otys:New": [], "otys:Old": [row]})})()
     scheduler = SyncScheduler(service, delta_every=300, full_every=86400)
     start = 1_767_225_660.0  # 2026-01-01T00:01:00Z

@@ -13,16 +13,19 @@ from unimap.api.auth import KeyStore
 
 from .conftest import A, B, Live, NoWaitUnimap
 
-LIST_CALL = {"method": "Otys.Services.CandidateService.getListEx",
-             "params": [{"what": {"uid": 1}, "limit": 2, "offset": 0}]}
+LIST_CALL = {
+    "method": "Otys.Services.CandidateService.getListEx",
+    "params": [{"what": {"uid": 1}, "limit": 2, "offset": 0}],
+}
 
 
 # -- passthrough ---------------------------------------------------------------------------
 
 
 def test_passthrough_json_rpc_with_the_stored_session(live: Live) -> None:
-    response = live.kombo().general.send_passthrough_request(tool="otys", api="json-rpc", method="POST",
-                                                             path="/jservice.php", data=LIST_CALL)
+    response = live.kombo().general.send_passthrough_request(
+        tool="otys", api="json-rpc", method="POST", path="/jservice.php", data=LIST_CALL
+    )
     assert response.warnings == []
     assert response.data.status == 200
     assert response.data.url.startswith(live.sandboxes[A].base_url)
@@ -33,19 +36,26 @@ def test_passthrough_json_rpc_with_the_stored_session(live: Live) -> None:
 
 def test_passthrough_reports_rpc_errors_in_data(live: Live) -> None:
     response = live.kombo().general.send_passthrough_request(
-        tool="otys", api="json-rpc", method="POST", path="/jservice.php",
-        data={"method": "Otys.Services.CandidateService.getDetail", "params": ["no-such-uid"]})
+        tool="otys",
+        api="json-rpc",
+        method="POST",
+        path="/jservice.php",
+        data={"method": "Otys.Services.CandidateService.getDetail", "params": ["no-such-uid"]},
+    )
     assert response.data.status == 200
     assert "error" in response.data.data
 
 
-@pytest.mark.parametrize("tool, api, body", [
-    ("personio", "v1", {"method": "POST", "path": "/jservice.php", "data": LIST_CALL}),
-    ("otys", "json-rpc", {"method": "GET", "path": "/jservice.php", "data": LIST_CALL}),
-    ("otys", "json-rpc", {"method": "POST", "path": "https://elsewhere.example/x", "data": LIST_CALL}),
-    ("otys", "json-rpc", {"method": "POST", "path": "/jservice.php", "data": {"params": []}}),
-    ("otys", "json-rpc", {"method": "POST", "path": "/jservice.php", "data": {"method": "X", "params": {}}}),
-])
+@pytest.mark.parametrize(
+    "tool, api, body",
+    [
+        ("personio", "v1", {"method": "POST", "path": "/jservice.php", "data": LIST_CALL}),
+        ("otys", "json-rpc", {"method": "GET", "path": "/jservice.php", "data": LIST_CALL}),
+        ("otys", "json-rpc", {"method": "POST", "path": "https://elsewhere.example/x", "data": LIST_CALL}),
+        ("otys", "json-rpc", {"method": "POST", "path": "/jservice.php", "data": {"params": []}}),
+        ("otys", "json-rpc", {"method": "POST", "path": "/jservice.php", "data": {"method": "X", "params": {}}}),
+    ],
+)
 def test_passthrough_input_errors(live: Live, tool: str, api: str, body: dict[str, Any]) -> None:
     with live.http() as http:
         response = http.post(f"/passthrough/{tool}/{api}", json=body)
@@ -57,8 +67,9 @@ def test_passthrough_remote_outage_is_a_general_scope_503(make_live: Callable[..
     live = make_live(integrations=(A,), service_cls=NoWaitUnimap)
     live.sandboxes[A].fail_next("CandidateService.getListEx", 50, "503")
     with pytest.raises(kerrors.KomboGeneralError) as caught:
-        live.kombo().general.send_passthrough_request(tool="otys", api="json-rpc", method="POST",
-                                                      path="/jservice.php", data=LIST_CALL)
+        live.kombo().general.send_passthrough_request(
+            tool="otys", api="json-rpc", method="POST", path="/jservice.php", data=LIST_CALL
+        )
     assert caught.value.raw_response.status_code == 503
     assert caught.value.data.error.code is None  # the general scope has no REMOTE.* codes
     assert "REMOTE.SERVICE_UNAVAILABLE" in caught.value.data.error.message
@@ -131,9 +142,10 @@ def test_force_sync_never_runs_two_syncs_of_one_integration(make_live: Callable[
     with live.http() as http:
         status = http.get("/syncs", params={"limit": 2}).json()["data"]
     assert status["running"] is None
-    assert [(s["id"], s["type"], s["status"]) for s in status["syncs"]] == [(first.sync_id, "FULL", "success"),
-                                                                             (status["syncs"][1]["id"], "FULL",
-                                                                              "success")]
+    assert [(s["id"], s["type"], s["status"]) for s in status["syncs"]] == [
+        (first.sync_id, "FULL", "success"),
+        (status["syncs"][1]["id"], "FULL", "success"),
+    ]
     later = k.general.trigger_sync(type_="DELTA").data
     assert later.already_queued is False and later.type == "DELTA" and later.sync_id != first.sync_id
     assert live.scheduler.wait_idle(60)
@@ -183,8 +195,9 @@ def test_a_key_reaches_only_its_integrations(live: Live) -> None:
     a_on_b = live.kombo("a", B)
     calls: list[Callable[[], Any]] = [
         lambda: a_on_b.ats.get_jobs(),
-        lambda: a_on_b.ats.create_application(job_id="remote:1", candidate={
-            "first_name": "A", "last_name": "B", "email_address": "a@example.com"}),
+        lambda: a_on_b.ats.create_application(
+            job_id="remote:1", candidate={"first_name": "A", "last_name": "B", "email_address": "a@example.com"}
+        ),
         lambda: a_on_b.ats.add_candidate_result_link(candidate_id="C", label="L", url="https://x.example"),
     ]
     for call in calls:
@@ -194,8 +207,9 @@ def test_a_key_reaches_only_its_integrations(live: Live) -> None:
         assert caught.value.raw_response.status_code == 404
     general: list[Callable[[], Any]] = [
         lambda: a_on_b.general.trigger_sync(),
-        lambda: a_on_b.general.send_passthrough_request(tool="otys", api="json-rpc", method="POST",
-                                                        path="/jservice.php", data=LIST_CALL),
+        lambda: a_on_b.general.send_passthrough_request(
+            tool="otys", api="json-rpc", method="POST", path="/jservice.php", data=LIST_CALL
+        ),
         lambda: live.kombo("a").general.get_integration_details(integration_id=B),
         lambda: live.kombo("all").general.get_integration_details(integration_id="otys:Nope"),
     ]
@@ -263,10 +277,16 @@ def test_rate_limit_is_a_429_with_retry_after(make_live: Callable[..., Live]) ->
 # -- error bodies -------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("method, path, status", [
-    ("GET", "/ats/interviews", 404), ("GET", "/nothing/here", 404), ("GET", "/force-sync", 405),
-    ("DELETE", "/ats/jobs", 405), ("PUT", "/ats/candidates", 405),
-])
+@pytest.mark.parametrize(
+    "method, path, status",
+    [
+        ("GET", "/ats/interviews", 404),
+        ("GET", "/nothing/here", 404),
+        ("GET", "/force-sync", 405),
+        ("DELETE", "/ats/jobs", 405),
+        ("PUT", "/ats/candidates", 405),
+    ],
+)
 def test_routing_errors_are_json_envelopes(live: Live, method: str, path: str, status: int) -> None:
     with live.http() as http:
         response = http.request(method, path)

@@ -16,8 +16,13 @@ from kombo import errors as kerrors
 
 from .conftest import A, B, Live
 
-METHODS = {"user": "get_users", "job": "get_jobs", "candidate": "get_candidates",
-           "application_stage": "get_application_stages", "application": "get_applications"}
+METHODS = {
+    "user": "get_users",
+    "job": "get_jobs",
+    "candidate": "get_candidates",
+    "application_stage": "get_application_stages",
+    "application": "get_applications",
+}
 
 
 def walk(call: Callable[..., Any], **kwargs: Any) -> tuple[list[Any], int]:
@@ -79,45 +84,87 @@ def _cases(live: Live) -> dict[str, tuple[str, dict[str, Any], Callable[[dict[st
     some_remote = [c["remote_id"] for c in candidates[2:9:2]]
     return {
         "users.emails": ("user", {"emails": emails}, lambda r: r["email"].lower() in {e.lower() for e in emails}),
-        "users.ids": ("user", {"ids": [users[0]["id"], users[4]["id"]]},
-                      lambda r: r["id"] in (users[0]["id"], users[4]["id"])),
+        "users.ids": (
+            "user",
+            {"ids": [users[0]["id"], users[4]["id"]]},
+            lambda r: r["id"] in (users[0]["id"], users[4]["id"]),
+        ),
         "jobs.statuses": ("job", {"statuses": ["OPEN"]}, lambda r: r["status"] == "OPEN"),
-        "jobs.statuses+visibilities": ("job", {"statuses": ["OPEN", "DRAFT"], "visibilities": ["PUBLIC"]},
-                                       lambda r: r["status"] in ("OPEN", "DRAFT") and r["visibility"] == "PUBLIC"),
+        "jobs.statuses+visibilities": (
+            "job",
+            {"statuses": ["OPEN", "DRAFT"], "visibilities": ["PUBLIC"]},
+            lambda r: r["status"] in ("OPEN", "DRAFT") and r["visibility"] == "PUBLIC",
+        ),
         "jobs.job_codes": ("job", {"job_codes": codes}, lambda r: r["job_code"] in codes),
         "jobs.name_contains": ("job", {"name_contains": word.upper()}, lambda r: word in (r["name"] or "").lower()),
-        "jobs.remote_created_after": ("job", {"remote_created_after": stamp(job_created)},
-                                      lambda r: r["remote_created_at"] >= job_created),
+        "jobs.remote_created_after": (
+            "job",
+            {"remote_created_after": stamp(job_created)},
+            lambda r: r["remote_created_at"] >= job_created,
+        ),
         "jobs.post_url": ("job", {"post_url": "https://nowhere.example/job"}, lambda r: False),
         "jobs.ids": ("job", {"ids": some_ids}, lambda r: r["id"] in some_ids),
-        "candidates.email": ("candidate", {"email": mail.upper()},
-                             lambda r: any((e.get("email_address") or "").lower() == mail.lower()
-                                           for e in r["email_addresses"] or [])),
+        "candidates.email": (
+            "candidate",
+            {"email": mail.upper()},
+            lambda r: any((e.get("email_address") or "").lower() == mail.lower() for e in r["email_addresses"] or []),
+        ),
         "candidates.job_ids": ("candidate", {"job_ids": two_jobs}, lambda r: r["id"] in applied),
-        "candidates.names": ("candidate", {"first_name": named["first_name"].upper(),
-                                           "last_name": named["last_name"].lower()},
-                             lambda r: (r["first_name"] or "").lower() == named["first_name"].lower()
-                             and (r["last_name"] or "").lower() == named["last_name"].lower()),
+        "candidates.names": (
+            "candidate",
+            {"first_name": named["first_name"].upper(), "last_name": named["last_name"].lower()},
+            lambda r: (
+                (r["first_name"] or "").lower() == named["first_name"].lower()
+                and (r["last_name"] or "").lower() == named["last_name"].lower()
+            ),
+        ),
         "candidates.remote_ids": ("candidate", {"remote_ids": some_remote}, lambda r: r["remote_id"] in some_remote),
-        "applications.outcomes": ("application", {"outcomes": ["HIRED", "DECLINED"]},
-                                  lambda r: r["outcome"] in ("HIRED", "DECLINED")),
+        "applications.outcomes": (
+            "application",
+            {"outcomes": ["HIRED", "DECLINED"]},
+            lambda r: r["outcome"] in ("HIRED", "DECLINED"),
+        ),
         "applications.job_ids": ("application", {"job_ids": two_jobs}, lambda r: r["job_id"] in two_jobs),
-        "applications.job_remote_ids": ("application", {"job_remote_ids": [job_remote[j] for j in two_jobs]},
-                                        lambda r: r["job_id"] in two_jobs),
-        "applications.current_stage_ids": ("application", {"current_stage_ids": stages},
-                                           lambda r: r["current_stage_id"] in stages),
+        "applications.job_remote_ids": (
+            "application",
+            {"job_remote_ids": [job_remote[j] for j in two_jobs]},
+            lambda r: r["job_id"] in two_jobs,
+        ),
+        "applications.current_stage_ids": (
+            "application",
+            {"current_stage_ids": stages},
+            lambda r: r["current_stage_id"] in stages,
+        ),
         "applications.remote_created_after+outcomes": (
-            "application", {"remote_created_after": stamp(app_created), "outcomes": ["PENDING"]},
-            lambda r: r["remote_created_at"] >= app_created and r["outcome"] == "PENDING"),
+            "application",
+            {"remote_created_after": stamp(app_created), "outcomes": ["PENDING"]},
+            lambda r: r["remote_created_at"] >= app_created and r["outcome"] == "PENDING",
+        ),
         "stages.ids": ("application_stage", {"ids": stages}, lambda r: r["id"] in stages),
     }
 
 
-CASES = ["users.emails", "users.ids", "jobs.statuses", "jobs.statuses+visibilities", "jobs.job_codes",
-         "jobs.name_contains", "jobs.remote_created_after", "jobs.post_url", "jobs.ids", "candidates.email",
-         "candidates.job_ids", "candidates.names", "candidates.remote_ids", "applications.outcomes",
-         "applications.job_ids", "applications.job_remote_ids", "applications.current_stage_ids",
-         "applications.remote_created_after+outcomes", "stages.ids"]
+CASES = [
+    "users.emails",
+    "users.ids",
+    "jobs.statuses",
+    "jobs.statuses+visibilities",
+    "jobs.job_codes",
+    "jobs.name_contains",
+    "jobs.remote_created_after",
+    "jobs.post_url",
+    "jobs.ids",
+    "candidates.email",
+    "candidates.job_ids",
+    "candidates.names",
+    "candidates.remote_ids",
+    "applications.outcomes",
+    "applications.job_ids",
+    "applications.job_remote_ids",
+    "applications.current_stage_ids",
+    "applications.remote_created_after+outcomes",
+    "stages.ids",
+]
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -185,9 +232,18 @@ def test_updated_after_and_include_deleted(make_live: Callable[..., Live]) -> No
     assert len(everything) == len(candidates)
 
 
-@pytest.mark.parametrize("value", ["2020-01-02T03:04:05.123456789Z", "2020-01-02T03:04:05Z", "2020-01-02T03:04:05",
-                                   "2020-01-02", "2020-01-02T03:04:05.1", "2020-01-02T05:04:05+02:00",
-                                   "2020-01-02T03:04:05 00:00"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2020-01-02T03:04:05.123456789Z",
+        "2020-01-02T03:04:05Z",
+        "2020-01-02T03:04:05",
+        "2020-01-02",
+        "2020-01-02T03:04:05.1",
+        "2020-01-02T05:04:05+02:00",
+        "2020-01-02T03:04:05 00:00",
+    ],
+)
 def test_updated_after_accepts_every_iso_form(live: Live, value: str) -> None:
     with live.http() as http:
         response = http.get("/ats/users", params={"updated_after": value, "page_size": 250})
@@ -200,18 +256,28 @@ def test_cursor_is_opaque_and_repeats_the_filters(live: Live) -> None:
         first = http.get("/ats/applications", params={"page_size": 5, "outcomes": "PENDING"}).json()["data"]
         cursor = first["next"]
         assert isinstance(cursor, str) and cursor
-        second = http.get("/ats/applications", params={"page_size": 5, "outcomes": "PENDING",
-                                                        "cursor": cursor}).json()["data"]
+        second = http.get("/ats/applications", params={"page_size": 5, "outcomes": "PENDING", "cursor": cursor}).json()[
+            "data"
+        ]
     expected = [r["id"] for r in records(live, "application") if r["outcome"] == "PENDING"]
     assert [r["id"] for r in first["results"] + second["results"]] == expected[:10]
 
 
-@pytest.mark.parametrize("params, field", [
-    ({"page_size": "0"}, "page_size"), ({"page_size": "251"}, "page_size"), ({"page_size": "ten"}, "page_size"),
-    ({"updated_after": "yesterday"}, "updated_after"), ({"include_deleted": "maybe"}, "include_deleted"),
-    ({"cursor": "not-a-cursor"}, "cursor"), ({"statuses": "OPEN,SHUT"}, "statuses"), ({"colour": "red"}, "colour"),
-    ({"employment_types": "FULL_TIME,GIG"}, "employment_types"), ({"remote_created_after": "soon"}, "remote_created"),
-])
+@pytest.mark.parametrize(
+    "params, field",
+    [
+        ({"page_size": "0"}, "page_size"),
+        ({"page_size": "251"}, "page_size"),
+        ({"page_size": "ten"}, "page_size"),
+        ({"updated_after": "yesterday"}, "updated_after"),
+        ({"include_deleted": "maybe"}, "include_deleted"),
+        ({"cursor": "not-a-cursor"}, "cursor"),
+        ({"statuses": "OPEN,SHUT"}, "statuses"),
+        ({"colour": "red"}, "colour"),
+        ({"employment_types": "FULL_TIME,GIG"}, "employment_types"),
+        ({"remote_created_after": "soon"}, "remote_created"),
+    ],
+)
 def test_bad_list_input_is_a_400_input_invalid(live: Live, params: dict[str, str], field: str) -> None:
     path = "/ats/jobs"
     with live.http() as http:

@@ -41,8 +41,9 @@ def response_schema(path: str, method: str) -> str:
 
 def refs(node: Any) -> list[str]:
     if isinstance(node, dict):
-        return [v for k, v in node.items() if k == "$ref" and isinstance(v, str)] + \
-            [r for v in node.values() for r in refs(v)]
+        return [v for k, v in node.items() if k == "$ref" and isinstance(v, str)] + [
+            r for v in node.values() for r in refs(v)
+        ]
     if isinstance(node, list):
         return [r for v in node for r in refs(v)]
     return []
@@ -98,18 +99,26 @@ def test_list_responses_validate_against_the_document(live: Live, document: dict
 
 def test_action_bodies_and_responses_validate_against_the_document(live: Live, document: dict[str, Any]) -> None:
     job = next(j for j in live.service.export("job", A) if j["status"] == "OPEN")
-    request = {"candidate": {"first_name": "Oa", "last_name": "Pi", "email_address": "openapi@example.com"},
-               "attachments": [{"name": "a.txt", "type": "OTHER", "content_type": "text/plain", "data": "aGk="}]}
+    request = {
+        "candidate": {"first_name": "Oa", "last_name": "Pi", "email_address": "openapi@example.com"},
+        "attachments": [{"name": "a.txt", "type": "OTHER", "content_type": "text/plain", "data": "aGk="}],
+    }
     validator(document, "/components/schemas/CreateApplicationRequest").validate(request)
     with pytest.raises(jsonschema.ValidationError):
         validator(document, "/components/schemas/CreateApplicationRequest").validate({**request, "job_id": "J"})
     with live.http() as http:
         created = http.post(f"/ats/jobs/{job['id']}/applications", json=request).json()
-        link = http.post(f"/ats/applications/{created['data']['id']}/result-links",
-                         json={"label": "L", "url": "https://x.example/l"}).json()
-        candidate = http.post("/ats/candidates", json={**request, "candidate": {**request["candidate"],
-                                                                                 "email_address": "oa2@example.com"},
-                                                        "application": {"job_id": job["id"]}}).json()
+        link = http.post(
+            f"/ats/applications/{created['data']['id']}/result-links", json={"label": "L", "url": "https://x.example/l"}
+        ).json()
+        candidate = http.post(
+            "/ats/candidates",
+            json={
+                **request,
+                "candidate": {**request["candidate"], "email_address": "oa2@example.com"},
+                "application": {"job_id": job["id"]},
+            },
+        ).json()
         error = http.post(f"/ats/jobs/{job['id']}/applications", json={}).json()
     validator(document, response_schema("/ats/jobs/{job_id}/applications", "post")).validate(created)
     validator(document, response_schema("/ats/applications/{application_id}/result-links", "post")).validate(link)

@@ -201,4 +201,3 @@ def test_one_ctrl_c_stops_the_sync_after_the_current_page(otys_sandbox_factory, 
     with Unimap(store) as um:
         assert um.store.syncs(iid, 1)[0]["status"] == "interrupted"
     assert ("finishing the current page" in err) == graceful
-

@@ -27,13 +27,30 @@ class SkipTakePlugin:
 
     @hookimpl
     def unimap_register_components(self, register: Any) -> None:
-        schema = obj("Skip/take", "Offset paging with `skip` and `take` parameters.", [{"page_size": 100}],
-                     {"page_size": {"type": "integer", "minimum": 1, "title": "Page size",
-                                    "description": "Rows per page.", "examples": [100]},
-                      "label": expression("Label", "A label expression (for the lint test).", ["'x'"])})
-        register("paginator", "skip_take", schema,
-                 lambda config, *, env: OffsetPaginator(int(config.get("page_size", 100)), limit_param="take",
-                                                        offset_param="skip"), summary="Offset paging with skip/take.")
+        schema = obj(
+            "Skip/take",
+            "Offset paging with `skip` and `take` parameters.",
+            [{"page_size": 100}],
+            {
+                "page_size": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "title": "Page size",
+                    "description": "Rows per page.",
+                    "examples": [100],
+                },
+                "label": expression("Label", "A label expression (for the lint test).", ["'x'"]),
+            },
+        )
+        register(
+            "paginator",
+            "skip_take",
+            schema,
+            lambda config, *, env: OffsetPaginator(
+                int(config.get("page_size", 100)), limit_param="take", offset_param="skip"
+            ),
+            summary="Offset paging with skip/take.",
+        )
 
 
 @pytest.fixture
@@ -46,15 +63,18 @@ def _connector(tmp_path: Path, paginator: str) -> Path:
     (root / "models").mkdir(parents=True)
     (root / "connector.yaml").write_text(
         "kind: connector\nname: acme\ntransport: {type: rest, base_url: 'http://127.0.0.1:9'}\nauth: {type: none}\n"
-        f"paginator: {paginator}\n", encoding="utf-8")
+        f"paginator: {paginator}\n",
+        encoding="utf-8",
+    )
     (root / "models" / "users.yaml").write_text(
         "kind: model\nmodel: user\nsource:\n  type: list\n  request: {path: /users}\n  records: body\n"
-        "fields:\n  remote_id: to_text(id)\n", encoding="utf-8")
+        "fields:\n  remote_id: to_text(id)\n",
+        encoding="utf-8",
+    )
     return root
 
 
-def test_a_plugin_component_is_in_the_schema_the_linter_and_the_runtime(plugin_engine: Engine,
-                                                                         tmp_path: Path) -> None:
+def test_a_plugin_component_is_in_the_schema_the_linter_and_the_runtime(plugin_engine: Engine, tmp_path: Path) -> None:
     assert "skip_take" in plugin_engine.components.names("paginator")
     schema = spec_schema("connector", plugin_engine.components)
     assert "skip_take" in json.dumps(schema["properties"]["paginator"])
@@ -85,8 +105,9 @@ def test_an_unknown_component_type_is_a_lint_error_with_a_suggestion(engine: Eng
 @pytest.mark.parametrize("kind", KINDS)
 def test_shipped_spec_schemas_are_the_composition_of_the_builtin_components(engine: Engine, kind: str) -> None:
     path = schemas_dir() / "spec" / f"{kind}.schema.json"
-    assert path.read_text(encoding="utf-8") == generated_text(kind, engine.components), \
+    assert path.read_text(encoding="utf-8") == generated_text(kind, engine.components), (
         f"{path.name} is stale: run `python -m unimap.specschema`"
+    )
 
 
 def test_every_category_has_types_and_every_type_builds_its_own_example(engine: Engine) -> None:
@@ -124,6 +145,7 @@ def test_slots_are_found_through_the_schema_only() -> None:
     from unimap.registry import compose
 
     composed = compose(schema, registry)
-    assert list(iter_slots(composed, {"paginator": {"type": "p", "next": "body.next"}})) == \
-        [(("paginator", "next"), "expression")]
+    assert list(iter_slots(composed, {"paginator": {"type": "p", "next": "body.next"}})) == [
+        (("paginator", "next"), "expression")
+    ]
     assert list(iter_slots(composed, {"paginator": {"type": "q", "next": "body.next"}})) == []

@@ -29,8 +29,14 @@ def test_the_guide_connector_lints_clean(engine: Engine, tmp_path: Path) -> None
     specs = engine.loader().load_connector(root, findings)
     problems = [str(f) for f in findings.sorted() if f.level >= Severity.WARNING]
     assert specs is not None and problems == []
-    assert set(specs.models) == {"user", "job", "application_stage", "candidate", "application",
-                                 "job_hiring_team_member"}
+    assert set(specs.models) == {
+        "user",
+        "job",
+        "application_stage",
+        "candidate",
+        "application",
+        "job_hiring_team_member",
+    }
 
 
 def test_the_guide_connector_builds_every_component(clean_env: Path, tmp_path: Path) -> None:
@@ -38,8 +44,17 @@ def test_the_guide_connector_builds_every_component(clean_env: Path, tmp_path: P
     engine = Engine(config=Config(spec_dirs=[root.parent]))
     specs = engine.connector("acme")
     kinds = {name: model.component.kind for name, model in specs.models.items()}
-    assert kinds == {"user": "list", "job": "list", "application_stage": "fan_out", "candidate": "list",
-                     "application": "list", "job_hiring_team_member": "derived"}
-    paginators = {name: type(getattr(model.component, "paginator", None)).__name__
-                  for name, model in specs.models.items() if model.component.kind == "list"}
+    assert kinds == {
+        "user": "list",
+        "job": "list",
+        "application_stage": "fan_out",
+        "candidate": "list",
+        "application": "list",
+        "job_hiring_team_member": "derived",
+    }
+    paginators = {
+        name: type(getattr(model.component, "paginator", None)).__name__
+        for name, model in specs.models.items()
+        if model.component.kind == "list"
+    }
     assert len(set(paginators.values())) == 4, paginators

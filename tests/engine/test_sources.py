@@ -118,13 +118,18 @@ class Vendor:
 
     def __init__(self, users: int = 8) -> None:
         self.users: dict[int, dict[str, Any]] = {
-            i: {"id": i, "name": f"User {i}", "dept": i % 2, "updated_at": stamp(100 - i)} for i in range(1, users + 1)}
+            i: {"id": i, "name": f"User {i}", "dept": i % 2, "updated_at": stamp(100 - i)} for i in range(1, users + 1)
+        }
         self.jobs = {10: {"id": 10, "title": "Dev"}, 11: {"id": 11, "title": "Ops"}}
-        self.stages = {10: [{"id": 101, "name": "Screen", "position": 2}, {"id": 100, "name": "Apply", "position": 1}],
-                       11: [{"id": 110, "name": "Call", "position": 1}]}
+        self.stages = {
+            10: [{"id": 101, "name": "Screen", "position": 2}, {"id": 100, "name": "Apply", "position": 1}],
+            11: [{"id": 110, "name": "Call", "position": 1}],
+        }
         self.owners = [{"job": 10, "user": 1, "role": "RECRUITER"}]
-        self.managers = [{"job": 10, "user": 1, "role": "HIRING_MANAGER"}, {"job": 11, "user": 2,
-                                                                            "role": "HIRING_MANAGER"}]
+        self.managers = [
+            {"job": 10, "user": 1, "role": "HIRING_MANAGER"},
+            {"job": 11, "user": 2, "role": "HIRING_MANAGER"},
+        ]
         self.requests: list[tuple[str, dict[str, str]]] = []
         self.total_override: int | None = None
         self.bad_records: list[Any] = []
@@ -163,9 +168,10 @@ class Vendor:
             rows = [u for u in rows if u["updated_at"] >= query["updated_after"]]
         total = len(rows) if self.total_override is None else self.total_override
         page, size = int(query.get("page", 1)), int(query.get("per_page", 3))
-        chunk = [*rows, *self.bad_records][(page - 1) * size:page * size]
-        return httpx.Response(200, content=orjson.dumps({"users": chunk, "total": total}),
-                              headers={"content-type": "application/json"})
+        chunk = [*rows, *self.bad_records][(page - 1) * size : page * size]
+        return httpx.Response(
+            200, content=orjson.dumps({"users": chunk, "total": total}), headers={"content-type": "application/json"}
+        )
 
 
 @pytest.fixture
@@ -201,8 +207,9 @@ def test_a_full_sync_reads_every_source_kind(setup: Any) -> None:
     assert [s["index"] for s in jobs["10"]["stages"]] == [0, 1]
     assert [s["remote_id"] for s in jobs["11"]["stages"]] == ["110"]
     team = live(um, iid, "job_hiring_team_member")
-    assert sorted(r["unified_type"] for r in team["10:1"]["roles"]) == ["HIRING_MANAGER", "RECRUITER"], \
+    assert sorted(r["unified_type"] for r in team["10:1"]["roles"]) == ["HIRING_MANAGER", "RECRUITER"], (
         "union rows with the same id merge"
+    )
     pages = [q.get("page") for p, q in vendor.requests if p == "/users"]
     assert pages == ["1", "2", "3"], "three pages of three, the last one short"
     fan_out = [p for p, _ in vendor.requests if p.endswith("/stages")]
@@ -210,14 +217,20 @@ def test_a_full_sync_reads_every_source_kind(setup: Any) -> None:
 
 
 def test_a_second_sync_changes_nothing(setup: Any) -> None:
-    um, iid, vendor, options = setup
+    um, iid, _vendor, options = setup
     um.sync(iid, full=True, **options)
-    before = {(m, r["id"]): r["changed_at"] for m in ("user", "job", "application_stage", "job_hiring_team_member")
-              for r in um.export(m, iid)}
+    before = {
+        (m, r["id"]): r["changed_at"]
+        for m in ("user", "job", "application_stage", "job_hiring_team_member")
+        for r in um.export(m, iid)
+    }
     report = um.sync(iid, full=True, **options)
     assert all(r.created == r.changed == r.deleted == 0 for r in report.models.values()), report.as_dict()
-    after = {(m, r["id"]): r["changed_at"] for m in ("user", "job", "application_stage", "job_hiring_team_member")
-             for r in um.export(m, iid)}
+    after = {
+        (m, r["id"]): r["changed_at"]
+        for m in ("user", "job", "application_stage", "job_hiring_team_member")
+        for r in um.export(m, iid)
+    }
     assert after == before
 
 
@@ -335,4 +348,4 @@ def test_cancel_stops_after_a_committed_page_and_the_next_sync_resumes(setup: An
     vendor.requests.clear()
     report = um.sync(iid, full=True, models=["user"], **options)
     assert report.ok and len(live(um, iid, "user")) == 8
-    assert [q.get("page") for p, q in vendor.requests if p == "/users"][0] == "2", "resumed at page 2"
+    assert next(q.get("page") for p, q in vendor.requests if p == "/users") == "2", "resumed at page 2"

@@ -57,14 +57,21 @@ def _check(name: str, data: Any) -> None:
         got = text.decode().splitlines()
         want = expected.decode().splitlines()
         first = next((i for i, (a, b) in enumerate(zip(got, want, strict=False)) if a != b), min(len(got), len(want)))
-        pytest.fail(f"{name}: differs from {path.name} at line {first + 1}:\n  golden: "
-                    f"{want[first] if first < len(want) else '<end>'}\n  now:    "
-                    f"{got[first] if first < len(got) else '<end>'}")
+        pytest.fail(
+            f"{name}: differs from {path.name} at line {first + 1}:\n  golden: "
+            f"{want[first] if first < len(want) else '<end>'}\n  now:    "
+            f"{got[first] if first < len(got) else '<end>'}"
+        )
 
 
 def _connect(um: Unimap, sb: Sandbox) -> str:
-    integration = um.connect("otys", {"api_key": sb.api_key}, base_url=sb.base_url, integration_id="otys:golden",
-                             settings={"allow_private_urls": True})
+    integration = um.connect(
+        "otys",
+        {"api_key": sb.api_key},
+        base_url=sb.base_url,
+        integration_id="otys:golden",
+        settings={"allow_private_urls": True},
+    )
     return integration.id
 
 
@@ -97,31 +104,60 @@ def test_action_responses_match_golden(tmp_path: Path) -> None:
             applications = list(um.export("application", iid))
             cv = {"name": "cv.pdf", "type": "CV", "content_type": "application/pdf", "data": PDF}
             results: dict[str, Any] = {}
-            results["create_candidate"] = um.action("create_candidate", {
-                "candidate": {"first_name": "Gold", "last_name": "Den", "email_address": "gold.den@example.com",
-                              "phone_number": "+31 6 12345678", "company": "Acme", "title": "Dev",
-                              "location": {"city": "Utrecht", "country": "NL"}},
-                "application": {"job_id": jobs[2]["id"]},
-                "source": {"name": "Golden Board"}, "attachments": [cv],
-                "gdpr_consent": {"given": True, "expires_at": "2030-01-01T00:00:00Z"}}, iid).envelope()
-            results["create_application"] = um.action("create_application", {
-                "job_id": jobs[0]["id"], "stage_id": stages[0]["id"],
-                "candidate": {"first_name": "Apply", "last_name": "Er", "email_address": "apply.er@example.com"},
-                "attachments": [cv]}, iid).envelope()
-            results["create_application_existing"] = um.action("create_application", {
-                "job_id": jobs[1]["id"],
-                "candidate": {"first_name": "Apply", "last_name": "Er", "email_address": "apply.er@example.com"}},
-                iid).envelope()
-            results["add_candidate_attachment"] = um.action("add_candidate_attachment", {
-                "candidate_id": candidates[0]["id"], "attachment": cv}, iid).envelope()
-            results["add_application_attachment"] = um.action("add_application_attachment", {
-                "application_id": applications[0]["id"], "attachment": cv}, iid).envelope()
-            link = {"label": "Assessment", "url": "https://results.example.com/r/1",
-                    "details": {"custom_field_name_prefix": "gold_", "attributes": [{"key": "score", "value": "9"}]}}
-            results["add_candidate_result_link"] = um.action("add_candidate_result_link", {
-                "candidate_id": candidates[1]["id"], **link}, iid).envelope()
-            results["add_application_result_link"] = um.action("add_application_result_link", {
-                "application_id": applications[1]["id"], **link}, iid).envelope()
+            results["create_candidate"] = um.action(
+                "create_candidate",
+                {
+                    "candidate": {
+                        "first_name": "Gold",
+                        "last_name": "Den",
+                        "email_address": "gold.den@example.com",
+                        "phone_number": "+31 6 12345678",
+                        "company": "Acme",
+                        "title": "Dev",
+                        "location": {"city": "Utrecht", "country": "NL"},
+                    },
+                    "application": {"job_id": jobs[2]["id"]},
+                    "source": {"name": "Golden Board"},
+                    "attachments": [cv],
+                    "gdpr_consent": {"given": True, "expires_at": "2030-01-01T00:00:00Z"},
+                },
+                iid,
+            ).envelope()
+            results["create_application"] = um.action(
+                "create_application",
+                {
+                    "job_id": jobs[0]["id"],
+                    "stage_id": stages[0]["id"],
+                    "candidate": {"first_name": "Apply", "last_name": "Er", "email_address": "apply.er@example.com"},
+                    "attachments": [cv],
+                },
+                iid,
+            ).envelope()
+            results["create_application_existing"] = um.action(
+                "create_application",
+                {
+                    "job_id": jobs[1]["id"],
+                    "candidate": {"first_name": "Apply", "last_name": "Er", "email_address": "apply.er@example.com"},
+                },
+                iid,
+            ).envelope()
+            results["add_candidate_attachment"] = um.action(
+                "add_candidate_attachment", {"candidate_id": candidates[0]["id"], "attachment": cv}, iid
+            ).envelope()
+            results["add_application_attachment"] = um.action(
+                "add_application_attachment", {"application_id": applications[0]["id"], "attachment": cv}, iid
+            ).envelope()
+            link = {
+                "label": "Assessment",
+                "url": "https://results.example.com/r/1",
+                "details": {"custom_field_name_prefix": "gold_", "attributes": [{"key": "score", "value": "9"}]},
+            }
+            results["add_candidate_result_link"] = um.action(
+                "add_candidate_result_link", {"candidate_id": candidates[1]["id"], **link}, iid
+            ).envelope()
+            results["add_application_result_link"] = um.action(
+                "add_application_result_link", {"application_id": applications[1]["id"], **link}, iid
+            ).envelope()
             _check("actions-seed1-small", results)
     finally:
         sb.stop()

@@ -264,8 +264,11 @@ def test_hiring_team_removal_is_seen_by_the_next_sync(make_synced: Any) -> None:
     s = make_synced()
     t = s.sb.tenant
     owners = {(r["job_id"], r["user_id"]) for r in t.rows("job_owners")}
-    row = next(r for r in t.rows("job_hiring_managers")
-               if r["job_id"] not in templates(s.sb) and (r["job_id"], r["user_id"]) not in owners)
+    row = next(
+        r
+        for r in t.rows("job_hiring_managers")
+        if r["job_id"] not in templates(s.sb) and (r["job_id"], r["user_id"]) not in owners
+    )
     t.remove("job_hiring_managers", row["id"])
     report = s.um.sync(s.integration_id)
     assert report.ok

@@ -17,16 +17,25 @@ __all__ = ["SUITE_PRESETS", "Sleeps", "Synced", "connect", "preset_connector_set
 MODELS = unified.MODELS
 INTEGRATION_ID = "otys:readside"
 #: the OTYS service behind each model that costs a list call
-SERVICES = {"user": "UserService", "job": "VacancyService", "candidate": "CandidateService",
-            "application_stage": "ProcedureStatus1Service", "application": "ProcedureService"}
+SERVICES = {
+    "user": "UserService",
+    "job": "VacancyService",
+    "candidate": "CandidateService",
+    "application_stage": "ProcedureStatus1Service",
+    "application": "ProcedureService",
+}
 PAGE = 200  # OTYS rows per getListEx page
 
 
 def tenant_counts(sb: Sandbox) -> dict[str, int]:
     """How many records of each unified model the sandbox tenant holds."""
     counts = {model: sb.tenant.count(service) for model, service in SERVICES.items()}
-    members = {(v["uid"], v[slot]) for v in sb.tenant.records("VacancyService")
-               for slot in ("userId", "userId2", "userId3") if v.get(slot) is not None}
+    members = {
+        (v["uid"], v[slot])
+        for v in sb.tenant.records("VacancyService")
+        for slot in ("userId", "userId2", "userId3")
+        if v.get(slot) is not None
+    }
     counts["job_hiring_team_member"] = len(members)
     return counts
 
@@ -53,8 +62,11 @@ def snapshot(um: Unimap, integration_id: str) -> dict[str, dict[str, Any]]:
 
 def change_marks(um: Unimap, integration_id: str) -> dict[tuple[str, str], tuple[str, str | None]]:
     """``(model, id) -> (changed_at, remote_deleted_at)`` of every stored record."""
-    return {(model, r["id"]): (r["changed_at"], r["remote_deleted_at"])
-            for model in MODELS for r in um.export(model, integration_id, include_deleted=True, page_size=250)}
+    return {
+        (model, r["id"]): (r["changed_at"], r["remote_deleted_at"])
+        for model in MODELS
+        for r in um.export(model, integration_id, include_deleted=True, page_size=250)
+    }
 
 
 class Sleeps:
@@ -94,5 +106,6 @@ def connect(um: Unimap, sb: Sandbox, integration_id: str = INTEGRATION_ID, **set
     The connector settings its preset needs (``PRESET_CONNECTOR_SETTINGS``) come first; ``settings`` win.
     """
     merged = {**preset_connector_settings(sb.preset), **settings}
-    return um.connect("otys", {"api_key": sb.api_key}, base_url=sb.base_url, integration_id=integration_id,
-                      settings=merged or None).id
+    return um.connect(
+        "otys", {"api_key": sb.api_key}, base_url=sb.base_url, integration_id=integration_id, settings=merged or None
+    ).id

@@ -21,8 +21,9 @@ def unimap(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[s
     """Run ``unimap ARGS`` in a fresh interpreter (as the console script would)."""
     env = {k: v for k, v in os.environ.items() if k not in ("UNIMAP_DEBUG", "UNIMAP_STORE")}
     env["COLUMNS"] = "160"
-    result = subprocess.run([sys.executable, "-m", "unimap", *args], capture_output=True, text=True, cwd=cwd,
-                            env=env, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "unimap", *args], capture_output=True, text=True, cwd=cwd, env=env, timeout=120
+    )
     assert "Traceback" not in result.stdout + result.stderr, result.stderr
     return result
 
@@ -42,8 +43,9 @@ def cli_env(make_sandbox, tmp_path):
     sb = make_sandbox()
     store = f"sqlite:///{tmp_path / 'cli.db'}"
     settings = [f"--setting={name}={json.dumps(value)}" for name, value in preset_connector_settings(sb.preset).items()]
-    connected = unimap("connect", "otys", "--api-key", sb.api_key, "--base-url", sb.base_url, "--store", store,
-                       *settings)
+    connected = unimap(
+        "connect", "otys", "--api-key", sb.api_key, "--base-url", sb.base_url, "--store", store, *settings
+    )
     assert connected.returncode == 0, connected.stderr
     integration_id = connected.stdout.strip()
     return sb, store, integration_id, tmp_path
@@ -120,8 +122,12 @@ def test_export_into_a_closed_pipe_ends_quietly(cli_env):
     _, store, _, _ = cli_env
     assert unimap("sync", "--store", store).returncode == 0
     env = {k: v for k, v in os.environ.items() if k != "UNIMAP_DEBUG"}
-    proc = subprocess.Popen([sys.executable, "-m", "unimap", "export", "applications", "--store", store],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "unimap", "export", "applications", "--store", store],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
     first = proc.stdout.readline()
     proc.stdout.close()  # like `| head -1`
     _, err = proc.communicate(timeout=60)
@@ -131,10 +137,12 @@ def test_export_into_a_closed_pipe_ends_quietly(cli_env):
 
 def test_errors_are_one_line_messages(cli_env):
     _, store, _, _ = cli_env
-    for args in (("export", "candidates", "--updated-after", "last tuesday"),
-                 ("export", "jobs", "--filter", "statuses=LIVE"),
-                 ("export", "candidates", "--filter", "shoe_size=44"),
-                 ("sync", "otys:doesnotexist")):
+    for args in (
+        ("export", "candidates", "--updated-after", "last tuesday"),
+        ("export", "jobs", "--filter", "statuses=LIVE"),
+        ("export", "candidates", "--filter", "shoe_size=44"),
+        ("sync", "otys:doesnotexist"),
+    ):
         result = unimap(*args, "--store", store)
         assert result.returncode != 0, args
         assert result.stderr.startswith("error: "), (args, result.stderr)

@@ -69,8 +69,9 @@ def test_cursor_paging_with_repeated_filters(synced):
     seen: list[str] = []
     cursor = None
     while True:
-        page = synced.um.list_records("application", synced.integration_id, cursor=cursor, page_size=5,
-                                      outcomes="PENDING,HIRED")
+        page = synced.um.list_records(
+            "application", synced.integration_id, cursor=cursor, page_size=5, outcomes="PENDING,HIRED"
+        )
         seen += [r["id"] for r in page.results]
         if not page.next:
             break
@@ -106,8 +107,12 @@ def test_candidate_filters(synced):
     applications = synced.export("application")
     with_email = next(c for c in candidates if c["email_addresses"])
     address = with_email["email_addresses"][0]["email_address"]
-    _check(synced, "candidate", lambda c: address in [e["email_address"] for e in c["email_addresses"]],
-           email=address.upper())
+    _check(
+        synced,
+        "candidate",
+        lambda c: address in [e["email_address"] for e in c["email_addresses"]],
+        email=address.upper(),
+    )
     first = with_email["first_name"]
     _check(synced, "candidate", lambda c: (c["first_name"] or "").lower() == first.lower(), first_name=first.upper())
     last = candidates[5]["last_name"]
@@ -132,27 +137,31 @@ def test_application_filters(synced):
     _check(synced, "application", lambda a: a["remote_created_at"] >= created, remote_created_after=created)
     # per-model filters and common ones are ANDed
     hired = [a for a in applications if a["outcome"] == "HIRED"]
-    assert _ids(synced.export("application", outcomes="HIRED", ids=[a["id"] for a in applications[:40]])) == \
-        _ids(a for a in hired if a in applications[:40])
+    assert _ids(synced.export("application", outcomes="HIRED", ids=[a["id"] for a in applications[:40]])) == _ids(
+        a for a in hired if a in applications[:40]
+    )
 
 
 # -- invalid input ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("model", "options"), [
-    ("candidate", {"nickname": "x"}),
-    ("job", {"statuses": "OPEN,LIVE"}),
-    ("application", {"outcomes": "WON"}),
-    ("application_stage", {"statuses": "OPEN"}),
-    ("candidate", {"updated_after": "yesterday"}),
-    ("candidate", {"updated_after": "2024-13-45T99:00:00Z"}),
-    ("job", {"remote_created_after": "soon"}),
-    ("candidate", {"cursor": "not-a-cursor"}),
-    ("candidate", {"cursor": base64.urlsafe_b64encode(b"[1,2]").decode()}),
-    ("candidate", {"cursor": base64.urlsafe_b64encode(b'{"after":"x"}').decode()}),
-    ("candidate", {"page_size": 0}),
-    ("candidate", {"page_size": 10_001}),
-])
+@pytest.mark.parametrize(
+    ("model", "options"),
+    [
+        ("candidate", {"nickname": "x"}),
+        ("job", {"statuses": "OPEN,LIVE"}),
+        ("application", {"outcomes": "WON"}),
+        ("application_stage", {"statuses": "OPEN"}),
+        ("candidate", {"updated_after": "yesterday"}),
+        ("candidate", {"updated_after": "2024-13-45T99:00:00Z"}),
+        ("job", {"remote_created_after": "soon"}),
+        ("candidate", {"cursor": "not-a-cursor"}),
+        ("candidate", {"cursor": base64.urlsafe_b64encode(b"[1,2]").decode()}),
+        ("candidate", {"cursor": base64.urlsafe_b64encode(b'{"after":"x"}').decode()}),
+        ("candidate", {"page_size": 0}),
+        ("candidate", {"page_size": 10_001}),
+    ],
+)
 def test_invalid_filters_and_cursors_raise_input_invalid(synced, model, options):
     with pytest.raises(InputInvalid):
         synced.um.list_records(model, synced.integration_id, **options)
@@ -211,8 +220,9 @@ def test_updated_after_follows_nested_changes_and_deletions(make_synced):
     report = um.sync(iid)
     assert report.ok and report.models["application"].changed == 1 and report.models["candidate"].changed == 1
 
-    assert _ids(env.export("application", updated_after=since)) == \
-        {moved["id"]} | {a["id"] for a in edited["applications"]}
+    assert _ids(env.export("application", updated_after=since)) == {moved["id"]} | {
+        a["id"] for a in edited["applications"]
+    }
     assert _ids(env.export("candidate", updated_after=since)) == {moved["candidate_id"], edited["id"]}
     owner = um.store.get(iid, "candidate", id=moved["candidate_id"])
     assert owner["changed_at"] == before[owner["id"]]  # its own changed_at did not move

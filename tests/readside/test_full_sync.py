@@ -87,8 +87,10 @@ def test_requests_per_full_sync_stay_within_the_page_budget(make_sandbox, tmp_pa
         pages = math.ceil(counts[model] / PAGE)
         assert max(1, pages) <= report.models[model].requests <= pages + 1, (model, report.models[model], pages)
         assert report.models[model].fetched == counts[model]
-        assert sb.stats.count(f"{service}.getListEx") + sb.stats.count(f"{service}.getList") == \
-            report.models[model].requests
+        assert (
+            sb.stats.count(f"{service}.getListEx") + sb.stats.count(f"{service}.getList")
+            == report.models[model].requests
+        )
         budget += pages
     assert report.models["job_hiring_team_member"].requests == 0  # derived from vacancies, no call
     assert sum(r.requests for r in report.models.values()) <= report.requests
@@ -219,8 +221,12 @@ class _DeleteBeforePage(httpx.HTTPTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         body = json.loads(request.content or b"null")
         params = body.get("params") if isinstance(body, dict) else None
-        later_page = isinstance(params, list) and len(params) > 1 and isinstance(params[1], dict) \
+        later_page = (
+            isinstance(params, list)
+            and len(params) > 1
+            and isinstance(params[1], dict)
             and "'GT'" in repr(params[1].get("condition"))
+        )
         if not self.fired and body.get("method") == self.method and later_page:
             self.fired = True
             self.sb.tenant.delete(self.service, self.uid, hard=True)
@@ -271,8 +277,11 @@ def test_hiring_team_changes_reach_the_store_in_a_delta_sync(make_synced):
     sb, um, iid = env.sb, env.um, env.integration_id
     vacancy = next(v for v in sb.tenant.records("VacancyService") if v.get("userId2") is not None)
     job = next(j for j in env.export("job") if j["remote_id"] == vacancy["uid"])
-    removed = next(m for m in env.export("job_hiring_team_member")
-                   if m["job_id"] == job["id"] and m["remote_id"].endswith(f":{vacancy['userId2']}"))
+    removed = next(
+        m
+        for m in env.export("job_hiring_team_member")
+        if m["job_id"] == job["id"] and m["remote_id"].endswith(f":{vacancy['userId2']}")
+    )
     sb.tenant.update("VacancyService", vacancy["uid"], {"userId2": None})
     report = um.sync(iid)
     assert report.models["job"].kind == "delta"
@@ -286,8 +295,10 @@ def test_records_created_in_otys_arrive_with_a_delta_sync(make_synced):
     env = make_synced()
     sb, um, iid = env.sb, env.um, env.integration_id
     vacancy = sb.tenant.uids("VacancyService")[0]
-    uid = sb.tenant.add("CandidateService", {"Person": {"firstName": "Nieuw", "lastName": "Kandidaat",
-                                                        "emailPrimary": "nieuw@example.com"}})
+    uid = sb.tenant.add(
+        "CandidateService",
+        {"Person": {"firstName": "Nieuw", "lastName": "Kandidaat", "emailPrimary": "nieuw@example.com"}},
+    )
     procedure = sb.tenant.add("ProcedureService", {"candidateUid": uid, "vacancyUid": vacancy})
     report = um.sync(iid)
     assert report.models["candidate"].created == 1 and report.models["application"].created == 1

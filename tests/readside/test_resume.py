@@ -46,8 +46,12 @@ def test_sigkilled_sync_resumes_to_the_uninterrupted_store(make_sandbox, tmp_pat
     with Unimap(f"sqlite:///{path}") as um:
         iid = connect(um, sb)
 
-    child = subprocess.Popen([sys.executable, "-c", CHILD, f"sqlite:///{path}", iid], stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, f"sqlite:///{path}", iid],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 120  # a guard against hanging, not a timing assertion
         while child.poll() is None and not _midway(path) and time.monotonic() < deadline:
@@ -82,7 +86,8 @@ def test_sigkilled_sync_resumes_to_the_uninterrupted_store(make_sandbox, tmp_pat
         for model in MODELS:
             rows = um.store.db.execute(
                 "SELECT COUNT(*), COUNT(DISTINCT remote_id) FROM records WHERE integration_id=? AND model=?",
-                (iid, model)).fetchone()
+                (iid, model),
+            ).fetchone()
             assert tuple(rows) == (counts[model], counts[model]), model  # no duplicates, nothing missing
 
     with Unimap(f"sqlite:///{tmp_path / 'straight.db'}") as fresh:

@@ -50,8 +50,9 @@ def test_only_tracked_rows_are_listed_and_still_refreshed(make_synced):
     target = stages["Placed"] if mine["current_stage"]["name"] != "Placed" else stages["New"]
     sb.tenant.update("ProcedureService", mine["remote_id"], {"ProcedureStatus1": {"uid": int(target["remote_id"])}})
     untracked = busy["applications"][1]
-    sb.tenant.update("ProcedureService", untracked["remote_id"],
-                     {"ProcedureStatus1": {"uid": int(target["remote_id"])}})
+    sb.tenant.update(
+        "ProcedureService", untracked["remote_id"], {"ProcedureStatus1": {"uid": int(target["remote_id"])}}
+    )
     report = um.sync(iid)
     assert report.ok and report.models["application"].changed == 2  # the store mirrors everything
     refreshed = {a["id"]: a for a in env.export("application")}
@@ -83,8 +84,12 @@ def test_the_setting_is_accepted_when_connecting(make_sandbox, tmp_path):
 
     sb = make_sandbox()
     with Unimap(f"sqlite:///{tmp_path / 'tracked.db'}") as um:
-        integration = um.connect("otys", {"api_key": sb.api_key}, base_url=sb.base_url,
-                                 settings={SYNC_ONLY_CREATED: True, **preset_connector_settings(sb.preset)})
+        integration = um.connect(
+            "otys",
+            {"api_key": sb.api_key},
+            base_url=sb.base_url,
+            settings={SYNC_ONLY_CREATED: True, **preset_connector_settings(sb.preset)},
+        )
         assert um.sync(integration.id, full=True).ok
         assert um.store.count(integration.id, "application") == tenant_counts(sb)["application"]
         assert um.list_records("application", integration.id).results == []

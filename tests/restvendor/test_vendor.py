@@ -109,8 +109,7 @@ def test_users_offset_pagination_total_count_and_clamp(client: httpx.Client, ven
     assert len(r.json()["users"]) == 100  # limit is clamped to 100
     users = _all_users(client)
     assert [u["id"] for u in users] == list(range(1, 121))
-    assert set(users[0]) == {"id", "email", "given_name", "family_name", "active", "role", "updated_at",
-                             "created_at"}
+    assert set(users[0]) == {"id", "email", "given_name", "family_name", "active", "role", "updated_at", "created_at"}
     assert {u["role"] for u in users} == {"admin", "recruiter", "member"}
     assert all(u["updated_at"].endswith("Z") for u in users)
     past = client.get("/api/users", params={"offset": 200})
@@ -159,8 +158,17 @@ def test_candidates_cursor_pagination_in_natural_id_order(client: httpx.Client) 
     assert len(page["data"]) == 100 and page["meta"]["next_cursor"]
     cands = _all_candidates(client)
     assert [c["id"] for c in cands] == [f"c_{n}" for n in range(1, 301)]  # c_9 before c_10
-    assert set(cands[0]) == {"id", "first_name", "last_name", "emails", "phones", "tags", "source", "created_at",
-                             "updated_at"}
+    assert set(cands[0]) == {
+        "id",
+        "first_name",
+        "last_name",
+        "emails",
+        "phones",
+        "tags",
+        "source",
+        "created_at",
+        "updated_at",
+    }
     assert client.get("/api/candidates", params={"cursor": "nonsense!"}).status_code == 400
     address = cands[41]["emails"][0]["address"]
     found = client.get("/api/candidates", params={"email": address.upper()}).json()
@@ -229,8 +237,13 @@ def test_edit_bumps_updated_at_and_hard_delete_cascades(client: httpx.Client, ve
 
 
 def test_create_candidate_and_its_422s(client: httpx.Client, vendor: Vendor) -> None:
-    body = {"first_name": "Ada", "last_name": "Lovelace", "emails": [{"address": "ada@new.example", "kind": "work"}],
-            "phones": [{"number": "+44 20 7946 0000", "kind": "work"}], "source": "Referral"}
+    body = {
+        "first_name": "Ada",
+        "last_name": "Lovelace",
+        "emails": [{"address": "ada@new.example", "kind": "work"}],
+        "phones": [{"number": "+44 20 7946 0000", "kind": "work"}],
+        "source": "Referral",
+    }
     r = client.post("/api/candidates", json=body)
     assert r.status_code == 201
     created = r.json()
@@ -265,19 +278,27 @@ def test_create_application_409_404_and_default_stage(client: httpx.Client, vend
 
 def test_attachment_is_multipart_and_notes_are_json(client: httpx.Client, vendor: Vendor) -> None:
     aid = next(iter(vendor.tenant.rows["applications"]))
-    r = client.post(f"/api/applications/{aid}/attachments", data={"kind": "resume"},
-                    files={"file": ("cv.pdf", b"%PDF-1.4 hello", "application/pdf")})
+    r = client.post(
+        f"/api/applications/{aid}/attachments",
+        data={"kind": "resume"},
+        files={"file": ("cv.pdf", b"%PDF-1.4 hello", "application/pdf")},
+    )
     assert r.status_code == 201
     assert r.json() == {"id": 1, "name": "cv.pdf", "size": 14}
     stored = vendor.tenant.attachments[0]
     assert stored["data"] == b"%PDF-1.4 hello" and stored["kind"] == "resume" and stored["application_id"] == aid
     as_json = client.post(f"/api/applications/{aid}/attachments", json={"kind": "resume"})
     assert as_json.status_code == 415
-    bad_kind = client.post(f"/api/applications/{aid}/attachments", data={"kind": "photo"},
-                           files={"file": ("a.png", b"x", "image/png")})
+    bad_kind = client.post(
+        f"/api/applications/{aid}/attachments", data={"kind": "photo"}, files={"file": ("a.png", b"x", "image/png")}
+    )
     assert bad_kind.status_code == 422
-    assert client.post("/api/applications/99999/attachments", data={"kind": "resume"},
-                       files={"file": ("cv.pdf", b"x")}).status_code == 404
+    assert (
+        client.post(
+            "/api/applications/99999/attachments", data={"kind": "resume"}, files={"file": ("cv.pdf", b"x")}
+        ).status_code
+        == 404
+    )
     note = client.post("/api/candidates/c_3/notes", json={"body": "Result: https://example.org/r/1"})
     assert note.status_code == 201 and note.json()["candidate_id"] == "c_3"
     assert vendor.tenant.notes[0]["body"] == "Result: https://example.org/r/1"
@@ -314,10 +335,12 @@ def test_request_log(client: httpx.Client, vendor: Vendor) -> None:
     httpx.get(vendor.base_url + "/api/jobs")
     client.post("/api/candidates/c_1/notes", json={"body": "hi"})
     log = [(r.method, r.path, r.query, r.status) for r in vendor.requests]
-    assert log == [("GET", "/api/users", {"limit": "5", "offset": "10"}, 200),
-                   ("GET", "/api/jobs/2/stages", {}, 200),
-                   ("GET", "/api/jobs", {}, 401),
-                   ("POST", "/api/candidates/c_1/notes", {}, 201)]
+    assert log == [
+        ("GET", "/api/users", {"limit": "5", "offset": "10"}, 200),
+        ("GET", "/api/jobs/2/stages", {}, 200),
+        ("GET", "/api/jobs", {}, 401),
+        ("POST", "/api/candidates/c_1/notes", {}, 201),
+    ]
     assert len(vendor.requests_to("/api/jobs")) == 2 and len(vendor.requests_to("/api/candidates", "POST")) == 1
 
 

@@ -35,18 +35,31 @@ LISTS = {"user": "/api/users", "job": "/api/jobs", "candidate": "/api/candidates
 def tenant_counts(vendor: Vendor) -> dict[str, int]:
     """What each unified model should hold for the vendor's tenant."""
     counts = vendor.counts()
-    members = {(j["id"], j[k]) for j in vendor.tenant.rows["jobs"].values()
-               for k in ("recruiter_id", "hiring_manager_id") if j[k] is not None}
-    return {"user": counts["users"], "job": counts["jobs"], "candidate": counts["candidates"],
-            "application_stage": counts["stages"], "application": counts["applications"],
-            "job_hiring_team_member": len(members)}
+    members = {
+        (j["id"], j[k])
+        for j in vendor.tenant.rows["jobs"].values()
+        for k in ("recruiter_id", "hiring_manager_id")
+        if j[k] is not None
+    }
+    return {
+        "user": counts["users"],
+        "job": counts["jobs"],
+        "candidate": counts["candidates"],
+        "application_stage": counts["stages"],
+        "application": counts["applications"],
+        "job_hiring_team_member": len(members),
+    }
 
 
 def minimum_requests(vendor: Vendor) -> int:
     """The fewest list requests a full sync can make at each endpoint's maximum page size."""
     c = vendor.counts()
-    pages = {"users": math.ceil(c["users"] / 100), "jobs": math.ceil(c["jobs"] / 50),
-             "candidates": math.ceil(c["candidates"] / 100), "applications": math.ceil(c["applications"] / 100)}
+    pages = {
+        "users": math.ceil(c["users"] / 100),
+        "jobs": math.ceil(c["jobs"] / 50),
+        "candidates": math.ceil(c["candidates"] / 100),
+        "applications": math.ceil(c["applications"] / 100),
+    }
     return sum(pages.values()) + c["jobs"]  # one stage request per job
 
 
@@ -82,10 +95,12 @@ def make_setup(clean_env: Path, tmp_path: Path) -> Iterator[Callable[..., Setup]
 
     def make(**kwargs: Any) -> Setup:
         vendor = Vendor(**{"seed": 1, "candidates": 300, **kwargs}).start()
-        um = Unimap(f"sqlite:///{tmp_path / f'restco{len(made)}.db'}",
-                    engine=Engine(config=Config(), spec_dirs=[RESTCO]))
-        iid = um.connect("restco", {"api_key": vendor.api_key}, base_url=vendor.base_url,
-                         integration_id=f"restco:t{len(made)}").id
+        um = Unimap(
+            f"sqlite:///{tmp_path / f'restco{len(made)}.db'}", engine=Engine(config=Config(), spec_dirs=[RESTCO])
+        )
+        iid = um.connect(
+            "restco", {"api_key": vendor.api_key}, base_url=vendor.base_url, integration_id=f"restco:t{len(made)}"
+        ).id
         made.append(Setup(vendor, um, iid))
         return made[-1]
 
@@ -106,10 +121,13 @@ def synced(make_setup: Callable[..., Setup]) -> Setup:
 def test_the_connector_is_yaml_only_and_lints_clean() -> None:
     files = sorted(p.relative_to(RESTCO).as_posix() for p in RESTCO.rglob("*") if p.is_file())
     assert all(f.endswith(".yaml") for f in files), files
-    assert {f"models/{m}.yaml" for m in ("users", "jobs", "candidates", "applications", "application_stages",
-                                         "job_hiring_team_members")} <= set(files)
-    lint = subprocess.run([sys.executable, "-m", "unimap", "lint", str(RESTCO)], capture_output=True, text=True,
-                          timeout=120)
+    assert {
+        f"models/{m}.yaml"
+        for m in ("users", "jobs", "candidates", "applications", "application_stages", "job_hiring_team_members")
+    } <= set(files)
+    lint = subprocess.run(
+        [sys.executable, "-m", "unimap", "lint", str(RESTCO)], capture_output=True, text=True, timeout=120
+    )
     assert lint.returncode == 0, lint.stdout + lint.stderr
     assert "No problems found." in lint.stdout
 
@@ -148,8 +166,9 @@ def test_synced_records_are_kombo_shaped(synced: Setup) -> None:
     assert all(p["phone_number"].startswith("+31") and " " not in p["phone_number"] for p in cand["phone_numbers"])
     users = export(synced.um, synced.iid, "user")
     assert {u["status"] for u in users.values()} == {"ACTIVE", "INACTIVE"}
-    assert users["1"]["system_roles"] == [{"remote_id": "admin", "remote_label": "admin", "unified_type": "ADMIN",
-                                           "scope": "SYSTEM"}]
+    assert users["1"]["system_roles"] == [
+        {"remote_id": "admin", "remote_label": "admin", "unified_type": "ADMIN", "scope": "SYSTEM"}
+    ]
     jobs = export(synced.um, synced.iid, "job")
     assert {j["status"] for j in jobs.values()} <= {"OPEN", "CLOSED", "DRAFT"}
     apps = export(synced.um, synced.iid, "application")
@@ -222,16 +241,22 @@ def test_a_delta_sync_reads_exactly_the_edited_records(synced: Setup) -> None:
     report = synced.sync()
     assert report["kind"] == "delta"
     changed = {m: r["changed"] for m, r in report["models"].items()}
-    assert changed == {"candidate": 2, "user": 1, "application": 1, "job": 1, "application_stage": 0,
-                       "job_hiring_team_member": 0}
+    assert changed == {
+        "candidate": 2,
+        "user": 1,
+        "application": 1,
+        "job": 1,
+        "application_stage": 0,
+        "job_hiring_team_member": 0,
+    }
     for path in LISTS.values():
         (req,) = [r for r in v.requests if r.path == path]  # one page of changes each
         assert req.query["updated_after"].endswith("Z")
     after = {m: export(synced.um, synced.iid, m) for m in MODELS}
-    moved = {(m, rid) for m in MODELS for rid in after[m]
-             if after[m][rid]["changed_at"] != before[m][rid]["changed_at"]}
-    assert moved == {("candidate", "c_5"), ("candidate", "c_250"), ("user", "7"), ("application", "10"),
-                     ("job", "3")}
+    moved = {
+        (m, rid) for m in MODELS for rid in after[m] if after[m][rid]["changed_at"] != before[m][rid]["changed_at"]
+    }
+    assert moved == {("candidate", "c_5"), ("candidate", "c_250"), ("user", "7"), ("application", "10"), ("job", "3")}
     assert after["candidate"]["c_5"]["first_name"] == "Edited"
     assert [t["name"] for t in after["candidate"]["c_250"]["tags"]] == ["edited"]
     assert after["user"]["7"]["status"] == "INACTIVE" and after["user"]["7"]["last_name"] == "Edited"
@@ -244,22 +269,39 @@ def test_a_delta_sync_reads_exactly_the_edited_records(synced: Setup) -> None:
 
 def test_hard_deletes_are_marked_by_the_next_full_sync(synced: Setup) -> None:
     v = synced.vendor
-    lonely = next(c for c in v.tenant.rows["candidates"]
-                  if not any(a["candidate_id"] == c for a in v.tenant.rows["applications"].values()))
-    removed = [*v.hard_delete("users", 9), *v.hard_delete("candidates", lonely),
-               *v.hard_delete("applications", 20), *v.hard_delete("applications", 21)]
+    lonely = next(
+        c
+        for c in v.tenant.rows["candidates"]
+        if not any(a["candidate_id"] == c for a in v.tenant.rows["applications"].values())
+    )
+    removed = [
+        *v.hard_delete("users", 9),
+        *v.hard_delete("candidates", lonely),
+        *v.hard_delete("applications", 20),
+        *v.hard_delete("applications", 21),
+    ]
     assert len(removed) == 4
     delta = synced.sync()
     assert all(r["deleted"] == 0 for r in delta["models"].values())  # a delta cannot see hard deletes
     full = synced.sync(full=True)
     assert {m: r["deleted"] for m, r in full["models"].items() if r["deleted"]} == {
-        "user": 1, "candidate": 1, "application": 2}
-    deleted = {(m, rid) for m in MODELS for rid, r in export(synced.um, synced.iid, m, include_deleted=True).items()
-               if r["remote_deleted_at"]}
+        "user": 1,
+        "candidate": 1,
+        "application": 2,
+    }
+    deleted = {
+        (m, rid)
+        for m in MODELS
+        for rid, r in export(synced.um, synced.iid, m, include_deleted=True).items()
+        if r["remote_deleted_at"]
+    }
     assert deleted == {("user", "9"), ("candidate", lonely), ("application", "20"), ("application", "21")}
     rechecks = [r for r in v.requests if "ids" in r.query]
-    assert {r.path: r.query["ids"] for r in rechecks} == {"/api/users": "9", "/api/candidates": lonely,
-                                                         "/api/applications": "20,21"}
+    assert {r.path: r.query["ids"] for r in rechecks} == {
+        "/api/users": "9",
+        "/api/candidates": lonely,
+        "/api/applications": "20,21",
+    }
     assert len(v.requests) == minimum_requests(v) + len(rechecks)
     counts = tenant_counts(v)
     for model in MODELS:
@@ -285,9 +327,12 @@ def test_deleting_a_job_takes_its_stages_and_hiring_team(synced: Setup) -> None:
     members = [rid for rid in export(synced.um, synced.iid, "job_hiring_team_member") if rid.startswith("4:")]
     report = synced.sync(full=True)
     deleted = {m: r["deleted"] for m, r in report["models"].items() if r["deleted"]}
-    assert deleted == {"job": 1, "application_stage": sum(1 for r, _ in removed if r == "stages"),
-                       "application": sum(1 for r, _ in removed if r == "applications"),
-                       "job_hiring_team_member": len(members)}
+    assert deleted == {
+        "job": 1,
+        "application_stage": sum(1 for r, _ in removed if r == "stages"),
+        "application": sum(1 for r, _ in removed if r == "applications"),
+        "job_hiring_team_member": len(members),
+    }
     assert v.counts()["jobs"] == len(export(synced.um, synced.iid, "job"))
 
 
@@ -304,13 +349,23 @@ def test_create_application_creates_candidate_application_and_attachment(synced:
     v = synced.vendor
     job = export(synced.um, synced.iid, "job")["3"]
     v.requests.clear()
-    result = synced.um.action("create_application", {
-        "job_id": job["id"], "stage_id": job["stages"][1]["id"],
-        "candidate": {"first_name": "Ada", "last_name": "Lovelace", "email_address": "ada@new.example",
-                      "phone_number": "+44 20 7946 0000",
-                      "additional_email_addresses": [{"type": "WORK", "email_address": "ada@work.example"}]},
-        "source": {"name": "Example Board"},
-        "attachments": [_attachment()]}, synced.iid)
+    result = synced.um.action(
+        "create_application",
+        {
+            "job_id": job["id"],
+            "stage_id": job["stages"][1]["id"],
+            "candidate": {
+                "first_name": "Ada",
+                "last_name": "Lovelace",
+                "email_address": "ada@new.example",
+                "phone_number": "+44 20 7946 0000",
+                "additional_email_addresses": [{"type": "WORK", "email_address": "ada@work.example"}],
+            },
+            "source": {"name": "Example Board"},
+            "attachments": [_attachment()],
+        },
+        synced.iid,
+    )
     assert result.warnings == []
     data = result.data
     listed = synced.um.list_records("application", synced.iid, remote_ids=[data["remote_id"]]).results
@@ -330,8 +385,11 @@ def test_create_application_creates_candidate_application_and_attachment(synced:
     (att,) = v.tenant.attachments
     assert (att["application_id"], att["name"], att["kind"], att["data"]) == (app["id"], "cv.pdf", "resume", PDF)
     writes = [(r.method, r.path) for r in v.requests if r.method == "POST"]
-    assert writes == [("POST", "/api/candidates"), ("POST", "/api/applications"),
-                      ("POST", f"/api/applications/{app['id']}/attachments")]
+    assert writes == [
+        ("POST", "/api/candidates"),
+        ("POST", "/api/applications"),
+        ("POST", f"/api/applications/{app['id']}/attachments"),
+    ]
 
 
 def test_create_application_reuses_a_candidate_found_by_email(synced: Setup) -> None:
@@ -342,9 +400,14 @@ def test_create_application_reuses_a_candidate_found_by_email(synced: Setup) -> 
     job_rid = next(str(j) for j in v.tenant.rows["jobs"] if j not in taken)
     job = export(synced.um, synced.iid, "job")[job_rid]
     v.requests.clear()
-    result = synced.um.action("create_application", {
-        "job_id": job["id"], "candidate": {"first_name": "X", "last_name": "Y",
-                                           "email_address": raw["emails"][0]["address"].upper()}}, synced.iid)
+    result = synced.um.action(
+        "create_application",
+        {
+            "job_id": job["id"],
+            "candidate": {"first_name": "X", "last_name": "Y", "email_address": raw["emails"][0]["address"].upper()},
+        },
+        synced.iid,
+    )
     assert result.data["candidate"]["remote_id"] == "c_42"
     assert [r.path for r in v.requests if r.method == "POST"] == ["/api/applications"]
     assert v.counts()["candidates"] == 300
@@ -354,9 +417,14 @@ def test_create_application_reuses_a_candidate_found_by_email(synced: Setup) -> 
 
 def test_create_candidate_returns_the_candidate_with_its_application(synced: Setup) -> None:
     job = export(synced.um, synced.iid, "job")["5"]
-    result = synced.um.action("create_candidate", {
-        "candidate": {"first_name": "Bo", "last_name": "Ek", "email_address": "bo@ek.example"},
-        "application": {"job_id": f"remote:{job['remote_id']}"}}, synced.iid)
+    result = synced.um.action(
+        "create_candidate",
+        {
+            "candidate": {"first_name": "Bo", "last_name": "Ek", "email_address": "bo@ek.example"},
+            "application": {"job_id": f"remote:{job['remote_id']}"},
+        },
+        synced.iid,
+    )
     data = result.data
     listed = synced.um.list_records("candidate", synced.iid, remote_ids=[data["remote_id"]]).results
     assert unified.validator("models", "candidate").is_valid(listed[0])
@@ -367,13 +435,19 @@ def test_create_candidate_returns_the_candidate_with_its_application(synced: Set
     assert synced.vendor.tenant.get("candidates", data["remote_id"]) is not None
 
 
-@pytest.mark.xfail(strict=True, reason="engine gap: an action's record response is not assembled like a listing "
-                                       "(no interviews/offers, the nested candidate in full with remote_data, "
-                                       "current_stage without status/custom_fields)")
+@pytest.mark.xfail(
+    strict=True,
+    reason="engine gap: an action's record response is not assembled like a listing "
+    "(no interviews/offers, the nested candidate in full with remote_data, "
+    "current_stage without status/custom_fields)",
+)
 def test_the_action_response_itself_is_kombo_valid(synced: Setup) -> None:
     job = export(synced.um, synced.iid, "job")["6"]
-    result = synced.um.action("create_application", {"job_id": job["id"], "candidate": {
-        "first_name": "Val", "last_name": "Id", "email_address": "val@id.example"}}, synced.iid)
+    result = synced.um.action(
+        "create_application",
+        {"job_id": job["id"], "candidate": {"first_name": "Val", "last_name": "Id", "email_address": "val@id.example"}},
+        synced.iid,
+    )
     assert [e.message for e in unified.validator("models", "application").iter_errors(result.data)] == []
 
 
@@ -385,8 +459,14 @@ def test_a_second_application_is_application_already_exists(synced: Setup) -> No
     job = export(synced.um, synced.iid, "job")[str(app["job_id"])]
     count = v.counts()["applications"]
     with pytest.raises(UnimapError) as err:
-        synced.um.action("create_application", {"job_id": job["id"], "candidate": {
-            "first_name": "A", "last_name": "B", "email_address": cand["emails"][0]["address"]}}, synced.iid)
+        synced.um.action(
+            "create_application",
+            {
+                "job_id": job["id"],
+                "candidate": {"first_name": "A", "last_name": "B", "email_address": cand["emails"][0]["address"]},
+            },
+            synced.iid,
+        )
     assert err.value.code == "ATS.APPLICATION_ALREADY_EXISTS"
     assert "already applied" in str(err.value)
     assert v.counts()["applications"] == count
@@ -397,8 +477,14 @@ def test_a_job_gone_at_the_vendor_is_input_invalid(synced: Setup) -> None:
     job = export(synced.um, synced.iid, "job")["8"]
     synced.vendor.hard_delete("jobs", 8)
     with pytest.raises(UnimapError) as err:
-        synced.um.action("create_application", {"job_id": job["id"], "candidate": {
-            "first_name": "A", "last_name": "B", "email_address": "new@person.example"}}, synced.iid)
+        synced.um.action(
+            "create_application",
+            {
+                "job_id": job["id"],
+                "candidate": {"first_name": "A", "last_name": "B", "email_address": "new@person.example"},
+            },
+            synced.iid,
+        )
     assert err.value.code == "PLATFORM.INPUT_INVALID"
     assert "job not found" in str(err.value)
 
@@ -406,8 +492,14 @@ def test_a_job_gone_at_the_vendor_is_input_invalid(synced: Setup) -> None:
 def test_a_vendor_422_is_input_invalid_with_the_field(synced: Setup) -> None:
     job = export(synced.um, synced.iid, "job")["2"]
     with pytest.raises(UnimapError) as err:
-        synced.um.action("create_application", {"job_id": job["id"], "candidate": {
-            "first_name": "   ", "last_name": "B", "email_address": "blank@person.example"}}, synced.iid)
+        synced.um.action(
+            "create_application",
+            {
+                "job_id": job["id"],
+                "candidate": {"first_name": "   ", "last_name": "B", "email_address": "blank@person.example"},
+            },
+            synced.iid,
+        )
     assert err.value.code == "PLATFORM.INPUT_INVALID"
     assert "first_name can't be blank" in str(err.value)
     assert synced.vendor.tenant.find_candidate_by_email("blank@person.example") is None
@@ -416,21 +508,30 @@ def test_a_vendor_422_is_input_invalid_with_the_field(synced: Setup) -> None:
 def test_unknown_ids_are_input_errors_before_any_request(synced: Setup) -> None:
     synced.vendor.requests.clear()
     with pytest.raises(UnimapError) as err:
-        synced.um.action("create_application", {"job_id": "nope", "candidate": {
-            "first_name": "A", "last_name": "B", "email_address": "a@b.example"}}, synced.iid)
+        synced.um.action(
+            "create_application",
+            {"job_id": "nope", "candidate": {"first_name": "A", "last_name": "B", "email_address": "a@b.example"}},
+            synced.iid,
+        )
     assert err.value.code == "PLATFORM.INPUT_INVALID"
     assert synced.vendor.requests == []
 
 
 def test_add_application_attachment_uploads_multipart(synced: Setup) -> None:
     app = export(synced.um, synced.iid, "application")["12"]
-    result = synced.um.action("add_application_attachment", {
-        "application_id": app["id"], "attachment": _attachment("letter.pdf", "COVER_LETTER", b"Dear RestCo")},
-        synced.iid)
+    result = synced.um.action(
+        "add_application_attachment",
+        {"application_id": app["id"], "attachment": _attachment("letter.pdf", "COVER_LETTER", b"Dear RestCo")},
+        synced.iid,
+    )
     assert result.data == {} and result.warnings == []
     (att,) = synced.vendor.tenant.attachments
-    assert (att["application_id"], att["kind"], att["name"], att["data"]) == (12, "cover_letter", "letter.pdf",
-                                                                                 b"Dear RestCo")
+    assert (att["application_id"], att["kind"], att["name"], att["data"]) == (
+        12,
+        "cover_letter",
+        "letter.pdf",
+        b"Dear RestCo",
+    )
     upload = [r for r in synced.vendor.requests if r.method == "POST"]
     assert [(r.path, r.status) for r in upload] == [("/api/applications/12/attachments", 201)]
 
@@ -438,18 +539,30 @@ def test_add_application_attachment_uploads_multipart(synced: Setup) -> None:
 def test_result_links_become_notes(synced: Setup) -> None:
     v = synced.vendor
     cand = export(synced.um, synced.iid, "candidate")["c_3"]
-    synced.um.action("add_candidate_result_link", {
-        "candidate_id": cand["id"], "label": "Assessment", "url": "https://assess.example/r/1",
-        "details": {"custom_field_name_prefix": "Acme:", "attributes": [{"key": "Score", "value": "100%"},
-                                                                        {"key": "Time", "value": "2:30h"}]}},
-        synced.iid)
+    synced.um.action(
+        "add_candidate_result_link",
+        {
+            "candidate_id": cand["id"],
+            "label": "Assessment",
+            "url": "https://assess.example/r/1",
+            "details": {
+                "custom_field_name_prefix": "Acme:",
+                "attributes": [{"key": "Score", "value": "100%"}, {"key": "Time", "value": "2:30h"}],
+            },
+        },
+        synced.iid,
+    )
     app = export(synced.um, synced.iid, "application")["12"]
-    synced.um.action("add_application_result_link", {
-        "application_id": app["id"], "label": "Video", "url": "https://assess.example/r/2"}, synced.iid)
+    synced.um.action(
+        "add_application_result_link",
+        {"application_id": app["id"], "label": "Video", "url": "https://assess.example/r/2"},
+        synced.iid,
+    )
     owner = v.tenant.rows["applications"][12]["candidate_id"]
     assert [(n["candidate_id"], n["body"]) for n in v.tenant.notes] == [
         ("c_3", "Assessment: https://assess.example/r/1\nAcme:Score: 100%, Time: 2:30h"),
-        (owner, "Video: https://assess.example/r/2 (application 12)")]
+        (owner, "Video: https://assess.example/r/2 (application 12)"),
+    ]
 
 
 def test_a_rate_limited_vendor_still_syncs_completely(make_setup: Callable[..., Setup]) -> None:
@@ -484,8 +597,12 @@ def _sync_variant(spec: Path, tmp_path: Path, models: list[str]) -> tuple[Vendor
 
 
 def test_jobs_page_the_same_by_page_number(clean_env: Path, tmp_path: Path) -> None:
-    spec = _variant(tmp_path, "models/jobs.yaml", "    type: link_header\n",
-                    "    type: page_number\n    page_param: page\n    start: 1\n")
+    spec = _variant(
+        tmp_path,
+        "models/jobs.yaml",
+        "    type: link_header\n",
+        "    type: page_number\n    page_param: page\n    start: 1\n",
+    )
     vendor, um, iid = _sync_variant(spec, tmp_path, ["job"])
     try:
         assert len(export(um, iid, "job")) == vendor.counts()["jobs"]
@@ -495,14 +612,19 @@ def test_jobs_page_the_same_by_page_number(clean_env: Path, tmp_path: Path) -> N
         vendor.stop()
 
 
-@pytest.mark.xfail(strict=True, reason="engine/doc gap: a `total` that is a numeric string (every header value; "
-                                       "the connector guide's `headers.\"x-total-count\"`) is silently ignored")
-def test_a_header_total_as_text_still_guards_the_sync(clean_env: Path, tmp_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.xfail(
+    strict=True,
+    reason="engine/doc gap: a `total` that is a numeric string (every header value; "
+    'the connector guide\'s `headers."x-total-count"`) is silently ignored',
+)
+def test_a_header_total_as_text_still_guards_the_sync(
+    clean_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from fixtures.restvendor import server
 
-    spec = _variant(tmp_path, "models/users.yaml", 'total: to_number(headers."x-total-count")',
-                    'total: headers."x-total-count"')
+    spec = _variant(
+        tmp_path, "models/users.yaml", 'total: to_number(headers."x-total-count")', 'total: headers."x-total-count"'
+    )
     users = server.App.users
 
     def lying(self: server.App, query: dict[str, str]) -> server.Reply:
@@ -514,8 +636,7 @@ def test_a_header_total_as_text_still_guards_the_sync(clean_env: Path, tmp_path:
     vendor = Vendor(seed=1, candidates=300).start()
     um = Unimap(f"sqlite:///{tmp_path / 'total.db'}", engine=Engine(config=Config(), spec_dirs=[spec]))
     try:
-        iid = um.connect("restco", {"api_key": vendor.api_key}, base_url=vendor.base_url,
-                         integration_id="restco:v").id
+        iid = um.connect("restco", {"api_key": vendor.api_key}, base_url=vendor.base_url, integration_id="restco:v").id
         report = um.sync(iid, full=True, models=["user"]).as_dict()
         assert report["models"]["user"]["status"] == "failed"
     finally:
@@ -525,8 +646,14 @@ def test_a_header_total_as_text_still_guards_the_sync(clean_env: Path, tmp_path:
 
 def test_action_records_keep_the_remote_data_key(synced: Setup) -> None:
     job = export(synced.um, synced.iid, "job")["9"]
-    result = synced.um.action("create_application", {"job_id": job["id"], "candidate": {
-        "first_name": "Key", "last_name": "Check", "email_address": "key@check.example"}}, synced.iid)
+    result = synced.um.action(
+        "create_application",
+        {
+            "job_id": job["id"],
+            "candidate": {"first_name": "Key", "last_name": "Check", "email_address": "key@check.example"},
+        },
+        synced.iid,
+    )
     assert list(result.data["remote_data"]) == ["/api/applications"]
 
 
@@ -535,28 +662,49 @@ def test_error_rule_codes_raise_their_unimap_classes(synced: Setup) -> None:
 
     job = export(synced.um, synced.iid, "job")["2"]
     with pytest.raises(InputInvalid):
-        synced.um.action("create_application", {"job_id": job["id"], "candidate": {
-            "first_name": " ", "last_name": "B", "email_address": "blank2@person.example"}}, synced.iid)
+        synced.um.action(
+            "create_application",
+            {
+                "job_id": job["id"],
+                "candidate": {"first_name": " ", "last_name": "B", "email_address": "blank2@person.example"},
+            },
+            synced.iid,
+        )
     app = synced.vendor.tenant.rows["applications"][1]
     cand = synced.vendor.tenant.rows["candidates"][app["candidate_id"]]
     job = export(synced.um, synced.iid, "job")[str(app["job_id"])]
     with pytest.raises(ApplicationAlreadyExists):
-        synced.um.action("create_application", {"job_id": job["id"], "candidate": {
-            "first_name": "A", "last_name": "B", "email_address": cand["emails"][0]["address"]}}, synced.iid)
+        synced.um.action(
+            "create_application",
+            {
+                "job_id": job["id"],
+                "candidate": {"first_name": "A", "last_name": "B", "email_address": cand["emails"][0]["address"]},
+            },
+            synced.iid,
+        )
 
 
 def test_a_failing_error_message_still_raises_the_rules_code(clean_env: Path, tmp_path: Path) -> None:
-    spec = _variant(tmp_path, "actions/create_application.yaml",
-                    "join('', ['The candidate already applied to this job (RestCo: ', body.error, ').'])",
-                    "join('', ['Candidate ', steps.candidate, ' already applied'])")
+    spec = _variant(
+        tmp_path,
+        "actions/create_application.yaml",
+        "join('', ['The candidate already applied to this job (RestCo: ', body.error, ').'])",
+        "join('', ['Candidate ', steps.candidate, ' already applied'])",
+    )
     vendor, um, iid = _sync_variant(spec, tmp_path, list(MODELS))
     try:
         app = vendor.tenant.rows["applications"][1]
         cand = vendor.tenant.rows["candidates"][app["candidate_id"]]
         job = export(um, iid, "job")[str(app["job_id"])]
         with pytest.raises(UnimapError) as err:
-            um.action("create_application", {"job_id": job["id"], "candidate": {
-                "first_name": "A", "last_name": "B", "email_address": cand["emails"][0]["address"]}}, iid)
+            um.action(
+                "create_application",
+                {
+                    "job_id": job["id"],
+                    "candidate": {"first_name": "A", "last_name": "B", "email_address": cand["emails"][0]["address"]},
+                },
+                iid,
+            )
         assert err.value.code == "ATS.APPLICATION_ALREADY_EXISTS"
         assert "already applied" in str(err.value)  # the vendor's own message stands in
     finally:

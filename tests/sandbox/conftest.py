@@ -46,8 +46,9 @@ class Rpc:
 
     def raw(self, method: str, params: list[Any], rid: Any = None, **kw: Any) -> httpx.Response:
         self._id += 1
-        return self.post({"jsonrpc": "2.0", "method": method, "params": params,
-                          "id": self._id if rid is None else rid}, **kw)
+        return self.post(
+            {"jsonrpc": "2.0", "method": method, "params": params, "id": self._id if rid is None else rid}, **kw
+        )
 
     def call(self, method: str, *params: Any) -> dict[str, Any]:
         resp = self.raw(method, list(params))

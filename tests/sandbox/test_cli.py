@@ -52,7 +52,7 @@ class _Lines:
                 break
             self.seen.append(line)
             if line.startswith(prefix):
-                return line[len(prefix):].strip()
+                return line[len(prefix) :].strip()
         raise AssertionError(f"no {prefix!r} line from the sandbox; got {self.seen!r}")
 
     def rest(self) -> str:
@@ -65,14 +65,19 @@ class _Lines:
         return "".join(out)
 
 
-@pytest.mark.parametrize("command", [["unimap_connectors.otys.sandbox"], ["unimap", "sandbox", "otys"]],
-                         ids=["module", "unimap-cli"])
+@pytest.mark.parametrize(
+    "command", [["unimap_connectors.otys.sandbox"], ["unimap", "sandbox", "otys"]], ids=["module", "unimap-cli"]
+)
 def test_module_runs_serves_and_stops_on_sigint(command: list[str]) -> None:
     port = _free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(
         [sys.executable, "-m", *command, "--port", str(port), "--seed", "3", "--rate-limit", "0"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     try:
         lines = _Lines(proc)
         base = lines.wait_for("base_url: ")
@@ -80,12 +85,19 @@ def test_module_runs_serves_and_stops_on_sigint(command: list[str]) -> None:
         assert lines.wait_for("jservice: ") == base + "/jservice.php"
         key = lines.wait_for("api_key: ")
         with httpx.Client(timeout=10) as client:
-            sid = client.post(base + "/jservice.php", json={"jsonrpc": "2.0", "method": "loginByUid",
-                                                            "params": [key], "id": 1}).json()["result"]
+            sid = client.post(
+                base + "/jservice.php", json={"jsonrpc": "2.0", "method": "loginByUid", "params": [key], "id": 1}
+            ).json()["result"]
             assert re.fullmatch(r"[a-z0-9]{26}", sid)
-            res = client.post(base + "/jservice.php", json={
-                "jsonrpc": "2.0", "method": "Otys.Services.CandidateService.getListEx",
-                "params": [sid, {"limit": 5, "getTotalCount": True}], "id": 2}).json()["result"]
+            res = client.post(
+                base + "/jservice.php",
+                json={
+                    "jsonrpc": "2.0",
+                    "method": "Otys.Services.CandidateService.getListEx",
+                    "params": [sid, {"limit": 5, "getTotalCount": True}],
+                    "id": 2,
+                },
+            ).json()["result"]
             assert res["totalCount"] == 50 and len(res["listOutput"]) == 5
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=30)
@@ -103,9 +115,13 @@ def test_module_runs_serves_and_stops_on_sigint(command: list[str]) -> None:
 
 
 def test_sigterm_also_stops_cleanly() -> None:
-    proc = subprocess.Popen([sys.executable, "-m", "unimap_connectors.otys.sandbox", "--size", "10"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "unimap_connectors.otys.sandbox", "--size", "10"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
     try:
         _Lines(proc).wait_for("api_key: ")
         proc.send_signal(signal.SIGTERM)
@@ -119,8 +135,23 @@ def test_sigterm_also_stops_cleanly() -> None:
 
 def test_click_command_options() -> None:
     runner = CliRunner()
-    result = runner.invoke(command, ["--seed", "4", "--size", "20", "--rate-limit", "100", "--faults",
-                                     "500=0.1,seed=2", "--session-lifetime", "60", "--stop-after", "0.2"])
+    result = runner.invoke(
+        command,
+        [
+            "--seed",
+            "4",
+            "--size",
+            "20",
+            "--rate-limit",
+            "100",
+            "--faults",
+            "500=0.1,seed=2",
+            "--session-lifetime",
+            "60",
+            "--stop-after",
+            "0.2",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert re.search(r"^base_url: http://127\.0\.0\.1:\d+$", result.output, re.M)
     assert re.search(r"^api_key: [0-9a-f]{32}$", result.output, re.M)

@@ -19,7 +19,9 @@ def test_spec_round_trip_and_validation() -> None:
     assert (spec.upload, spec.hang_seconds, spec.burst_length, spec.seed) == (1.0, 2.0, 3, 7)
     assert FaultSpec.parse(str(spec)) == spec
     assert FaultSpec.parse("only=CandidateService.getListEx|loginByUid,500=0.1").only == (
-        "CandidateService.getListEx", "loginByUid")
+        "CandidateService.getListEx",
+        "loginByUid",
+    )
     assert FaultSpec.parse(None) == FaultSpec.parse("") == FaultSpec()
     for bad in ("5xx=2", "teapot=0.1", "500", "500=0.6,502=0.6", "hang=x", "seed=abc"):
         with pytest.raises(ValueError):
@@ -113,8 +115,9 @@ def test_burst_of_429s(rpc: Rpc) -> None:
     assert rpc.sb.stats.rate_limited == 0  # injected, not the limiter
 
 
-@pytest.mark.parametrize(("kind", "status"), [("500", 500), ("502", 502), ("503", 503), ("429", 429),
-                                              ("error", 200), ("malformed", 200)])
+@pytest.mark.parametrize(
+    ("kind", "status"), [("500", 500), ("502", 502), ("503", 503), ("429", 429), ("error", 200), ("malformed", 200)]
+)
 def test_fail_next_targets_one_method(rpc: Rpc, kind: str, status: int) -> None:
     rpc.sb.fail_next("CandidateService.getListEx", n=2, kind=kind)
     assert rpc.raw("check", [rpc.sid]).status_code == 200  # other methods unaffected
@@ -143,11 +146,14 @@ def test_fail_next_login_and_upload(rpc: Rpc) -> None:
 
 def test_fail_next_inside_multiservice_fails_only_that_entry(rpc: Rpc) -> None:
     rpc.sb.fail_next("ProcedureStatus2Service.getList", kind="500")
-    out = rpc.result(P + "MultiService.execute", [
-        {"method": P + "ProcedureStatus1Service.getList", "args": [rpc.sid]},
-        {"method": P + "ProcedureStatus2Service.getList", "args": [rpc.sid]},
-        {"method": P + "ProcedureStatus3Service.getList", "args": [rpc.sid]},
-    ])
+    out = rpc.result(
+        P + "MultiService.execute",
+        [
+            {"method": P + "ProcedureStatus1Service.getList", "args": [rpc.sid]},
+            {"method": P + "ProcedureStatus2Service.getList", "args": [rpc.sid]},
+            {"method": P + "ProcedureStatus3Service.getList", "args": [rpc.sid]},
+        ],
+    )
     assert [e["status"] for e in out] == ["success", "error", "success"]
     assert "Injected fault" in out[1]["message"]
     assert rpc.sb.stats.faults["500"] == 1

@@ -35,8 +35,9 @@ def test_settings_pin_the_api_key() -> None:
     assert generate(1, 5, SandboxSettings(api_key="my-key")).api_key == "my-key"
 
 
-@pytest.mark.parametrize(("size", "n"), [("small", 50), ("medium", 2000), ("large", 20000), (0, 0), ("123", 123),
-                                         (100_000, 100_000)])
+@pytest.mark.parametrize(
+    ("size", "n"), [("small", 50), ("medium", 2000), ("large", 20000), (0, 0), ("123", 123), (100_000, 100_000)]
+)
 def test_sizes(size: Any, n: int) -> None:
     assert parse_size(size) == n
 
@@ -77,7 +78,9 @@ def _same_shape(rec: Any, fields: dict[str, Field], path: str = "") -> None:
         elif value is not None:
             expected = {"str": str, "int": int, "num": (int, float), "bool": bool, "date": str, "datetime": str}[f.kind]
             assert isinstance(value, expected) and not (f.kind in ("int", "num") and isinstance(value, bool)), (
-                path + name, value)
+                path + name,
+                value,
+            )
             if f.kind == "datetime":
                 assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", value)
             if f.kind == "date":

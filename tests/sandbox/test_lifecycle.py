@@ -32,11 +32,15 @@ def test_context_manager_cleans_up_threads_sockets_and_port() -> None:
         assert sb.base_url == f"http://127.0.0.1:{port}"
         # an idle keep-alive connection, a webhook worker and a hanging request are all running
         client = httpx.Client(timeout=5)
-        sid = client.post(sb.jservice_url, json={"jsonrpc": "2.0", "method": "loginByUid",
-                                                 "params": [sb.api_key], "id": 1}).json()["result"]
+        sid = client.post(
+            sb.jservice_url, json={"jsonrpc": "2.0", "method": "loginByUid", "params": [sb.api_key], "id": 1}
+        ).json()["result"]
         sb.fail_next("check", kind="hang", delay=30)
-        hanging = threading.Thread(target=lambda: httpx.post(sb.jservice_url, timeout=60, json={
-            "jsonrpc": "2.0", "method": "check", "params": [sid], "id": 2}))
+        hanging = threading.Thread(
+            target=lambda: httpx.post(
+                sb.jservice_url, timeout=60, json={"jsonrpc": "2.0", "method": "check", "params": [sid], "id": 2}
+            )
+        )
         hanging.start()
         while sb.stats.faults["hang"] == 0:
             threading.Event().wait(0.01)
@@ -66,8 +70,9 @@ def test_start_stop_are_idempotent_and_restartable() -> None:
     sb.start()
     try:
         assert sb.base_url != "" and sb.base_url.startswith("http://127.0.0.1:")
-        r = httpx.post(sb.jservice_url, json={"jsonrpc": "2.0", "method": "loginByUid", "params": [sb.api_key],
-                                              "id": 1})
+        r = httpx.post(
+            sb.jservice_url, json={"jsonrpc": "2.0", "method": "loginByUid", "params": [sb.api_key], "id": 1}
+        )
         assert len(r.json()["result"]) == 26
     finally:
         sb.stop()
@@ -88,8 +93,12 @@ def test_fixed_port_and_ipv6_loopback() -> None:
             pytest.skip("no IPv6 loopback here")
         try:
             assert sb6.base_url.startswith("http://[::1]:")
-            assert httpx.post(sb6.jservice_url, json={"jsonrpc": "2.0", "method": "check", "params": [],
-                                                      "id": 1}).json()["result"] is False
+            assert (
+                httpx.post(sb6.jservice_url, json={"jsonrpc": "2.0", "method": "check", "params": [], "id": 1}).json()[
+                    "result"
+                ]
+                is False
+            )
         finally:
             sb6.stop()
 

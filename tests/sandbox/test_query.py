@@ -58,8 +58,9 @@ def test_projection_into_collections(rpc: Rpc) -> None:
     for row in rows:
         raw = rpc.sb.tenant.get("CandidateService", row["uid"])
         assert row["EmploymentHistory"] == [{"employer": e["employer"]} for e in raw["EmploymentHistory"]]
-        assert row["Person"]["PhoneNumbers"] == {k: {"phoneNumber": v["phoneNumber"]}
-                                                 for k, v in raw["Person"]["PhoneNumbers"].items()}
+        assert row["Person"]["PhoneNumbers"] == {
+            k: {"phoneNumber": v["phoneNumber"]} for k, v in raw["Person"]["PhoneNumbers"].items()
+        }
         seen_history |= bool(row["EmploymentHistory"])
         seen_phone |= bool(row["Person"]["PhoneNumbers"])
     assert seen_history and seen_phone
@@ -74,8 +75,16 @@ def test_default_field_set(rpc: Rpc, what: Any) -> None:
     assert list(row) == ["uid", "internalId", "status", "statusId", "entryDateTime", "lastModified", "Person"]
     assert list(row["Person"]) == ["firstName", "infix", "lastName", "emailPrimary"]
     vac = rpc.svc("VacancyService.getListEx", {"limit": 1})["listOutput"][0]
-    assert set(vac) == {"uid", "internalId", "title", "referenceNr", "status", "statusId", "entryDateTime",
-                        "lastModified"}
+    assert set(vac) == {
+        "uid",
+        "internalId",
+        "title",
+        "referenceNr",
+        "status",
+        "statusId",
+        "entryDateTime",
+        "lastModified",
+    }
     proc = rpc.svc("ProcedureService.getListEx", {"limit": 1})["listOutput"][0]
     assert set(proc) == {"uid", "candidateUid", "vacancyUid", "entryDateTime", "lastModified", "ProcedureStatus1"}
     assert set(proc["ProcedureStatus1"]) == {"uid", "status"}
@@ -118,8 +127,12 @@ def test_getdetail_with_and_without_what(rpc: Rpc) -> None:
 
 
 def test_getdetail_unknown_uid(rpc: Rpc) -> None:
-    for service, uid in (("CandidateService", "f" * 32), ("UserService", 99999), ("UserService", "abc"),
-                         ("ProcedureService", "x")):
+    for service, uid in (
+        ("CandidateService", "f" * 32),
+        ("UserService", 99999),
+        ("UserService", "abc"),
+        ("ProcedureService", "x"),
+    ):
         err = rpc.svc_error(f"{service}.getDetail", uid)
         assert err["code"] == 301
 
@@ -133,14 +146,22 @@ def test_eq_ne_on_strings_is_case_insensitive(rpc: Rpc) -> None:
     expected = sorted(r["uid"] for r in recs if (r["Person"]["lastName"] or "").lower() == target.lower())
     assert sorted(uids(rpc, "CandidateService", cond("Person.lastName", "EQ", target.upper()))) == expected
     ne = uids(rpc, "CandidateService", cond("Person.lastName", "NE", target))
-    assert sorted(ne) == sorted(r["uid"] for r in recs if r["Person"]["lastName"]
-                                and r["Person"]["lastName"].lower() != target.lower())
+    assert sorted(ne) == sorted(
+        r["uid"] for r in recs if r["Person"]["lastName"] and r["Person"]["lastName"].lower() != target.lower()
+    )
 
 
-@pytest.mark.parametrize(("op", "check"), [
-    ("GT", lambda a, b: a > b), ("GE", lambda a, b: a >= b), ("LT", lambda a, b: a < b),
-    ("LE", lambda a, b: a <= b), ("EQ", lambda a, b: a == b), ("NE", lambda a, b: a != b),
-])
+@pytest.mark.parametrize(
+    ("op", "check"),
+    [
+        ("GT", lambda a, b: a > b),
+        ("GE", lambda a, b: a >= b),
+        ("LT", lambda a, b: a < b),
+        ("LE", lambda a, b: a <= b),
+        ("EQ", lambda a, b: a == b),
+        ("NE", lambda a, b: a != b),
+    ],
+)
 def test_numeric_operators(big: Rpc, op: str, check) -> None:  # type: ignore[no-untyped-def]
     recs = big.sb.tenant.records("CandidateService")
     pivot = sorted(r["internalId"] for r in recs)[len(recs) // 3]
@@ -152,9 +173,15 @@ def test_numeric_operators(big: Rpc, op: str, check) -> None:  # type: ignore[no
     assert sorted(uids(big, "CandidateService", cond("internalId", op, str(pivot)))) == sorted(expected)
 
 
-@pytest.mark.parametrize(("op", "check"), [
-    ("GT", lambda a, b: a > b), ("GE", lambda a, b: a >= b), ("LT", lambda a, b: a < b), ("LE", lambda a, b: a <= b),
-])
+@pytest.mark.parametrize(
+    ("op", "check"),
+    [
+        ("GT", lambda a, b: a > b),
+        ("GE", lambda a, b: a >= b),
+        ("LT", lambda a, b: a < b),
+        ("LE", lambda a, b: a <= b),
+    ],
+)
 def test_datetime_comparison_with_iso_z_params(big: Rpc, op: str, check) -> None:  # type: ignore[no-untyped-def]
     recs = big.sb.tenant.records("CandidateService")
     stamps = sorted(AMS.instant(r["lastModified"]) for r in recs)
@@ -175,8 +202,10 @@ def test_iso_z_param_is_an_instant_not_a_local_time(rpc: Rpc) -> None:
     # Amsterdam day boundaries as S2 sends them: [day-1 22:00Z or 23:00Z, ...]
     day = rec["entryDateTime"][:10]
     start = AMS.parse_param(day)
-    window = {"type": "AND", "items": [cond("entryDateTime", "GE", iso_z(start)),
-                                       cond("entryDateTime", "LE", iso_z(start + 86_399.999))]}
+    window = {
+        "type": "AND",
+        "items": [cond("entryDateTime", "GE", iso_z(start)), cond("entryDateTime", "LE", iso_z(start + 86_399.999))],
+    }
     got = uids(rpc, "CandidateService", window)
     assert rec["uid"] in got
     assert all(rpc.sb.tenant.get("CandidateService", u)["entryDateTime"][:10] == day for u in got)
@@ -203,21 +232,37 @@ def test_like_wildcards_case_insensitive(rpc: Rpc) -> None:
     # % in the middle, _ = one character
     first = recs[0]["Person"]["firstName"]
     pat = first[0] + "_" * (len(first) - 2) + "%"
-    want = sorted(r["uid"] for r in recs if re.fullmatch(re.escape(first[0]) + "." * (len(first) - 2) + ".*",
-                                                          r["Person"]["firstName"] or "", re.I | re.S))
+    want = sorted(
+        r["uid"]
+        for r in recs
+        if re.fullmatch(
+            re.escape(first[0]) + "." * (len(first) - 2) + ".*", r["Person"]["firstName"] or "", re.I | re.S
+        )
+    )
     assert sorted(uids(rpc, "CandidateService", cond("Person.firstName", "LIKE", pat))) == want
 
 
 def test_and_or_groups_nest(big: Rpc) -> None:
     recs = big.sb.tenant.records("CandidateService")
-    tree = {"type": "OR", "items": [
-        {"type": "AND", "items": [cond("statusId", "EQ", 1), cond("source", "EQ", "LinkedIn")]},
-        {"type": "AND", "items": [cond("statusId", "EQ", 3), {"type": "OR", "items": [
-            cond("Person.gender", "EQ", "female"), cond("Person.gender", "EQ", None)]}]},
-    ]}
-    expected = [r["uid"] for r in recs
-                if (r["statusId"] == 1 and r["source"] == "LinkedIn")
-                or (r["statusId"] == 3 and r["Person"]["gender"] in ("female", None))]
+    tree = {
+        "type": "OR",
+        "items": [
+            {"type": "AND", "items": [cond("statusId", "EQ", 1), cond("source", "EQ", "LinkedIn")]},
+            {
+                "type": "AND",
+                "items": [
+                    cond("statusId", "EQ", 3),
+                    {"type": "OR", "items": [cond("Person.gender", "EQ", "female"), cond("Person.gender", "EQ", None)]},
+                ],
+            },
+        ],
+    }
+    expected = [
+        r["uid"]
+        for r in recs
+        if (r["statusId"] == 1 and r["source"] == "LinkedIn")
+        or (r["statusId"] == 3 and r["Person"]["gender"] in ("female", None))
+    ]
     got = uids(big, "CandidateService", tree)
     assert sorted(got) == sorted(expected) and got
     assert uids(big, "CandidateService", {"type": "AND", "items": []}) == uids(big, "CandidateService", None)
@@ -227,9 +272,11 @@ def test_and_or_groups_nest(big: Rpc) -> None:
 def test_list_param_means_in(big: Rpc) -> None:
     recs = big.sb.tenant.records("CandidateService")
     assert sorted(uids(big, "CandidateService", cond("statusId", "EQ", [2, 4]))) == sorted(
-        r["uid"] for r in recs if r["statusId"] in (2, 4))
+        r["uid"] for r in recs if r["statusId"] in (2, 4)
+    )
     assert sorted(uids(big, "CandidateService", cond("statusId", "NE", ["2", "4"]))) == sorted(
-        r["uid"] for r in recs if r["statusId"] not in (2, 4))
+        r["uid"] for r in recs if r["statusId"] not in (2, 4)
+    )
     users = big.sb.tenant.records("UserService")
     blocked = [u["uid"] for u in users if u["blocked"] == "0"]
     assert sorted(uids(big, "UserService", cond("blocked", "EQ", [0]))) == sorted(blocked)
@@ -254,30 +301,37 @@ def test_conditions_on_collections_match_any_element(rpc: Rpc) -> None:
     tagged = sorted(r["uid"] for r in recs if any(t["tag"] == "Talentpool" for t in r["Tags"]))
     assert tagged
     assert sorted(uids(rpc, "CandidateService", cond("Tags.tag", "EQ", "talentpool"))) == tagged
-    mobile = sorted(r["uid"] for r in recs if any(p["phoneNumber"].startswith("+31")
-                                                  for p in r["Person"]["PhoneNumbers"].values()))
+    mobile = sorted(
+        r["uid"] for r in recs if any(p["phoneNumber"].startswith("+31") for p in r["Person"]["PhoneNumbers"].values())
+    )
     assert sorted(uids(rpc, "CandidateService", cond("Person.PhoneNumbers.phoneNumber", "LIKE", "+31%"))) == mobile
 
 
-@pytest.mark.parametrize("bad", [
-    cond("statusId", "CONTAINS", 1),
-    cond("statusId", "eqq", 1),
-    cond("statusId", 7, 1),
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        cond("statusId", "CONTAINS", 1),
+        cond("statusId", "eqq", 1),
+        cond("statusId", 7, 1),
+    ],
+)
 def test_invalid_operator(rpc: Rpc, bad: dict[str, Any]) -> None:
     assert rpc.svc_error("CandidateService.getListEx", {"condition": bad})["code"] == 202
 
 
-@pytest.mark.parametrize("bad", [
-    {"type": "XOR", "items": []},
-    {"type": "AND", "items": "no list"},
-    {"type": "COND", "op": "EQ", "param": 1},
-    cond("internalId", "GT", "not a number"),
-    cond("internalId", "GT", [1, 2]),
-    cond("lastModified", "GE", "yesterday"),
-    cond("Person", "EQ", "x"),
-    "not an object",
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"type": "XOR", "items": []},
+        {"type": "AND", "items": "no list"},
+        {"type": "COND", "op": "EQ", "param": 1},
+        cond("internalId", "GT", "not a number"),
+        cond("internalId", "GT", [1, 2]),
+        cond("lastModified", "GE", "yesterday"),
+        cond("Person", "EQ", "x"),
+        "not an object",
+    ],
+)
 def test_invalid_conditions(rpc: Rpc, bad: Any) -> None:
     assert rpc.svc_error("CandidateService.getListEx", {"condition": bad})["code"] == 203
 
@@ -286,8 +340,10 @@ def test_invalid_conditions(rpc: Rpc, bad: Any) -> None:
 
 
 def test_multi_key_sort_with_uid_tiebreak(big: Rpc) -> None:
-    rows = big.list_all("CandidateService", {"what": {"uid": 1, "statusId": 1, "lastModified": 1},
-                                             "sort": {"statusId": "ASC", "lastModified": "DESC"}})
+    rows = big.list_all(
+        "CandidateService",
+        {"what": {"uid": 1, "statusId": 1, "lastModified": 1}, "sort": {"statusId": "ASC", "lastModified": "DESC"}},
+    )
     assert len(rows) == 600
     keys = [(r["statusId"], -AMS.instant(r["lastModified"]), r["uid"]) for r in rows]
     assert keys == sorted(keys)
@@ -295,8 +351,9 @@ def test_multi_key_sort_with_uid_tiebreak(big: Rpc) -> None:
 
 def test_ties_are_broken_by_uid_ascending_in_both_directions(big: Rpc) -> None:
     for direction in ("ASC", "DESC"):
-        rows = big.list_all("CandidateService", {"what": {"uid": 1, "lastModified": 1},
-                                                 "sort": {"lastModified": direction}})
+        rows = big.list_all(
+            "CandidateService", {"what": {"uid": 1, "lastModified": 1}, "sort": {"lastModified": direction}}
+        )
         ts = [AMS.instant(r["lastModified"]) for r in rows]
         assert ts == sorted(ts, reverse=direction == "DESC")
         groups: dict[float, list[str]] = {}
@@ -309,12 +366,13 @@ def test_ties_are_broken_by_uid_ascending_in_both_directions(big: Rpc) -> None:
 
 
 def test_sort_strings_case_insensitive_and_nulls_first(rpc: Rpc) -> None:
-    rows = rpc.list_all("CandidateService", {"what": {"uid": 1, "Person": {"emailPrimary": 1}},
-                                             "sort": {"Person.emailPrimary": "ASC"}})
+    rows = rpc.list_all(
+        "CandidateService", {"what": {"uid": 1, "Person": {"emailPrimary": 1}}, "sort": {"Person.emailPrimary": "ASC"}}
+    )
     mails = [r["Person"]["emailPrimary"] for r in rows]
     nulls = [m for m in mails if m is None]
     assert nulls and mails[: len(nulls)] == nulls
-    rest = [m.lower() for m in mails[len(nulls):]]
+    rest = [m.lower() for m in mails[len(nulls) :]]
     assert rest == sorted(rest)
 
 
@@ -339,8 +397,12 @@ def test_paging_covers_every_row_exactly_once(big: Rpc) -> None:
         assert [r["uid"] for r in big.list_all("CandidateService", {"what": {"uid": 1}}, page=page)] == expected
     got = []
     for offset in range(0, 600, 37):
-        got += [r["uid"] for r in big.svc("CandidateService.getListEx",
-                                          {"what": {"uid": 1}, "limit": 37, "offset": offset})["listOutput"]]
+        got += [
+            r["uid"]
+            for r in big.svc("CandidateService.getListEx", {"what": {"uid": 1}, "limit": 37, "offset": offset})[
+                "listOutput"
+            ]
+        ]
     assert got == expected
 
 
@@ -360,8 +422,9 @@ def test_total_count_only_when_asked(rpc: Rpc) -> None:
     assert "totalCount" not in rpc.svc("CandidateService.getListEx", {"limit": 1})
     assert "totalCount" not in rpc.svc("CandidateService.getListEx", {"limit": 1, "getTotalCount": False})
     assert "totalCount" not in rpc.svc("CandidateService.getListEx", {"limit": 1, "getTotalCount": 0})
-    res = rpc.svc("CandidateService.getListEx", {"limit": 1, "getTotalCount": 1,
-                                                "condition": cond("statusId", "EQ", 1)})
+    res = rpc.svc(
+        "CandidateService.getListEx", {"limit": 1, "getTotalCount": 1, "condition": cond("statusId", "EQ", 1)}
+    )
     assert res["totalCount"] == sum(1 for r in rpc.sb.tenant.records("CandidateService") if r["statusId"] == 1)
 
 
@@ -382,11 +445,21 @@ def test_limit_behaviour_cap_setting(otys_sandbox_factory, make_rpc) -> None:  #
 
 
 def test_getlist_returns_a_bare_array(rpc: Rpc) -> None:
-    users = rpc.svc("UserService.getList", {"what": {"uid": 1, "Person": {"emailPrimary": 1}},
-                                          "condition": {"type": "AND", "items": [
-                                              cond("Person.emailPrimary", "GT", ""), cond("blocked", "EQ", "0"),
-                                              cond("Person.emailPrimary", "LIKE", "%@sandbox-werving.example")]},
-                                          "limit": 10})
+    users = rpc.svc(
+        "UserService.getList",
+        {
+            "what": {"uid": 1, "Person": {"emailPrimary": 1}},
+            "condition": {
+                "type": "AND",
+                "items": [
+                    cond("Person.emailPrimary", "GT", ""),
+                    cond("blocked", "EQ", "0"),
+                    cond("Person.emailPrimary", "LIKE", "%@sandbox-werving.example"),
+                ],
+            },
+            "limit": 10,
+        },
+    )
     assert isinstance(users, list) and users
     assert all(set(u) == {"uid", "Person"} for u in users)
     assert isinstance(rpc.svc("UserService.getList"), list)
@@ -394,8 +467,11 @@ def test_getlist_returns_a_bare_array(rpc: Rpc) -> None:
 
 
 def test_writes_invalidate_cached_selections(rpc: Rpc) -> None:
-    options = {"what": {"uid": 1, "Person": {"lastName": 1}}, "condition": cond("Person.lastName", "EQ", "Zwaan"),
-               "getTotalCount": True}
+    options = {
+        "what": {"uid": 1, "Person": {"lastName": 1}},
+        "condition": cond("Person.lastName", "EQ", "Zwaan"),
+        "getTotalCount": True,
+    }
     assert rpc.svc("CandidateService.getListEx", options)["totalCount"] == 0
     uid = rpc.svc("CandidateService.add", {"Person": {"firstName": "Kees", "lastName": "Zwaan"}})
     rows = rpc.svc("CandidateService.getListEx", options)["listOutput"]

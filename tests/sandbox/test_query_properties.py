@@ -57,8 +57,14 @@ def oracle(node: dict[str, Any], rec: dict[str, Any]) -> bool:
         hit = value in {_norm(kind, p) for p in param}
         return hit if op == "EQ" else not hit
     want = _norm(kind, param)
-    return {"EQ": value == want, "NE": value != want, "GT": value > want, "GE": value >= want,
-            "LT": value < want, "LE": value <= want}[op]
+    return {
+        "EQ": value == want,
+        "NE": value != want,
+        "GT": value > want,
+        "GE": value >= want,
+        "LT": value < want,
+        "LE": value <= want,
+    }[op]
 
 
 def _params(field: str) -> st.SearchStrategy[Any]:
@@ -66,7 +72,8 @@ def _params(field: str) -> st.SearchStrategy[Any]:
     present = sorted({v for v in values if v is not None}, key=str)
     if field == "lastModified":
         return st.tuples(st.sampled_from(present), st.sampled_from([-0.5, 0.0, 0.5])).map(
-            lambda vd: iso_z(CLOCK.instant(vd[0]) + vd[1]))
+            lambda vd: iso_z(CLOCK.instant(vd[0]) + vd[1])
+        )
     base = st.sampled_from(present)
     if field == "statusId":
         return st.one_of(base, base.map(str), st.lists(base, min_size=1, max_size=3), st.none())
@@ -85,8 +92,11 @@ def leaves(draw: st.DrawFn) -> dict[str, Any]:
     return {"type": "COND", "field": field, "op": draw(st.sampled_from(ops)), "param": param}
 
 
-trees = st.recursive(leaves(), lambda kids: st.fixed_dictionaries(
-    {"type": st.sampled_from(["AND", "OR"]), "items": st.lists(kids, max_size=3)}), max_leaves=5)
+trees = st.recursive(
+    leaves(),
+    lambda kids: st.fixed_dictionaries({"type": st.sampled_from(["AND", "OR"]), "items": st.lists(kids, max_size=3)}),
+    max_leaves=5,
+)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -98,8 +108,14 @@ def test_conditions_match_the_oracle(tree: dict[str, Any]) -> None:
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(sorted(GETTERS)), st.sampled_from(["ASC", "DESC"])), min_size=1,
-                max_size=3, unique_by=lambda t: t[0]))
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(sorted(GETTERS)), st.sampled_from(["ASC", "DESC"])),
+        min_size=1,
+        max_size=3,
+        unique_by=lambda t: t[0],
+    )
+)
 def test_sorts_are_total_orders_with_uid_tiebreak(keys: list[tuple[str, str]]) -> None:
     rows = sorted(RECORDS, key=lambda r: r["uid"])
     for key, desc in reversed(COMPILER.sort(dict(keys))):

@@ -33,19 +33,56 @@ def test_user_service(rpc: Rpc) -> None:
     listed = rpc.svc("UserService.getListEx", {"what": {"uid": 1, "lastModified": 1}, "getTotalCount": True})
     assert listed["totalCount"] == len(raw)
     assert rpc.svc("UserService.getDetail", raw[0]["uid"], {"Person": {"lastName": 1}}) == {
-        "Person": {"lastName": "Koppeling"}}
+        "Person": {"lastName": "Koppeling"}
+    }
 
 
 def test_vacancy_records_have_every_documented_field(rpc: Rpc) -> None:
     fields = set(build_schemas(SandboxSettings())["VacancyService"].fields)
-    expected = {"uid", "internalId", "title", "referenceNr", "status", "statusId", "published", "publicationStatus",
-                "publicationStatusId", "publicationStartDate", "publicationEndDate", "entryDateTime", "lastModified",
-                "user", "userId", "userId2", "userId3", "userEmail", "relation", "relationId", "location",
-                "locationAddress", "locationCity", "locationPostcode", "locationState", "locationCountry",
-                "locationCountryCode", "salaryCurrency", "salaryValue", "salaryMin", "salaryMax", "salaryUnit",
-                "hours", "category", "categoryId", "slug", "textField_description", "textField_requirements",
-                "textField_companyProfile", "textField_salary", "textField_summary",
-                *(f"extraInfo{n}" for n in range(1, 6))}
+    expected = {
+        "uid",
+        "internalId",
+        "title",
+        "referenceNr",
+        "status",
+        "statusId",
+        "published",
+        "publicationStatus",
+        "publicationStatusId",
+        "publicationStartDate",
+        "publicationEndDate",
+        "entryDateTime",
+        "lastModified",
+        "user",
+        "userId",
+        "userId2",
+        "userId3",
+        "userEmail",
+        "relation",
+        "relationId",
+        "location",
+        "locationAddress",
+        "locationCity",
+        "locationPostcode",
+        "locationState",
+        "locationCountry",
+        "locationCountryCode",
+        "salaryCurrency",
+        "salaryValue",
+        "salaryMin",
+        "salaryMax",
+        "salaryUnit",
+        "hours",
+        "category",
+        "categoryId",
+        "slug",
+        "textField_description",
+        "textField_requirements",
+        "textField_companyProfile",
+        "textField_salary",
+        "textField_summary",
+        *(f"extraInfo{n}" for n in range(1, 6)),
+    }
     assert fields == expected | set(vacancy_extended())
     for rec in rpc.sb.tenant.records("VacancyService"):
         assert set(rec) == fields
@@ -74,9 +111,14 @@ def test_option_lists_and_extra_field_labels(rpc: Rpc) -> None:
 
 def test_procedure_status_catalogues(rpc: Rpc) -> None:
     for axis, first in ((1, "New"), (2, "Active"), (3, "-")):
-        rows = rpc.svc(f"ProcedureStatus{axis}Service.getList", {
-            "what": {"uid": 1, "code": 1, "status": 1, "automaticallySelectEvent": 1, "lastModified": 1},
-            "limit": 1000, "excludeLimitCheck": True})
+        rows = rpc.svc(
+            f"ProcedureStatus{axis}Service.getList",
+            {
+                "what": {"uid": 1, "code": 1, "status": 1, "automaticallySelectEvent": 1, "lastModified": 1},
+                "limit": 1000,
+                "excludeLimitCheck": True,
+            },
+        )
         assert rows[0]["status"] == first and rows[0]["automaticallySelectEvent"] == 1
         assert all(isinstance(r["uid"], int) for r in rows)
         assert sum(1 for r in rows if r["automaticallySelectEvent"] == 1) == 1
@@ -87,17 +129,24 @@ def test_procedure_status_catalogues(rpc: Rpc) -> None:
 
 
 def test_portals_websites_and_csm(rpc: Rpc) -> None:
-    portals = rpc.svc("ReferrerPortalService.getListEx", {"what": {"uid": 1, "portal": 1, "domain": 1,
-                                                                   "utmTags": {"utm_source": 1}}})["listOutput"]
+    portals = rpc.svc(
+        "ReferrerPortalService.getListEx", {"what": {"uid": 1, "portal": 1, "domain": 1, "utmTags": {"utm_source": 1}}}
+    )["listOutput"]
     assert {"uid": 2, "portal": "LinkedIn", "domain": "linkedin.com", "utmTags": {"utm_source": "linkedin"}} in portals
     sources = {r["portalId"] for r in rpc.sb.tenant.records("CandidateService")} - {None}
     assert sources <= {p["uid"] for p in portals}
     sites = rpc.svc("WebsiteService.getList", {"what": {"uid": 1, "siteId": 1, "website": 1}})
     assert sites[0] == {"uid": 1, "siteId": 1, "website": "Werken bij Sandbox"}
     values = rpc.svc("CsmService.getValue", ["DB103", "SE2995", "SE3004", "SE3348", "SE2997", "SE2999", "XX1"], 4711)
-    assert values == {"DB103": {"value": "sandbox"}, "SE2995": {"value": "1"}, "SE3004": {"value": "1"},
-                      "SE3348": {"value": "1"}, "SE2997": {"value": "30"}, "SE2999": {"value": "24"},
-                      "XX1": {"value": None}}
+    assert values == {
+        "DB103": {"value": "sandbox"},
+        "SE2995": {"value": "1"},
+        "SE3004": {"value": "1"},
+        "SE3348": {"value": "1"},
+        "SE2997": {"value": "30"},
+        "SE2999": {"value": "24"},
+        "XX1": {"value": None},
+    }
 
 
 # -- files and documents ------------------------------------------------------------------
@@ -117,23 +166,44 @@ def test_file_upload_and_attach(rpc: Rpc) -> None:
     assert HEX32.fullmatch(meta["ouid"]) and meta["name"] == "CV Zoë.pdf" and meta["size"] == 13
     assert rpc.sb.tenant.file(meta["ouid"])["content"] == b"%PDF-1.4 fake"
     cand = rpc.sb.tenant.uids("CandidateService")[1]
-    doc = rpc.svc("AttachedDocumentsService.add", {
-        "subject": "CV", "typeId": "1", "private": "false", "customerRightsLevel": 1, "alwaysOnTop": "false",
-        "description": "", "candidateUid": cand, "fileUid": meta["ouid"]})
+    doc = rpc.svc(
+        "AttachedDocumentsService.add",
+        {
+            "subject": "CV",
+            "typeId": "1",
+            "private": "false",
+            "customerRightsLevel": 1,
+            "alwaysOnTop": "false",
+            "description": "",
+            "candidateUid": cand,
+            "fileUid": meta["ouid"],
+        },
+    )
     assert HEX32.fullmatch(doc)
-    listed = rpc.svc("AttachedDocumentsService.getListEx", {
-        "condition": {"type": "COND", "field": "candidateUid", "op": "EQ", "param": cand},
-        "what": {"uid": 1, "fileUid": 1, "fileName": 1, "typeId": 1, "type": 1, "private": 1}})["listOutput"]
-    assert {"uid": doc, "fileUid": meta["ouid"], "fileName": "CV Zoë.pdf", "typeId": "1", "type": "CV",
-            "private": False} in listed
+    listed = rpc.svc(
+        "AttachedDocumentsService.getListEx",
+        {
+            "condition": {"type": "COND", "field": "candidateUid", "op": "EQ", "param": cand},
+            "what": {"uid": 1, "fileUid": 1, "fileName": 1, "typeId": 1, "type": 1, "private": 1},
+        },
+    )["listOutput"]
+    assert {
+        "uid": doc,
+        "fileUid": meta["ouid"],
+        "fileName": "CV Zoë.pdf",
+        "typeId": "1",
+        "type": "CV",
+        "private": False,
+    } in listed
     letter = upload(rpc, b"Beste lezer", "brief.txt")[0]["ouid"]
     rpc.svc("AttachedDocumentsService.add", {"typeId": "202", "candidateUid": cand, "fileUid": letter})
     types = {d["type"] for d in rpc.sb.tenant.records("AttachedDocumentsService") if d["candidateUid"] == cand}
     assert {"CV", "Cover letter"} <= types
 
 
-@pytest.mark.parametrize("change", [{"fileUid": "0" * 32}, {"candidateUid": "0" * 32}, {"typeId": "7"},
-                                    {"fileUid": None}])
+@pytest.mark.parametrize(
+    "change", [{"fileUid": "0" * 32}, {"candidateUid": "0" * 32}, {"typeId": "7"}, {"fileUid": None}]
+)
 def test_attach_validates_references(rpc: Rpc, change: dict[str, Any]) -> None:
     ouid = upload(rpc)[0]["ouid"]
     data = {"typeId": "1", "candidateUid": rpc.sb.tenant.uids("CandidateService")[0], "fileUid": ouid, **change}
@@ -175,9 +245,11 @@ def test_multiservice_list_with_partial_failure(rpc: Rpc) -> None:
 
 
 def test_multiservice_keyed_map(rpc: Rpc) -> None:
-    calls = {"stages": {"method": P + "ProcedureStatus1Service.getList", "args": [rpc.sid]},
-             "outcomes": {"method": P + "ProcedureStatus2Service.getList", "args": [rpc.sid]},
-             "oops": {"method": P + "CandidateService.add", "args": [rpc.sid, {}]}}
+    calls = {
+        "stages": {"method": P + "ProcedureStatus1Service.getList", "args": [rpc.sid]},
+        "outcomes": {"method": P + "ProcedureStatus2Service.getList", "args": [rpc.sid]},
+        "oops": {"method": P + "CandidateService.add", "args": [rpc.sid, {}]},
+    }
     out = rpc.result(P + "MultiService.execute", calls)
     assert set(out) == {"stages", "outcomes", "oops"}
     assert out["stages"]["status"] == out["outcomes"]["status"] == "success"
@@ -189,8 +261,12 @@ def test_language_wrap_request(rpc: Rpc) -> None:
     inner = {"jsonrpc": "2.0", "method": P + "VacancyService.getExtraFieldsList", "params": [rpc.sid], "id": 1}
     assert rpc.result(P + "LanguageService.wrapRequest", "en", inner)[0]["name"] == "Department"
     assert rpc.result(P + "LanguageService.wrapRequest", "nl", inner)[0]["name"] == "Afdeling"
-    inner = {"jsonrpc": "2.0", "method": P + "CandidateService.getListEx",
-             "params": [rpc.sid, {"limit": 2, "what": {"uid": 1}}], "id": 1}
+    inner = {
+        "jsonrpc": "2.0",
+        "method": P + "CandidateService.getListEx",
+        "params": [rpc.sid, {"limit": 2, "what": {"uid": 1}}],
+        "id": 1,
+    }
     assert len(rpc.result(P + "LanguageService.wrapRequest", "nl", inner)["listOutput"]) == 2
     inner["params"] = ["wrong"]
     assert rpc.error(P + "LanguageService.wrapRequest", "nl", inner)["message"].startswith("Access denied")
@@ -228,8 +304,10 @@ class _Receiver:
 def test_webhooks_fire_after_matching_calls(rpc: Rpc) -> None:
     receiver = _Receiver()
     try:
-        hook = rpc.svc("WebhooksService.add", {"serviceCall": "CandidateService.update", "webhookUrl": receiver.url,
-                                               "klantGlobal": True})
+        hook = rpc.svc(
+            "WebhooksService.add",
+            {"serviceCall": "CandidateService.update", "webhookUrl": receiver.url, "klantGlobal": True},
+        )
         listed = rpc.svc("WebhooksService.getList")
         assert listed[0]["uid"] == int(hook) and listed[0]["webhookUrl"] == receiver.url
         assert listed[0]["serviceCall"] == "CandidateService.update" and listed[0]["klantid"] == 4711
@@ -240,8 +318,10 @@ def test_webhooks_fire_after_matching_calls(rpc: Rpc) -> None:
         assert rpc.sb.wait_webhooks()
         assert len(receiver.bodies) == 2
         first = receiver.bodies[0]
-        assert first["request"] == {"method": P + "CandidateService.update",
-                                    "args": [rpc.sid, uid, {"source": "Werk.nl"}]}
+        assert first["request"] == {
+            "method": P + "CandidateService.update",
+            "args": [rpc.sid, uid, {"source": "Werk.nl"}],
+        }
         assert first["result"] == {"status": "success", "data": True}
         assert receiver.bodies[1]["request"]["args"][1:] == [uid, {"source": "Indeed"}]
         assert rpc.sb.stats.webhooks_sent == 2
@@ -252,8 +332,9 @@ def test_webhooks_fire_after_matching_calls(rpc: Rpc) -> None:
         receiver.close()
 
 
-@pytest.mark.parametrize("url", ["http://example.com/hook", "https://127.0.0.1/hook", "http://10.0.0.1/x",
-                                 "ftp://localhost/x", 5])
+@pytest.mark.parametrize(
+    "url", ["http://example.com/hook", "https://127.0.0.1/hook", "http://10.0.0.1/x", "ftp://localhost/x", 5]
+)
 def test_webhooks_only_accept_loopback_http(rpc: Rpc, url: Any) -> None:
     err = rpc.svc_error("WebhooksService.add", {"serviceCall": "VacancyService.update", "webhookUrl": url})
     assert err["code"] == 302

@@ -30,8 +30,13 @@ def test_bad_api_key_is_an_error(rpc: Rpc) -> None:
 def test_check_describes_the_api_user(rpc: Rpc) -> None:
     info = rpc.result("check", rpc.sid)
     s = rpc.sb.settings
-    assert info == {"id": 1, "clientId": s.client_id, "client": s.client_name, "partnerId": s.partner_id,
-                    "defaultContentLanguage": "nl"}
+    assert info == {
+        "id": 1,
+        "clientId": s.client_id,
+        "client": s.client_name,
+        "partnerId": s.partner_id,
+        "defaultContentLanguage": "nl",
+    }
     assert rpc.result("check", "nosuchsession0000000000000") is False
     assert rpc.result("check") is False
 

@@ -51,8 +51,9 @@ def test_parse_error_and_invalid_request(rpc: Rpc) -> None:
 
 
 def test_params_must_be_a_positional_array(rpc: Rpc) -> None:
-    resp = rpc.post({"jsonrpc": "2.0", "method": P + "CandidateService.getListEx",
-                     "params": {"session": rpc.sid}, "id": 1})
+    resp = rpc.post(
+        {"jsonrpc": "2.0", "method": P + "CandidateService.getListEx", "params": {"session": rpc.sid}, "id": 1}
+    )
     assert resp.json()["error"]["code"] == -32602
 
 
@@ -84,8 +85,9 @@ def test_other_paths_and_verbs(rpc: Rpc, http: httpx.Client) -> None:
     assert resp.status_code == 405
     assert resp.headers["Allow"] == "POST"
     # the query string (OTYS Go! adds ?remark=<method>) is ignored
-    resp = http.post(rpc.sb.jservice_url + "?remark=check",
-                     json={"jsonrpc": "2.0", "method": "check", "params": [rpc.sid], "id": 1})
+    resp = http.post(
+        rpc.sb.jservice_url + "?remark=check", json={"jsonrpc": "2.0", "method": "check", "params": [rpc.sid], "id": 1}
+    )
     assert resp.json()["result"]["clientId"] == rpc.sb.settings.client_id
 
 

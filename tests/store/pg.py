@@ -135,7 +135,8 @@ def deselect_without_server(config: pytest.Config, items: list[pytest.Item]) -> 
     config.hook.pytest_deselected(items=postgres)
     config._unimap_pg_skipped = (  # type: ignore[attr-defined]
         f"{len(postgres)} PostgreSQL tests skipped: no server at {admin_url()} ({unreachable()}); "
-        f"set {ENV} to require them")
+        f"set {ENV} to require them"
+    )
 
 
 def summary_line(config: pytest.Config) -> str | None:

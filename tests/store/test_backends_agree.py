@@ -11,12 +11,18 @@ from unimap.service import Unimap
 
 # list filters per model, each run on both stores (they translate SQLite's SQL for PostgreSQL)
 QUERIES: list[tuple[str, dict[str, Any]]] = [
-    ("job", {"statuses": "OPEN,CLOSED"}), ("job", {"name_contains": "e"}), ("job", {"employment_types": "FULL_TIME"}),
-    ("job", {"visibilities": "PUBLIC"}), ("job", {"remote_created_after": "2020-01-01"}),
+    ("job", {"statuses": "OPEN,CLOSED"}),
+    ("job", {"name_contains": "e"}),
+    ("job", {"employment_types": "FULL_TIME"}),
+    ("job", {"visibilities": "PUBLIC"}),
+    ("job", {"remote_created_after": "2020-01-01"}),
     ("job", {"updated_after": "2000-01-01"}),
     ("candidate", {"updated_after": "2000-01-01T00:00:00Z"}),
-    ("application", {"outcomes": "PENDING,HIRED"}), ("application", {"remote_created_after": "2021-06-01"}),
-    ("application", {"updated_after": "2000-01-01"}), ("application_stage", {}), ("job_hiring_team_member", {}),
+    ("application", {"outcomes": "PENDING,HIRED"}),
+    ("application", {"remote_created_after": "2021-06-01"}),
+    ("application", {"updated_after": "2000-01-01"}),
+    ("application_stage", {}),
+    ("job_hiring_team_member", {}),
 ]
 
 
@@ -30,8 +36,10 @@ def _export(um: Unimap, iid: str) -> dict[str, str]:
             return [strip(v) for v in value]
         return value
 
-    return {m: json.dumps(strip(list(um.export(m, iid, include_deleted=True, page_size=37))), ensure_ascii=False)
-            for m in MODELS}
+    return {
+        m: json.dumps(strip(list(um.export(m, iid, include_deleted=True, page_size=37))), ensure_ascii=False)
+        for m in MODELS
+    }
 
 
 def _filtered(um: Unimap, iid: str, sample: dict[str, list[dict[str, Any]]]) -> list[list[str]]:
@@ -81,8 +89,9 @@ def test_full_and_delta_syncs_export_identically(make_sandbox, make_pg_url, tmp_
         full = sync_all(full=True)  # detects the deletion on both
         assert full["sqlite"] == full["postgres"]
         assert '"remote_deleted_at": true' in full["postgres"]["candidate"]
-        assert _filtered(stores["sqlite"], iids["sqlite"], sample) == \
-            _filtered(stores["postgres"], iids["postgres"], sample)
+        assert _filtered(stores["sqlite"], iids["sqlite"], sample) == _filtered(
+            stores["postgres"], iids["postgres"], sample
+        )
     finally:
         for um in stores.values():
             um.close()

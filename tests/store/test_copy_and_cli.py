@@ -60,10 +60,18 @@ def test_every_cli_command_works_on_postgres(make_sandbox, pg_url, tmp_path):
     connected = _cli("connect", "otys", "--api-key", sb.api_key, "--base-url", sb.base_url, "--store", pg_url)
     assert connected.returncode == 0, connected.stderr
     iid = next(w for w in (connected.stdout + connected.stderr).split() if w.startswith("otys:"))
-    for args in (["sync", "--full"], ["sync"], ["integrations"], ["status"], ["keys", "create", "--all-integrations"],
-                 ["keys", "list"], ["jobs"], ["schedule", iid, "--delta-every", "60"],
-                 ["retry-attachments"], ["passthrough", iid, "Otys.Services.CandidateService.getListEx",
-                                         '[{"limit": 1}]']):
+    for args in (
+        ["sync", "--full"],
+        ["sync"],
+        ["integrations"],
+        ["status"],
+        ["keys", "create", "--all-integrations"],
+        ["keys", "list"],
+        ["jobs"],
+        ["schedule", iid, "--delta-every", "60"],
+        ["retry-attachments"],
+        ["passthrough", iid, "Otys.Services.CandidateService.getListEx", '[{"limit": 1}]'],
+    ):
         result = _cli(*args, "--store", pg_url)
         assert result.returncode == 0, (args, result.stderr)
         assert "Traceback" not in result.stderr

@@ -21,8 +21,13 @@ IID = "otys:store"
 
 
 def _record(rid: str, name: str = "Ann", **extra):  # type: ignore[no-untyped-def]
-    return {"id": rid, "remote_id": rid.upper(), "name": name, **extra,
-            "remote_data": {"zeta": 1, "alpha": {"b": 2, "a": 1}}}
+    return {
+        "id": rid,
+        "remote_id": rid.upper(),
+        "name": name,
+        **extra,
+        "remote_data": {"zeta": 1, "alpha": {"b": 2, "a": 1}},
+    }
 
 
 @pytest.fixture
@@ -34,8 +39,9 @@ def store(store_url):  # type: ignore[no-untyped-def]
 
 
 def test_both_backends_implement_the_whole_protocol():
-    wanted = {n for n, v in vars(StoreProtocol).items() if not n.startswith("_") and (callable(v) or
-                                                                                   isinstance(v, property))}
+    wanted = {
+        n for n, v in vars(StoreProtocol).items() if not n.startswith("_") and (callable(v) or isinstance(v, property))
+    }
     assert {"upsert", "transaction", "page", "dump", "load", "schedule", "db"} <= wanted
     for cls in (SQLiteStore, PostgresStore):
         missing = sorted(n for n in wanted - {"db"} if not hasattr(cls, n))  # db: an attribute on SQLite
@@ -64,8 +70,9 @@ def test_a_synced_tenant_is_held_and_the_store_is_a_Store(make_sandbox, store_ur
 def test_migrations_run_once_and_the_store_reopens(store_url):
     first = open_store(store_url)
     first.save_integration(Integration("otys:abc", "otys", credentials={"api_key": "s3cret"}))
-    versions = [r["version"] for r in first.db.execute("SELECT version FROM schema_version ORDER BY version")
-                .fetchall()]
+    versions = [
+        r["version"] for r in first.db.execute("SELECT version FROM schema_version ORDER BY version").fetchall()
+    ]
     assert versions == [v for v, _ in MIGRATIONS] == [v for v, _ in PG_MIGRATIONS]
     first.close()
     again = open_store(store_url)
@@ -85,11 +92,23 @@ def test_a_newer_store_is_refused(store_url):
 
 def test_integrations_round_trip_and_delete(store):
     assert [i.id for i in store.integrations()] == [IID]
-    store.save_integration(Integration(IID, "otys", name="renamed", base_url="http://127.0.0.1:1",
-                                       credentials={"api_key": "k2"}, settings={"x": [1, {"b": 1, "a": 2}]}))
+    store.save_integration(
+        Integration(
+            IID,
+            "otys",
+            name="renamed",
+            base_url="http://127.0.0.1:1",
+            credentials={"api_key": "k2"},
+            settings={"x": [1, {"b": 1, "a": 2}]},
+        )
+    )
     got = store.integration(IID)
-    assert (got.name, got.base_url, got.credentials, got.settings) == \
-        ("renamed", "http://127.0.0.1:1", {"api_key": "k2"}, {"x": [1, {"b": 1, "a": 2}]})
+    assert (got.name, got.base_url, got.credentials, got.settings) == (
+        "renamed",
+        "http://127.0.0.1:1",
+        {"api_key": "k2"},
+        {"x": [1, {"b": 1, "a": 2}]},
+    )
     with store.transaction() as db:
         store.upsert(IID, "user", [(_record("u1"), None)], seen_sync=None, now="2024-01-01T00:00:00.000Z", db=db)
     store.delete_integration(IID)
@@ -101,8 +120,7 @@ def test_integrations_round_trip_and_delete(store):
 def test_upsert_moves_changed_at_only_on_change_and_keeps_key_order(store):
     t1, t2, t3, t4 = (f"2024-01-0{i}T00:00:00.000Z" for i in range(1, 5))
     with store.transaction() as db:
-        first = store.upsert(IID, "user", [(_record("u1"), None), (_record("u2"), None)], seen_sync=None, now=t1,
-                             db=db)
+        first = store.upsert(IID, "user", [(_record("u1"), None), (_record("u2"), None)], seen_sync=None, now=t1, db=db)
     assert (first.created, first.changed) == (2, 0)
     with store.transaction() as db:
         same = store.upsert(IID, "user", [(_record("u1"), None)], seen_sync=None, now=t2, db=db)
@@ -126,14 +144,20 @@ def test_upsert_moves_changed_at_only_on_change_and_keeps_key_order(store):
 
 
 def test_odd_text_round_trips_exactly(store):
-    odd = {"id": "u\u00e9", "remote_id": "1", "name": "nul\x00 and 'quote' %s ? \\u0000 \U0001f600",
-           "remote_data": {"k": "nul\x00", "z": 1.5, "a": [None, True, {"y": 1, "b": 2}]}}
+    odd = {
+        "id": "u\u00e9",
+        "remote_id": "1",
+        "name": "nul\x00 and 'quote' %s ? \\u0000 \U0001f600",
+        "remote_data": {"k": "nul\x00", "z": 1.5, "a": [None, True, {"y": 1, "b": 2}]},
+    }
     with store.transaction() as db:
         store.upsert(IID, "user", [(odd, None)], seen_sync=None, now="2024-01-01T00:00:00.000Z", db=db)
     got = store.get(IID, "user", id="u\u00e9")
     assert {k: got[k] for k in odd} == odd and list(got["remote_data"]["a"][2]) == ["y", "b"]
     assert [r["id"] for r in store.by_field(IID, "user", "name", [odd["name"].replace("\x00", "")])] in (
-        [], ["u\u00e9"])  # JSONB keeps no NULs: PostgreSQL filters see the name without them
+        [],
+        ["u\u00e9"],
+    )  # JSONB keeps no NULs: PostgreSQL filters see the name without them
 
 
 def test_a_failed_transaction_leaves_nothing(store):
@@ -151,8 +175,9 @@ def test_reads_inside_a_transaction_see_its_writes_and_others_do_not(store):
     with store.transaction() as db:
         store.upsert(IID, "job_hiring_team_member", [(_record("m1"), "J1")], seen_sync=None, now=now, db=db)
         assert store.children(IID, "job_hiring_team_member", ["J1"]) == [("m1", "J1")]
-        other = threading.Thread(target=lambda: seen_elsewhere.append(store.get(IID, "job_hiring_team_member",
-                                                                                id="m1")))
+        other = threading.Thread(
+            target=lambda: seen_elsewhere.append(store.get(IID, "job_hiring_team_member", id="m1"))
+        )
         other.start()
         pg = isinstance(store, PostgresStore)
         other.join(20 if pg else 0)  # SQLite's one connection makes the other thread wait for the commit
@@ -183,8 +208,10 @@ def test_checkpoints_and_sync_runs(store):
     assert second > first
     store.finish_sync(second, "success", {"requests": 3, "models": {}}, kind="full")
     rows = store.syncs(IID)
-    assert [(r["id"], r["status"], r["kind"]) for r in rows] == [(second, "success", "full"),
-                                                                 (first, "interrupted", "full")]
+    assert [(r["id"], r["status"], r["kind"]) for r in rows] == [
+        (second, "success", "full"),
+        (first, "interrupted", "full"),
+    ]
     assert rows[0]["stats"] == {"requests": 3, "models": {}} and rows[0]["finished_at"]
     assert store.has_finished_sync(IID) and not store.has_finished_sync("otys:other")
 
@@ -194,8 +221,9 @@ def test_tracking_and_pending_attachments(store):
     store.track(IID, "application", "17")
     assert store.tracked(IID, "application") == {"17"}
     pid = store.add_pending_attachment(IID, {"model": "candidate", "id": "c1"}, {"name": "cv.pdf"}, "timeout")
-    assert [(p["id"], p["target"], p["attachment"], p["error"]) for p in store.pending_attachments(IID)] == \
-        [(pid, {"model": "candidate", "id": "c1"}, {"name": "cv.pdf"}, "timeout")]
+    assert [(p["id"], p["target"], p["attachment"], p["error"]) for p in store.pending_attachments(IID)] == [
+        (pid, {"model": "candidate", "id": "c1"}, {"name": "cv.pdf"}, "timeout")
+    ]
     store.finish_pending_attachment(pid)
     assert store.pending_attachments(IID) == []
 

@@ -65,10 +65,14 @@ class Clock:
         self.now += seconds
 
 
-REST: dict[str, Any] = {"transport": {"type": "rest", "base_url": BASE},
-        "retry": {"max_attempts": 3, "initial_backoff_seconds": 0}}
-RPC: dict[str, Any] = {"transport": {"type": "jsonrpc", "base_url": BASE, "path": "/rpc"},
-       "retry": {"max_attempts": 3, "initial_backoff_seconds": 0}}
+REST: dict[str, Any] = {
+    "transport": {"type": "rest", "base_url": BASE},
+    "retry": {"max_attempts": 3, "initial_backoff_seconds": 0},
+}
+RPC: dict[str, Any] = {
+    "transport": {"type": "jsonrpc", "base_url": BASE, "path": "/rpc"},
+    "retry": {"max_attempts": 3, "initial_backoff_seconds": 0},
+}
 
 
 @pytest.fixture
@@ -76,26 +80,33 @@ def vendor() -> Vendor:
     return Vendor()
 
 
-def make_client(spec: dict[str, Any], vendor: Handler, credentials: dict[str, Any] | None = None, **options: Any
-                ) -> VendorClient:
+def make_client(
+    spec: dict[str, Any], vendor: Handler, credentials: dict[str, Any] | None = None, **options: Any
+) -> VendorClient:
     """A client for ``spec`` whose requests go to ``vendor``, never to the network, and that never sleeps."""
     options.setdefault("sleep", lambda seconds: None)
-    return VendorClient("acme", spec, credentials if credentials is not None else {}, transport=httpx.MockTransport(
-        vendor), **options)
+    return VendorClient(
+        "acme", spec, credentials if credentials is not None else {}, transport=httpx.MockTransport(vendor), **options
+    )
 
 
 def rpc_result(result: Any) -> Handler:
     """A JSON-RPC handler answering ``result`` with the request's id."""
+
     def answer(request: httpx.Request) -> httpx.Response:
         body = json.loads(request.content)
         return httpx.Response(200, json={"jsonrpc": "2.0", "id": body["id"], "result": result})
+
     return answer
 
 
 def rpc_error(message: str, code: int = -32000) -> Handler:
     """A JSON-RPC handler answering an error."""
+
     def answer(request: httpx.Request) -> httpx.Response:
         body = json.loads(request.content)
-        return httpx.Response(200, json={"jsonrpc": "2.0", "id": body["id"], "error": {"code": code,
-                                                                                        "message": message}})
+        return httpx.Response(
+            200, json={"jsonrpc": "2.0", "id": body["id"], "error": {"code": code, "message": message}}
+        )
+
     return answer

@@ -20,8 +20,13 @@ from .conftest import BASE, REST, RPC, Clock, Vendor, make_client, rpc_error, rp
 
 TOKEN_URL = "http://auth.vendor.test/token"
 GH_CREDENTIALS = {"client_id": "cid-123", "client_secret": "s3cr3t-value", "user_id": 4242}
-OAUTH = {"type": "oauth2_client_credentials", "token_url": TOKEN_URL, "client_id": "{credentials.client_id}",
-         "client_secret": "{credentials.client_secret}", "extra": {"sub": "credentials.user_id"}}
+OAUTH = {
+    "type": "oauth2_client_credentials",
+    "token_url": TOKEN_URL,
+    "client_id": "{credentials.client_id}",
+    "client_secret": "{credentials.client_secret}",
+    "extra": {"sub": "credentials.user_id"},
+}
 
 
 def rest(auth: dict[str, Any], **more: Any) -> dict[str, Any]:
@@ -44,13 +49,15 @@ def test_basic_puts_user_and_password_in_the_header(vendor: Vendor) -> None:
 def test_bearer_reads_the_token_template(vendor: Vendor) -> None:
     vendor.on("GET", "/x", httpx.Response(200, json={}))
     make_client(rest({"type": "bearer", "token": "{credentials.token}"}), vendor, {"token": "tok-1"}).send(
-        Request("GET", "/x"))
+        Request("GET", "/x")
+    )
     assert vendor.requests[0].headers["Authorization"] == "Bearer tok-1"
 
 
 @pytest.mark.parametrize(("placement", "where"), [("header", "header"), ("query", "query")])
-def test_api_key_in_a_header_or_the_query(vendor: Vendor, placement: str, where: str,
-                                          caplog: pytest.LogCaptureFixture) -> None:
+def test_api_key_in_a_header_or_the_query(
+    vendor: Vendor, placement: str, where: str, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
     vendor.on("GET", "/x", httpx.Response(200, json={}))
     spec = rest({"type": "api_key", "in": placement, "name": "X-Api-Key", "value": "{credentials.key}"})
@@ -112,8 +119,12 @@ def test_oauth2_client_auth_in_the_body_and_a_scope(vendor: Vendor) -> None:
     spec = rest({**OAUTH, "client_auth": "body", "scope": ["a:list", "b:list"], "extra": {}})
     make_client(spec, vendor, GH_CREDENTIALS).send(Request("GET", "/x"))
     form = parse_qs(vendor.requests[0].content.decode())
-    assert form == {"grant_type": ["client_credentials"], "scope": ["a:list b:list"], "client_id": ["cid-123"],
-                    "client_secret": ["s3cr3t-value"]}
+    assert form == {
+        "grant_type": ["client_credentials"],
+        "scope": ["a:list b:list"],
+        "client_id": ["cid-123"],
+        "client_secret": ["s3cr3t-value"],
+    }
     assert "authorization" not in vendor.requests[0].headers
 
 
@@ -150,14 +161,20 @@ def test_oauth2_reads_expires_at_as_rfc3339_or_epoch(vendor: Vendor, expires_at:
     client.send(Request("GET", "/x"))
     clock.now = expiry + 1
     client.send(Request("GET", "/x"))
-    assert [r.headers["Authorization"] for r in vendor.requests if r.url.path == "/x"] == \
-        ["Bearer jwt-1", "Bearer jwt-1", "Bearer jwt-2"]
+    assert [r.headers["Authorization"] for r in vendor.requests if r.url.path == "/x"] == [
+        "Bearer jwt-1",
+        "Bearer jwt-1",
+        "Bearer jwt-2",
+    ]
 
 
 def test_oauth2_refreshes_once_on_401(vendor: Vendor) -> None:
     vendor.on("POST", "/token", token("jwt-old"), token("jwt-new"))
-    vendor.on("GET", "/x", lambda r: httpx.Response(401 if r.headers["Authorization"] == "Bearer jwt-old" else 200,
-                                                     json={"ok": True}))
+    vendor.on(
+        "GET",
+        "/x",
+        lambda r: httpx.Response(401 if r.headers["Authorization"] == "Bearer jwt-old" else 200, json={"ok": True}),
+    )
     client = make_client(rest(OAUTH), vendor, GH_CREDENTIALS)
     assert client.send(Request("GET", "/x")).body == {"ok": True}
     assert [r.url.path for r in vendor.requests] == ["/token", "/x", "/token", "/x"]
@@ -175,10 +192,17 @@ def test_oauth2_refused_twice_is_authentication_invalid(vendor: Vendor) -> None:
 
 
 def test_oauth2_invalid_client_is_authentication_invalid_and_secrets_stay_out(
-        vendor: Vendor, caplog: pytest.LogCaptureFixture) -> None:
+    vendor: Vendor, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
-    vendor.on("POST", "/token", httpx.Response(401, json={
-        "error": "invalid_client", "error_description": "client cid-123 with secret s3cr3t-value is unknown"}))
+    vendor.on(
+        "POST",
+        "/token",
+        httpx.Response(
+            401,
+            json={"error": "invalid_client", "error_description": "client cid-123 with secret s3cr3t-value is unknown"},
+        ),
+    )
     client = make_client(rest(OAUTH), vendor, GH_CREDENTIALS)
     with pytest.raises(AuthenticationInvalid, match="invalid_client") as caught:
         client.send(Request("GET", "/x"))
@@ -200,7 +224,11 @@ def test_oauth2_token_endpoint_outage_is_retried_then_unavailable(vendor: Vendor
 def test_oauth2_secrets_are_redacted_from_errors_and_logs(vendor: Vendor, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     vendor.on("POST", "/token", token("jwt-abcdef"))
-    vendor.on("POST", "/v3/notes", httpx.Response(422, json={"message": "token jwt-abcdef cannot write"}),)
+    vendor.on(
+        "POST",
+        "/v3/notes",
+        httpx.Response(422, json={"message": "token jwt-abcdef cannot write"}),
+    )
     vendor.on("GET", "/v3/slow", httpx.Response(500, text="boom jwt-abcdef"))
     client = make_client(rest(OAUTH), vendor, GH_CREDENTIALS)
     with pytest.raises(Exception) as caught:
@@ -222,8 +250,9 @@ def test_authenticate_fetches_the_token_now(vendor: Vendor) -> None:
 
 def test_authenticate_sends_the_check_request(vendor: Vendor) -> None:
     vendor.on("GET", "/v3/users", httpx.Response(200, json=[]))
-    spec = rest({"type": "bearer", "token": "{credentials.token}",
-                 "check": {"path": "/v3/users", "query": {"per_page": "`1`"}}})
+    spec = rest(
+        {"type": "bearer", "token": "{credentials.token}", "check": {"path": "/v3/users", "query": {"per_page": "`1`"}}}
+    )
     make_client(spec, vendor, {"token": "t-1"}).authenticate()
     assert vendor.paths() == ["GET /v3/users?per_page=1"]
     vendor.on("GET", "/v3/users", httpx.Response(401))
@@ -239,9 +268,14 @@ def test_authenticate_without_anything_to_check_sends_nothing(vendor: Vendor) ->
 
 # -- session login ---------------------------------------------------------------------------------------------
 
-SESSION = {"type": "session_login", "login": {"method": "auth.login", "params": "[credentials.uid, settings.app]"},
-           "session": "sid", "inject": {"params_index": 0}, "logout": "auth.logout",
-           "relogin_on": ["please login again"]}
+SESSION = {
+    "type": "session_login",
+    "login": {"method": "auth.login", "params": "[credentials.uid, settings.app]"},
+    "session": "sid",
+    "inject": {"params_index": 0},
+    "logout": "auth.logout",
+    "relogin_on": ["please login again"],
+}
 
 
 def test_declarative_session_login_injects_the_session(vendor: Vendor) -> None:
@@ -257,8 +291,14 @@ def test_declarative_session_login_injects_the_session(vendor: Vendor) -> None:
 
 
 def test_session_relogin_on_a_refusal_message(vendor: Vendor) -> None:
-    vendor.on("POST", "/rpc", rpc_result({"sid": "S1"}), rpc_error("Access denied; please login again"),
-              rpc_result({"sid": "S2"}), rpc_result("done"))
+    vendor.on(
+        "POST",
+        "/rpc",
+        rpc_result({"sid": "S1"}),
+        rpc_error("Access denied; please login again"),
+        rpc_result({"sid": "S2"}),
+        rpc_result("done"),
+    )
     client = make_client({**RPC, "auth": SESSION}, vendor, {"uid": "u-1234"})
     assert client.call("Svc.get", []) == "done"
     assert [b["params"][:1] for b in vendor.bodies()] == [["u-1234"], ["S1"], ["u-1234"], ["S2"]]
@@ -266,8 +306,15 @@ def test_session_relogin_on_a_refusal_message(vendor: Vendor) -> None:
 
 
 def test_session_refused_after_relogins_is_authentication_invalid(vendor: Vendor) -> None:
-    vendor.on("POST", "/rpc", lambda r: (rpc_result({"sid": "S"}) if json.loads(r.content)["method"] == "auth.login"
-                                         else rpc_error("please login again"))(r))
+    vendor.on(
+        "POST",
+        "/rpc",
+        lambda r: (
+            rpc_result({"sid": "S"})
+            if json.loads(r.content)["method"] == "auth.login"
+            else rpc_error("please login again")
+        )(r),
+    )
     with pytest.raises(AuthenticationInvalid, match="refused again"):
         make_client({**RPC, "auth": SESSION}, vendor, {"uid": "u-1234"}).call("Svc.get", [])
 
@@ -275,8 +322,12 @@ def test_session_refused_after_relogins_is_authentication_invalid(vendor: Vendor
 def test_session_in_a_header_for_rest(vendor: Vendor) -> None:
     vendor.on("POST", "/login", httpx.Response(200, json={"token": "S-42"}))
     vendor.on("GET", "/items", httpx.Response(200, json=[]))
-    auth = {"type": "session_login", "login": {"method": "/login", "params": "[{key: credentials.key}]"},
-            "session": "token", "inject": {"header": "Authorization", "prefix": "Session "}}
+    auth = {
+        "type": "session_login",
+        "login": {"method": "/login", "params": "[{key: credentials.key}]"},
+        "session": "token",
+        "inject": {"header": "Authorization", "prefix": "Session "},
+    }
     make_client(rest(auth), vendor, {"key": "k-1"}).send(Request("GET", "/items"))
     assert vendor.bodies()[0] == {"key": "k-1"}
     assert vendor.requests[1].headers["Authorization"] == "Session S-42"
@@ -284,13 +335,21 @@ def test_session_in_a_header_for_rest(vendor: Vendor) -> None:
 
 def test_classic_session_login_keys_still_work(vendor: Vendor) -> None:
     vendor.on("POST", "/rpc", rpc_result("SID-1"), rpc_result([1]))
-    auth = {"type": "session_login", "login_method": "loginByUid", "logout_method": "logout", "credential": "api_key",
-            "session_param": 0, "unauthenticated_methods": ["loginByUid"], "session_lifetime_seconds": 60}
+    auth = {
+        "type": "session_login",
+        "login_method": "loginByUid",
+        "logout_method": "logout",
+        "credential": "api_key",
+        "session_param": 0,
+        "unauthenticated_methods": ["loginByUid"],
+        "session_lifetime_seconds": 60,
+    }
     client = make_client({**RPC, "auth": auth}, vendor, {"api_key": "key-1234"})
     assert client.call("Svc.list", [{"limit": 1}]) == [1]
     assert vendor.bodies() == [
         {"jsonrpc": "2.0", "method": "loginByUid", "params": ["key-1234"], "id": 1},
-        {"jsonrpc": "2.0", "method": "Svc.list", "params": ["SID-1", {"limit": 1}], "id": 2}]
+        {"jsonrpc": "2.0", "method": "Svc.list", "params": ["SID-1", {"limit": 1}], "id": 2},
+    ]
     assert client.session() == "SID-1"
 
 
@@ -302,10 +361,12 @@ def test_a_refused_login_is_authentication_invalid(vendor: Vendor) -> None:
 
 
 def test_a_transient_error_during_login_is_retried_not_authentication_invalid(vendor: Vendor) -> None:
-    spec = {**RPC, "auth": SESSION, "errors": [{"when": "contains(error.message, 'temporarily unavailable')",
-                                                "retry": True}]}
-    vendor.on("POST", "/rpc", rpc_error("Service temporarily unavailable"), rpc_result({"sid": "S1"}),
-              rpc_result("ok"))
+    spec = {
+        **RPC,
+        "auth": SESSION,
+        "errors": [{"when": "contains(error.message, 'temporarily unavailable')", "retry": True}],
+    }
+    vendor.on("POST", "/rpc", rpc_error("Service temporarily unavailable"), rpc_result({"sid": "S1"}), rpc_result("ok"))
     assert make_client(spec, vendor, {"uid": "u-1234"}).call("Svc.get", []) == "ok"
     assert [b["method"] for b in vendor.bodies()] == ["auth.login", "auth.login", "Svc.get"]
     down = Vendor().on("POST", "/rpc", rpc_error("Service temporarily unavailable"))
@@ -317,8 +378,13 @@ def test_a_transient_error_during_login_is_retried_not_authentication_invalid(ve
 def test_session_lifetime_logs_in_again(vendor: Vendor) -> None:
     from unimap.transport import SessionAuth
 
-    vendor.on("POST", "/rpc", lambda r: rpc_result({"sid": f"S{len(vendor.requests)}"} if json.loads(r.content)[
-        "method"] == "auth.login" else "ok")(r))
+    vendor.on(
+        "POST",
+        "/rpc",
+        lambda r: rpc_result(
+            {"sid": f"S{len(vendor.requests)}"} if json.loads(r.content)["method"] == "auth.login" else "ok"
+        )(r),
+    )
     client = make_client({**RPC, "auth": {**SESSION, "lifetime_seconds": 100}}, vendor, {"uid": "u-1234"})
     assert isinstance(client.auth, SessionAuth)
     clock = Clock()

@@ -48,6 +48,7 @@ def undocumented(schema: dict[str, Any]) -> list[str]:
             missing.append(f"{'/'.join(map(str, path))}: no {', '.join(lacking)}")
     return missing
 
+
 EXPECTED = {
     "transport": {"jsonrpc", "rest"},
     "request": {"jsonrpc", "rest"},
@@ -77,13 +78,26 @@ def test_every_type_is_registered(registry: ComponentRegistry) -> None:
 
 @pytest.mark.parametrize("category", sorted(EXPECTED))
 def test_schemas_are_documented_and_closed(registry: ComponentRegistry, category: str) -> None:
-    schema = compose({"type": "object", "title": "t", "description": "d", "examples": [{}],
-                      "properties": {"c": {"x-unimap-component": category}}, "additionalProperties": False},
-                     registry)
+    schema = compose(
+        {
+            "type": "object",
+            "title": "t",
+            "description": "d",
+            "examples": [{}],
+            "properties": {"c": {"x-unimap-component": category}},
+            "additionalProperties": False,
+        },
+        registry,
+    )
     assert undocumented(schema) == []
-    open_objects = ["/".join(map(str, p)) for node, p in subschemas(schema)
-                    if node.get("type") == "object" and "properties" in node and "additionalProperties" not in node
-                    and "allOf" not in node]
+    open_objects = [
+        "/".join(map(str, p))
+        for node, p in subschemas(schema)
+        if node.get("type") == "object"
+        and "properties" in node
+        and "additionalProperties" not in node
+        and "allOf" not in node
+    ]
     assert open_objects == []
 
 
@@ -117,27 +131,48 @@ def test_schemas_accept_their_examples_and_the_otys_blocks(registry: ComponentRe
 
 
 def test_transports_build(registry: ComponentRegistry, env: BuildEnv) -> None:
-    assert isinstance(registry.build("transport", {"type": "jsonrpc", "base_url": "http://a.test"}, env=env),
-                      JsonRpcTransport)
-    rest = registry.build("transport", {"type": "rest", "base_url": "http://{settings.host}",
-                                        "headers": {"Accept": "'application/json'", "X-Tenant": "settings.t"}},
-                          env=env)
+    assert isinstance(
+        registry.build("transport", {"type": "jsonrpc", "base_url": "http://a.test"}, env=env), JsonRpcTransport
+    )
+    rest = registry.build(
+        "transport",
+        {
+            "type": "rest",
+            "base_url": "http://{settings.host}",
+            "headers": {"Accept": "'application/json'", "X-Tenant": "settings.t"},
+        },
+        env=env,
+    )
     assert isinstance(rest, RestTransport)
     assert rest.base_url.render({"settings": {"host": "h.test"}}) == "http://h.test"
     assert rest.default_headers({"settings": {"t": "7"}}) == {"Accept": "application/json", "X-Tenant": "7"}
 
 
 def test_rest_request_template_evaluates_every_slot(registry: ComponentRegistry, env: BuildEnv) -> None:
-    template = registry.build("request", {
-        "type": "rest", "method": "POST", "path": "/v3/jobs/{parent.id}/notes",
-        "query": {"tag": "input.tags", "skip": "input.missing"}, "headers": {"X-Trace": "input.trace"},
-        "json": "{body: input.text, user: settings.user}", "errors": [{"status": 404, "code": "ATS.JOB_CLOSED"}],
-        "result": "body.note"}, env=env)
+    template = registry.build(
+        "request",
+        {
+            "type": "rest",
+            "method": "POST",
+            "path": "/v3/jobs/{parent.id}/notes",
+            "query": {"tag": "input.tags", "skip": "input.missing"},
+            "headers": {"X-Trace": "input.trace"},
+            "json": "{body: input.text, user: settings.user}",
+            "errors": [{"status": 404, "code": "ATS.JOB_CLOSED"}],
+            "result": "body.note",
+        },
+        env=env,
+    )
     assert isinstance(template, RestRequestTemplate)
-    request = template.build({"parent": {"id": 7}, "input": {"tags": ["a", "b"], "text": "hi", "trace": "t1"},
-                              "settings": {"user": 3}})
+    request = template.build(
+        {"parent": {"id": 7}, "input": {"tags": ["a", "b"], "text": "hi", "trace": "t1"}, "settings": {"user": 3}}
+    )
     assert (request.method, request.path, request.write, request.label) == (
-        "POST", "/v3/jobs/7/notes", True, "POST /v3/jobs/{parent.id}/notes")
+        "POST",
+        "/v3/jobs/7/notes",
+        True,
+        "POST /v3/jobs/{parent.id}/notes",
+    )
     assert request.query == {"tag": ["a", "b"], "skip": None}
     assert request.headers == {"X-Trace": "t1"}
     assert request.json == {"body": "hi", "user": 3}
@@ -148,19 +183,37 @@ def test_rest_request_template_evaluates_every_slot(registry: ComponentRegistry,
 
 
 def test_rest_request_multipart(registry: ComponentRegistry, env: BuildEnv) -> None:
-    template = registry.build("request", {
-        "type": "rest", "method": "POST", "path": "/v3/attachments", "form": {"type": "'resume'"},
-        "multipart": {"file": {"filename": "input.name", "content": "input.data", "content_type": "input.ct"},
-                      "note": "input.note"}}, env=env)
+    template = registry.build(
+        "request",
+        {
+            "type": "rest",
+            "method": "POST",
+            "path": "/v3/attachments",
+            "form": {"type": "'resume'"},
+            "multipart": {
+                "file": {"filename": "input.name", "content": "input.data", "content_type": "input.ct"},
+                "note": "input.note",
+            },
+        },
+        env=env,
+    )
     request = template.build({"input": {"name": "cv.pdf", "data": "%PDF", "ct": "application/pdf", "note": "n"}})
     assert request.files == {"file": ("cv.pdf", b"%PDF", "application/pdf")}
     assert request.form == {"type": "resume", "note": "n"}
 
 
 def test_jsonrpc_request_template(registry: ComponentRegistry, env: BuildEnv) -> None:
-    template = registry.build("request", {"type": "jsonrpc", "method": "Svc.{settings.kind}.getListEx",
-                                          "params": "[{limit: page.limit, offset: page.offset}]", "write": False,
-                                          "result": "body.listOutput"}, env=env)
+    template = registry.build(
+        "request",
+        {
+            "type": "jsonrpc",
+            "method": "Svc.{settings.kind}.getListEx",
+            "params": "[{limit: page.limit, offset: page.offset}]",
+            "write": False,
+            "result": "body.listOutput",
+        },
+        env=env,
+    )
     assert isinstance(template, JsonRpcRequestTemplate)
     request = template.build({"settings": {"kind": "Job"}, "page": {"limit": 2, "offset": 4}})
     assert request == Request("Svc.Job.getListEx", params=[{"limit": 2, "offset": 4}], label="Svc.Job.getListEx")

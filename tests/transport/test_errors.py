@@ -13,26 +13,34 @@ from unimap.transport import Request, extract_message
 from .conftest import REST, RPC, Vendor, make_client, rpc_error, rpc_result
 
 
-@pytest.mark.parametrize(("body", "message"), [
-    ({"message": "Validation error", "errors": [{"message": "is required", "field": "email"}]},
-     "Validation error: email: is required"),
-    ({"errors": ["When passing a cursor, do not include other query params."]},
-     "When passing a cursor, do not include other query params."),
-    ({"error": "invalid_grant", "error_description": "expired"}, "invalid_grant: expired"),
-    ({"error": "boom"}, "boom"),
-    ({"error": {"message": "nested"}}, "nested"),
-    ({"errors": {"email": ["is invalid"]}}, "email: is invalid"),
-    ("plain text", "plain text"),
-    ({"nothing": 1}, None),
-    (None, None),
-])
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            {"message": "Validation error", "errors": [{"message": "is required", "field": "email"}]},
+            "Validation error: email: is required",
+        ),
+        (
+            {"errors": ["When passing a cursor, do not include other query params."]},
+            "When passing a cursor, do not include other query params.",
+        ),
+        ({"error": "invalid_grant", "error_description": "expired"}, "invalid_grant: expired"),
+        ({"error": "boom"}, "boom"),
+        ({"error": {"message": "nested"}}, "nested"),
+        ({"errors": {"email": ["is invalid"]}}, "email: is invalid"),
+        ("plain text", "plain text"),
+        ({"nothing": 1}, None),
+        (None, None),
+    ],
+)
 def test_extract_message(body: Any, message: str | None) -> None:
     assert extract_message(body) == message
 
 
 def test_a_4xx_is_input_invalid_with_the_vendors_message_and_status(vendor: Vendor) -> None:
-    vendor.on("POST", "/v3/candidates", httpx.Response(422, json={"errors": [{"message": "bad email",
-                                                                                "field": "email"}]}))
+    vendor.on(
+        "POST", "/v3/candidates", httpx.Response(422, json={"errors": [{"message": "bad email", "field": "email"}]})
+    )
     with pytest.raises(RemoteInputInvalid, match="POST /v3/candidates: HTTP 422: email: bad email") as caught:
         make_client(REST, vendor).send(Request("POST", "/v3/candidates", json={}, write=True))
     assert caught.value.status == 422
@@ -62,8 +70,10 @@ def test_rule_by_status_sets_code_and_message(vendor: Vendor) -> None:
 
 def test_rule_with_when_on_a_200(vendor: Vendor) -> None:
     vendor.on("POST", "/x", httpx.Response(200, json={"success": False, "reason": "nope"}))
-    spec = {**REST, "transport": {**REST["transport"], "errors": [{"when": "body.success == `false`",
-                                                                    "message": "body.reason"}]}}
+    spec = {
+        **REST,
+        "transport": {**REST["transport"], "errors": [{"when": "body.success == `false`", "message": "body.reason"}]},
+    }
     with pytest.raises(RemoteInputInvalid, match="nope"):
         make_client(spec, vendor).send(Request("POST", "/x", json={}))
 
@@ -77,8 +87,7 @@ def test_request_rules_come_before_connector_rules(vendor: Vendor) -> None:
     from unimap.transport.errorrules import ErrorRule
 
     with pytest.raises(RemoteInputInvalid) as caught:
-        make_client(spec, vendor).send(Request("GET", "/x", errors=[ErrorRule(frozenset({404}),
-                                                                              code="ATS.NOT_FOUND")]))
+        make_client(spec, vendor).send(Request("GET", "/x", errors=[ErrorRule(frozenset({404}), code="ATS.NOT_FOUND")]))
     assert caught.value.code == "ATS.NOT_FOUND"
 
 
@@ -99,9 +108,19 @@ def test_transient_jsonrpc_error_is_retried(vendor: Vendor) -> None:
 
 
 def test_jsonrpc_rule_sets_the_code(vendor: Vendor) -> None:
-    spec = {**RPC, "transport": {**RPC["transport"], "errors": [
-        {"when": "error.code == `404`", "code": "PLATFORM.INPUT_INVALID",
-         "message": "join(' ', ['gone:', error.message])"}]}}
+    spec = {
+        **RPC,
+        "transport": {
+            **RPC["transport"],
+            "errors": [
+                {
+                    "when": "error.code == `404`",
+                    "code": "PLATFORM.INPUT_INVALID",
+                    "message": "join(' ', ['gone:', error.message])",
+                }
+            ],
+        },
+    }
     vendor.on("POST", "/rpc", rpc_error("no such uid", code=404))
     with pytest.raises(RemoteInputInvalid, match="gone: no such uid") as caught:
         make_client(spec, vendor).call("Svc.get", [])
@@ -116,8 +135,11 @@ def test_jsonrpc_http_error_status(vendor: Vendor) -> None:
 
 def test_jsonrpc_error_envelope_with_an_http_error_status(vendor: Vendor) -> None:
     spec = {**RPC, "transport": {**RPC["transport"], "error_status_ok": False}}
-    vendor.on("POST", "/rpc", httpx.Response(400, json={"jsonrpc": "2.0", "id": 1,
-                                                        "error": {"code": 1, "message": "bad params"}}))
+    vendor.on(
+        "POST",
+        "/rpc",
+        httpx.Response(400, json={"jsonrpc": "2.0", "id": 1, "error": {"code": 1, "message": "bad params"}}),
+    )
     with pytest.raises(RemoteInputInvalid, match="bad params"):
         make_client(spec, vendor).call("Svc.get", [])
 

@@ -45,8 +45,10 @@ class Ows:
             return httpx.Response(200, json={"jsonrpc": "2.0", "id": body["id"], "result": sid})
         if self.refuse:
             self.refuse -= 1
-            return httpx.Response(200, json={"jsonrpc": "2.0", "id": body["id"],
-                                             "error": {"message": "Access denied; please login again"}})
+            return httpx.Response(
+                200,
+                json={"jsonrpc": "2.0", "id": body["id"], "error": {"message": "Access denied; please login again"}},
+            )
         return httpx.Response(200, json={"jsonrpc": "2.0", "id": body["id"], "result": {"params": body["params"]}})
 
     def bodies(self) -> list[Any]:

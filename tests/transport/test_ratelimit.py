@@ -39,8 +39,9 @@ def test_requests_per_minute_and_the_override() -> None:
 
 def test_remaining_at_the_floor_pauses_until_the_epoch_reset() -> None:
     clock = Clock()
-    limit = limiter(clock, remaining_header="X-RateLimit-Remaining", reset_header="X-RateLimit-Reset",
-                    reset="epoch", pause_below=0)
+    limit = limiter(
+        clock, remaining_header="X-RateLimit-Remaining", reset_header="X-RateLimit-Reset", reset="epoch", pause_below=0
+    )
     limit.observe_headers({"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(int(clock.now) + 7)}, 200)
     limit.acquire()
     assert sum(clock.sleeps) == pytest.approx(7)
@@ -98,14 +99,18 @@ def test_parse_retry_after() -> None:
     assert parse_retry_after("3") == 3
     assert parse_retry_after(None) is None
     assert parse_retry_after("soon") is None
-    assert parse_retry_after(email.utils.formatdate(1000.0 + 12, usegmt=True), wall=lambda: 1000.0) == \
-        pytest.approx(12)
+    assert parse_retry_after(email.utils.formatdate(1000.0 + 12, usegmt=True), wall=lambda: 1000.0) == pytest.approx(12)
 
 
 def test_429_with_retry_after_waits_and_is_not_an_attempt(vendor: Vendor) -> None:
     clock = Clock()
-    vendor.on("GET", "/x", httpx.Response(429, headers={"Retry-After": "4"}),
-              httpx.Response(429, headers={"retry-after": "4"}), httpx.Response(200, json={"ok": 1}))
+    vendor.on(
+        "GET",
+        "/x",
+        httpx.Response(429, headers={"Retry-After": "4"}),
+        httpx.Response(429, headers={"retry-after": "4"}),
+        httpx.Response(200, json={"ok": 1}),
+    )
     client = make_client({**REST, "retry": {"max_attempts": 1}}, vendor, sleep=clock.sleep)
     client.limiter = RateLimiter(0, clock=clock, sleep=clock.sleep)
     assert client.send(Request("GET", "/x")).body == {"ok": 1}
@@ -122,11 +127,28 @@ def test_too_many_429s_is_rate_limited(vendor: Vendor) -> None:
 
 def test_greenhouse_headers_through_the_client(vendor: Vendor) -> None:
     clock = Clock()
-    vendor.on("GET", "/v3/jobs", httpx.Response(200, json=[], headers={
-        "X-RateLimit-Limit": "50", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(int(clock.now) + 9)}),
-              httpx.Response(200, json=[]))
-    limits = {"type": "window", "window_seconds": 10, "limit_header": "X-RateLimit-Limit",
-              "remaining_header": "X-RateLimit-Remaining", "reset_header": "X-RateLimit-Reset", "reset": "epoch"}
+    vendor.on(
+        "GET",
+        "/v3/jobs",
+        httpx.Response(
+            200,
+            json=[],
+            headers={
+                "X-RateLimit-Limit": "50",
+                "X-RateLimit-Remaining": "0",
+                "X-RateLimit-Reset": str(int(clock.now) + 9),
+            },
+        ),
+        httpx.Response(200, json=[]),
+    )
+    limits = {
+        "type": "window",
+        "window_seconds": 10,
+        "limit_header": "X-RateLimit-Limit",
+        "remaining_header": "X-RateLimit-Remaining",
+        "reset_header": "X-RateLimit-Reset",
+        "reset": "epoch",
+    }
     spec: dict[str, Any] = {**REST, "rate_limit": limits}
     client = make_client(spec, vendor)
     client.limiter = RateLimiter.from_spec(spec["rate_limit"], sleep=clock.sleep, clock=clock, wall=clock)

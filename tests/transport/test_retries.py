@@ -78,8 +78,14 @@ def test_jsonrpc_write_methods_decide_write_safety_by_default(vendor: Vendor) ->
 
 
 def test_jsonrpc_garbled_answers_are_retried_for_reads(vendor: Vendor) -> None:
-    vendor.on("POST", "/rpc", httpx.Response(200, text="not json"), httpx.Response(200, json=[1]),
-              httpx.Response(200, json={"jsonrpc": "2.0", "id": 3}), rpc_result({"ok": True}))
+    vendor.on(
+        "POST",
+        "/rpc",
+        httpx.Response(200, text="not json"),
+        httpx.Response(200, json=[1]),
+        httpx.Response(200, json={"jsonrpc": "2.0", "id": 3}),
+        rpc_result({"ok": True}),
+    )
     client = make_client({**RPC, "retry": {"max_attempts": 4, "initial_backoff_seconds": 0}}, vendor)
     assert client.call("Svc.get", []) == {"ok": True}
     assert client.stats.retries == 3
@@ -105,8 +111,15 @@ def test_form_and_multipart_bodies(vendor: Vendor) -> None:
     client = make_client(REST, vendor)
     client.send(Request("POST", "/form", form={"n": 3, "flag": True, "skip": None}))
     assert parse_qs(vendor.requests[0].content.decode()) == {"n": ["3"], "flag": ["true"]}
-    client.send(Request("POST", "/upload", form={"type": "resume", "n": 1},
-                        files={"file": ("cv.pdf", b"%PDF", "application/pdf")}, write=True))
+    client.send(
+        Request(
+            "POST",
+            "/upload",
+            form={"type": "resume", "n": 1},
+            files={"file": ("cv.pdf", b"%PDF", "application/pdf")},
+            write=True,
+        )
+    )
     body = vendor.requests[1].content
     assert b'name="type"\r\n\r\nresume' in body and b'name="n"\r\n\r\n1' in body
     assert b'filename="cv.pdf"' in body and b"%PDF" in body

@@ -27,8 +27,22 @@ def _free_port() -> int:
 def _serve(store_url: str, log: Path) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
     with log.open("wb") as err:
-        proc = subprocess.Popen([sys.executable, "-m", "unimap", "serve", "--store", store_url, "--port", str(port),
-                                 "--log-level", "warning"], stdout=subprocess.DEVNULL, stderr=err)
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "unimap",
+                "serve",
+                "--store",
+                store_url,
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
     url = f"http://127.0.0.1:{port}/v1"
 
     def up() -> bool:
@@ -78,8 +92,9 @@ def test_two_servers_share_one_store_and_enqueue_syncs(pg_url, make_sandbox, sta
             queue.close()
             one, two = (_walk(k.ats.get_candidates, page_size=50) for k in sdks)
             assert one == two and one
-            syncs = httpx.get(f"{servers[1][1]}/syncs", headers={"Authorization": f"Bearer {key}",
-                                                                 "X-Integration-Id": iid}).json()["data"]
+            syncs = httpx.get(
+                f"{servers[1][1]}/syncs", headers={"Authorization": f"Bearer {key}", "X-Integration-Id": iid}
+            ).json()["data"]
             assert syncs["running"] is None and syncs["last_sync"]["status"] == "success"
         finally:
             for proc, _ in servers:

@@ -32,8 +32,10 @@ def test_the_queueing_lock_keeps_one_waiting_sync_per_integration_and_kind(pg_ur
             first, again, delta = (queue.enqueue(iid, "full"), queue.enqueue(iid, "full"), queue.enqueue(iid, "delta"))
             assert not first.already_queued and again.already_queued and again.job_id == first.job_id
             assert not delta.already_queued and delta.job_id != first.job_id
-            assert sorted((j.kind, j.public()["status"]) for j in queue.jobs()) == [("delta", "queued"),
-                                                                                   ("full", "queued")]
+            assert sorted((j.kind, j.public()["status"]) for j in queue.jobs()) == [
+                ("delta", "queued"),
+                ("full", "queued"),
+            ]
         finally:
             queue.close()
 
@@ -52,7 +54,8 @@ def test_a_burst_worker_runs_the_queue_and_logs_one_line_per_job(pg_url, make_sa
             assert {m: um.store.count(iid, m) for m in tenant_counts(sb)} == tenant_counts(sb)
         lines = worker.lines()
         assert sorted((line["integration"], line["kind"]) for line in lines) == sorted(
-            [(i, "full") for i in iids] + [(iids[0], "delta")])
+            [(i, "full") for i in iids] + [(iids[0], "delta")]
+        )
         for line in lines:
             assert line["outcome"] == "success" and line["records"] > 0 and line["requests"] > 0
             assert line["seconds"] > 0 and line["job"]
@@ -64,8 +67,9 @@ def test_many_workers_never_run_two_syncs_of_one_integration_at_once(pg_url, mak
     sb = make_sandbox(size=120, faults="hang=1:0.01")
     with Unimap(pg_url) as um:
         iids = [connect(um, sb, f"otys:lock{i}") for i in range(10)]
-        workers = [start_worker(pg_url, "--concurrency", "2", "--full-every", "0", "--delta-every", "0")
-                   for _ in range(3)]
+        workers = [
+            start_worker(pg_url, "--concurrency", "2", "--full-every", "0", "--delta-every", "0") for _ in range(3)
+        ]
         scheduler = SyncScheduler(um)
         assert isinstance(scheduler, QueueScheduler)
         already = 0
@@ -92,8 +96,7 @@ def test_many_workers_never_run_two_syncs_of_one_integration_at_once(pg_url, mak
         assert len({id(w) for w in workers if w.lines()}) >= 2  # the work was shared
 
 
-def test_a_killed_worker_sync_resumes_elsewhere_and_ends_like_a_clean_run(pg_url, make_sandbox, start_worker,
-                                                                        tmp_path):
+def test_a_killed_worker_sync_resumes_elsewhere_and_ends_like_a_clean_run(pg_url, make_sandbox, start_worker, tmp_path):
     sb = make_sandbox(seed=5, size=1200, faults="hang=1:0.05")
     with Unimap(f"sqlite:///{tmp_path / 'clean.db'}") as clean:
         assert clean.sync(connect(clean, sb, "otys:kill"), full=True).ok
@@ -103,8 +106,11 @@ def test_a_killed_worker_sync_resumes_elsewhere_and_ends_like_a_clean_run(pg_url
         queue = SyncQueue(pg_url)
         queue.enqueue(iid, "full")
         victim = start_worker(pg_url, "--full-every", "0", "--delta-every", "0")
-        wait_for(lambda: (um.store.checkpoint(iid, "candidate")["run"] or {}).get("offset", 0) >= 200, 120,
-                 what="a candidate page checkpoint")
+        wait_for(
+            lambda: (um.store.checkpoint(iid, "candidate")["run"] or {}).get("offset", 0) >= 200,
+            120,
+            what="a candidate page checkpoint",
+        )
         victim.stop(signal.SIGKILL)
         rescuer = start_worker(pg_url, "--full-every", "0", "--delta-every", "0")
         wait_for(lambda: um.store.has_finished_sync(iid), 180, what="the resumed sync")
@@ -128,8 +134,11 @@ def test_sigterm_stops_after_the_current_page_and_the_sync_resumes(pg_url, make_
         queue = SyncQueue(pg_url)
         queue.enqueue(iid, "full")
         worker = start_worker(pg_url, "--full-every", "0", "--delta-every", "0")
-        wait_for(lambda: (um.store.checkpoint(iid, "candidate")["run"] or {}).get("offset", 0) >= 200, 120,
-                 what="a candidate page checkpoint")
+        wait_for(
+            lambda: (um.store.checkpoint(iid, "candidate")["run"] or {}).get("offset", 0) >= 200,
+            120,
+            what="a candidate page checkpoint",
+        )
         started = time.monotonic()
         assert worker.stop(signal.SIGTERM, timeout=60) == 0
         assert time.monotonic() - started < 20  # it did not sync the rest first
@@ -161,8 +170,12 @@ def test_schedules_stored_per_integration_drive_the_workers(pg_url, make_sandbox
 
 
 def test_the_worker_needs_a_postgres_store(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "unimap", "worker", "--store", f"sqlite:///{tmp_path}/x.db"],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "unimap", "worker", "--store", f"sqlite:///{tmp_path}/x.db"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 1 and "PostgreSQL" in result.stderr and "Traceback" not in result.stderr
 
 
@@ -177,8 +190,9 @@ def test_a_failed_sync_is_retried_with_backoff(pg_url, make_sandbox, start_worke
         wait_for(lambda: worker.lines(), 120, what="the first attempt")
         first = worker.lines()[0]
         assert first["outcome"] == "failed" and first["retry_in"] == 5 and "candidate" in first["error"]
-        retry = wait_for(lambda: [j for j in queue.jobs(statuses=("todo",)) if j.reason == "retry"], 30,
-                         what="the queued retry")
+        retry = wait_for(
+            lambda: [j for j in queue.jobs(statuses=("todo",)) if j.reason == "retry"], 30, what="the queued retry"
+        )
         assert retry[0].scheduled_at is not None
         assert [j.public()["status"] for j in queue.jobs(statuses=("failed",))] == ["failed"]
         assert worker.stop() == 0

@@ -22,7 +22,7 @@ from unimap.engine import Engine
 from unimap.service import Unimap
 
 # Importing the plugin's fixtures keeps this folder runnable on its own.
-from unimap_connectors.otys.sandbox.pytest_plugin import otys_sandbox, otys_sandbox_factory  # noqa: F401
+from unimap_connectors.otys.sandbox.pytest_plugin import otys_sandbox  # noqa: F401
 from unimap_connectors.otys.sandbox.server import Sandbox
 from unimap_connectors.otys.sandbox.suite import SUITE_PRESETS, mark_preset_xfails, preset_connector_settings
 
@@ -107,8 +107,11 @@ class Env:
         return {m: n for m, n in self.sb.stats.requests.items() if m.endswith(WRITE_SUFFIXES)}
 
     def candidates_by_email(self, email: str) -> list[dict[str, Any]]:
-        return [c for c in self.sb.tenant.records("CandidateService")
-                if (c["Person"]["emailPrimary"] or "").lower() == email.lower()]
+        return [
+            c
+            for c in self.sb.tenant.records("CandidateService")
+            if (c["Person"]["emailPrimary"] or "").lower() == email.lower()
+        ]
 
     def procedures(self, candidate_uid: str) -> list[dict[str, Any]]:
         return [p for p in self.sb.tenant.records("ProcedureService") if p["candidateUid"] == candidate_uid]
@@ -143,13 +146,20 @@ def engine() -> Engine:
     return Engine()
 
 
-def open_env(sb: Sandbox, engine: Engine, store_url: str, integration_id: str,
-             integration_settings: dict[str, Any] | None = None) -> Env:
+def open_env(
+    sb: Sandbox, engine: Engine, store_url: str, integration_id: str, integration_settings: dict[str, Any] | None = None
+) -> Env:
     """Connect ``sb`` in a new store, sync it fully, and zero the sandbox's counters."""
     um = Unimap(store_url, engine=engine)
     settings = {**preset_connector_settings(sb.preset), **(integration_settings or {})}
-    integration = um.connect("otys", {"api_key": sb.api_key}, base_url=sb.base_url, name="sandbox",
-                             integration_id=integration_id, settings=settings)
+    integration = um.connect(
+        "otys",
+        {"api_key": sb.api_key},
+        base_url=sb.base_url,
+        name="sandbox",
+        integration_id=integration_id,
+        settings=settings,
+    )
     env = Env(sb, um, integration.id, store_url)
     env.sync(full=True)
     sb.stats.reset()
@@ -157,8 +167,12 @@ def open_env(sb: Sandbox, engine: Engine, store_url: str, integration_id: str,
 
 
 @pytest.fixture
-def make_env(otys_sandbox_factory: Callable[..., Sandbox], tmp_path: Path, engine: Engine,  # noqa: F811
-             otys_preset: str) -> Iterator[Callable[..., Env]]:
+def make_env(
+    otys_sandbox_factory: Callable[..., Sandbox],
+    tmp_path: Path,
+    engine: Engine,
+    otys_preset: str,
+) -> Iterator[Callable[..., Env]]:
     """``make(integration_settings=..., **sandbox_kwargs)`` → a connected, fully synced :class:`Env`
     (the sandbox runs the test's preset unless ``preset=`` says otherwise)."""
     opened: list[Env] = []
@@ -167,8 +181,9 @@ def make_env(otys_sandbox_factory: Callable[..., Sandbox], tmp_path: Path, engin
         sandbox_kwargs.setdefault("preset", otys_preset)
         sb = otys_sandbox_factory(**sandbox_kwargs)
         n = len(opened)
-        env = open_env(sb, engine, f"sqlite:///{tmp_path / f'unimap-{n}.db'}", f"otys:writeside{n}",
-                       integration_settings)
+        env = open_env(
+            sb, engine, f"sqlite:///{tmp_path / f'unimap-{n}.db'}", f"otys:writeside{n}", integration_settings
+        )
         opened.append(env)
         return env
 
@@ -187,8 +202,9 @@ def env(make_env: Callable[..., Env]) -> Env:
 def shared_env(engine: Engine, tmp_path_factory: pytest.TempPathFactory, otys_preset: str) -> Iterator[Env]:
     """One environment for a whole module (per preset), for tests that must not change the tenant."""
     with Sandbox(seed=1, size="small", rate_limit=None, preset=otys_preset) as sb:
-        env = open_env(sb, engine, f"sqlite:///{tmp_path_factory.mktemp('shared') / 'unimap.db'}",
-                       "otys:writeside-shared")
+        env = open_env(
+            sb, engine, f"sqlite:///{tmp_path_factory.mktemp('shared') / 'unimap.db'}", "otys:writeside-shared"
+        )
         try:
             yield env
         finally:

@@ -11,13 +11,22 @@ from unimap.errors import InputInvalid
 from .conftest import LETTER, NOTES, PDF, Env, FileServer, attachment
 
 FILES = {"Resume.pdf": PDF, "Letter.txt": LETTER, "Notes.txt": NOTES}
-THREE = [attachment("Resume.pdf", "CV", PDF), attachment("Letter.txt", "COVER_LETTER", LETTER, "text/plain"),
-         attachment("Notes.txt", "OTHER", NOTES, "text/plain")]
+THREE = [
+    attachment("Resume.pdf", "CV", PDF),
+    attachment("Letter.txt", "COVER_LETTER", LETTER, "text/plain"),
+    attachment("Notes.txt", "OTHER", NOTES, "text/plain"),
+]
 
 
 def apply(env: Env, email: str = "att@example.com", attachments: list[dict[str, Any]] = THREE) -> Any:
-    return env.run("create_application", {"job_id": env.job()["id"], "attachments": attachments, "candidate": {
-        "first_name": "Ann", "last_name": "Tachment", "email_address": email}})
+    return env.run(
+        "create_application",
+        {
+            "job_id": env.job()["id"],
+            "attachments": attachments,
+            "candidate": {"first_name": "Ann", "last_name": "Tachment", "email_address": email},
+        },
+    )
 
 
 def only_candidate(env: Env, email: str = "att@example.com") -> dict[str, Any]:
@@ -39,8 +48,9 @@ def assert_each_once(env: Env, cand: dict[str, Any], application_uid: str | None
 def test_add_candidate_attachment(env: Env) -> None:
     cand = env.records("candidate")[0]
     before = env.documents(cand["remote_id"])
-    result = env.run("add_candidate_attachment", {"candidate_id": cand["id"],
-                                                  "attachment": attachment("Resume.pdf", "CV", PDF)})
+    result = env.run(
+        "add_candidate_attachment", {"candidate_id": cand["id"], "attachment": attachment("Resume.pdf", "CV", PDF)}
+    )
     assert result.data == {} and result.warnings == []
     assert result.envelope() == {"status": "success", "data": {}, "warnings": []}
     [doc] = [d for d in env.documents(cand["remote_id"]) if d not in before]
@@ -52,9 +62,13 @@ def test_add_candidate_attachment(env: Env) -> None:
 def test_add_application_attachment(env: Env) -> None:
     application = env.records("application")[0]
     proc = env.sb.tenant.get("ProcedureService", application["remote_id"])
-    result = env.run("add_application_attachment", {
-        "application_id": application["id"], "attachment": attachment("Letter.txt", "COVER_LETTER", LETTER,
-                                                                       "text/plain")})
+    result = env.run(
+        "add_application_attachment",
+        {
+            "application_id": application["id"],
+            "attachment": attachment("Letter.txt", "COVER_LETTER", LETTER, "text/plain"),
+        },
+    )
     assert result.data == {}
     [doc] = [d for d in env.documents(proc["candidateUid"]) if d["subject"] == "Letter.txt"]
     assert (doc["typeId"], doc["applicationUid"]) == ("202", application["remote_id"])
@@ -63,15 +77,19 @@ def test_add_application_attachment(env: Env) -> None:
 
 def test_attachment_by_remote_id(env: Env) -> None:
     uid = env.sb.tenant.uids("CandidateService")[3]
-    env.run("add_candidate_attachment", {"candidate_id": f"remote:{uid}",
-                                         "attachment": attachment("Notes.txt", "OTHER", NOTES, "text/plain")})
+    env.run(
+        "add_candidate_attachment",
+        {"candidate_id": f"remote:{uid}", "attachment": attachment("Notes.txt", "OTHER", NOTES, "text/plain")},
+    )
     assert [d["typeId"] for d in env.documents(uid) if d["subject"] == "Notes.txt"] == ["201"]
 
 
 def test_non_ascii_file_name_is_the_subject(env: Env) -> None:
     cand = env.records("candidate")[0]
-    env.run("add_candidate_attachment", {"candidate_id": cand["id"],
-                                         "attachment": attachment("Cv Jörg Müller–Ñ.pdf", "CV", PDF)})
+    env.run(
+        "add_candidate_attachment",
+        {"candidate_id": cand["id"], "attachment": attachment("Cv Jörg Müller–Ñ.pdf", "CV", PDF)},
+    )
     [doc] = [d for d in env.documents(cand["remote_id"]) if d["subject"].startswith("Cv ")]
     assert doc["subject"] == "Cv Jörg Müller–Ñ.pdf"
     assert env.content(doc) == PDF
@@ -93,8 +111,9 @@ def test_same_attachment_twice_is_attached_once(env: Env) -> None:
     assert [d["subject"] for d in env.documents(cand["remote_id"])].count("CV.pdf") == 1
     assert env.sb.stats.count("fileService.php") == 1
     # a different file under the same name is a new document
-    env.run("add_candidate_attachment", {"candidate_id": cand["id"],
-                                         "attachment": attachment("CV.pdf", "CV", PDF + b"v2")})
+    env.run(
+        "add_candidate_attachment", {"candidate_id": cand["id"], "attachment": attachment("CV.pdf", "CV", PDF + b"v2")}
+    )
     assert [d["subject"] for d in env.documents(cand["remote_id"])].count("CV.pdf") == 2
 
 
@@ -115,8 +134,10 @@ def test_data_url_is_downloaded_when_private_urls_are_allowed(env: Env, file_ser
     env.configure(allow_private_urls=True)
     url = file_server.add("/files/resume.pdf?sig=abc", PDF, "application/pdf; charset=binary")
     cand = env.records("candidate")[0]
-    env.run("add_candidate_attachment", {"candidate_id": cand["id"],
-                                         "attachment": {"name": "Resume.pdf", "type": "CV", "data_url": url}})
+    env.run(
+        "add_candidate_attachment",
+        {"candidate_id": cand["id"], "attachment": {"name": "Resume.pdf", "type": "CV", "data_url": url}},
+    )
     [doc] = [d for d in env.documents(cand["remote_id"]) if d["subject"] == "Resume.pdf"]
     assert env.content(doc) == PDF
     assert doc["mimeType"] == "application/pdf"  # from the download's Content-Type
@@ -127,8 +148,13 @@ def test_data_url_given_content_type_wins(env: Env, file_server: FileServer) -> 
     env.configure(allow_private_urls=True)
     url = file_server.add("/letter", LETTER, "application/octet-stream")
     cand = env.records("candidate")[0]
-    env.run("add_candidate_attachment", {"candidate_id": cand["id"], "attachment": {
-        "name": "Letter.txt", "type": "COVER_LETTER", "content_type": "text/plain", "data_url": url}})
+    env.run(
+        "add_candidate_attachment",
+        {
+            "candidate_id": cand["id"],
+            "attachment": {"name": "Letter.txt", "type": "COVER_LETTER", "content_type": "text/plain", "data_url": url},
+        },
+    )
     [doc] = [d for d in env.documents(cand["remote_id"]) if d["subject"] == "Letter.txt"]
     assert (doc["mimeType"], env.content(doc)) == ("text/plain", LETTER)
 
@@ -156,8 +182,10 @@ def test_data_url_that_does_not_answer_200_is_refused(env: Env, file_server: Fil
     env.configure(allow_private_urls=True)
     url = file_server.add("/gone", b"", status=status)
     with pytest.raises(InputInvalid, match=f"HTTP {status}") as caught:
-        apply(env, attachments=[attachment("Resume.pdf", "CV", PDF),
-                                {"name": "Gone.pdf", "type": "OTHER", "data_url": url}])
+        apply(
+            env,
+            attachments=[attachment("Resume.pdf", "CV", PDF), {"name": "Gone.pdf", "type": "OTHER", "data_url": url}],
+        )
     assert caught.value.fields == ["attachments[1].data_url"]
     assert env.writes() == {}
 
@@ -274,8 +302,10 @@ def test_retry_skips_a_file_that_got_attached_meanwhile(env: Env) -> None:
     assert len(result.warnings) == 1
     env.sb.set_faults(None)
     # someone attaches the same file to the application by hand (or a lost response actually succeeded)
-    env.run("add_application_attachment", {"application_id": result.data["id"],
-                                           "attachment": attachment("Resume.pdf", "CV", PDF)})
+    env.run(
+        "add_application_attachment",
+        {"application_id": result.data["id"], "attachment": attachment("Resume.pdf", "CV", PDF)},
+    )
     env.sb.stats.reset()
     assert env.retry_pending() == (1, [])
     assert env.sb.stats.count("fileService.php") == 0
@@ -305,8 +335,9 @@ def test_one_refused_attachment_is_kept_and_the_rest_attached(make_env: Any) -> 
 def test_candidate_attachment_kept_for_retry_goes_to_the_candidate_only(env: Env) -> None:
     cand = env.records("candidate")[0]
     env.sb.set_faults("upload=1")
-    result = env.run("add_candidate_attachment", {"candidate_id": cand["id"],
-                                                  "attachment": attachment("Resume.pdf", "CV", PDF)})
+    result = env.run(
+        "add_candidate_attachment", {"candidate_id": cand["id"], "attachment": attachment("Resume.pdf", "CV", PDF)}
+    )
     assert result.data == {} and len(result.warnings) == 1
     env.sb.set_faults(None)
     assert env.retry_pending() == (1, [])

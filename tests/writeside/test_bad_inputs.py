@@ -21,13 +21,17 @@ Build = Callable[[Env], tuple[str, dict[str, Any]]]
 def app(**extra: Any) -> Build:
     def build(env: Env) -> tuple[str, dict[str, Any]]:
         return "create_application", {"job_id": env.job()["id"], "candidate": dict(CAND), **extra}
+
     return build
 
 
 def without(key: str) -> Build:
     def build(env: Env) -> tuple[str, dict[str, Any]]:
-        return "create_application", {"job_id": env.job()["id"], "candidate": {k: v for k, v in CAND.items()
-                                                                               if k != key}}
+        return "create_application", {
+            "job_id": env.job()["id"],
+            "candidate": {k: v for k, v in CAND.items() if k != key},
+        }
+
     return build
 
 
@@ -44,57 +48,127 @@ CASES: dict[str, tuple[Build, str, list[str]]] = {
     "missing first_name": (without("first_name"), "PLATFORM.INPUT_INVALID", ["candidate.first_name", "required"]),
     "missing last_name": (without("last_name"), "PLATFORM.INPUT_INVALID", ["candidate.last_name", "required"]),
     "missing email": (without("email_address"), "PLATFORM.INPUT_INVALID", ["candidate.email_address", "required"]),
-    "missing candidate": (fixed("create_application", {"job_id": "remote:1"}), "PLATFORM.INPUT_INVALID",
-                          ["candidate", "required"]),
-    "missing job_id": (fixed("create_application", {"candidate": CAND}), "PLATFORM.INPUT_INVALID",
-                       ["job_id", "required"]),
-    "create_candidate without application": (fixed("create_candidate", {"candidate": CAND}),
-                                             "PLATFORM.INPUT_INVALID", ["application", "required"]),
-    "invalid e-mail": (lambda env: ("create_application", {"job_id": env.job()["id"], "candidate": {
-        **CAND, "email_address": "bo-at-example.com"}}), "PLATFORM.INPUT_INVALID",
-        ["candidate.email_address", "bo-at-example.com"]),
-    "lower-case country": (app(candidate={**CAND, "location": {"country": "nl"}}), "PLATFORM.INPUT_INVALID",
-                           ["candidate.location.country"]),
-    "unknown attachment type": (app(attachments=[{**CV, "type": "PHOTO"}]), "PLATFORM.INPUT_INVALID",
-                                ["attachments[0].type"]),
-    "both data and data_url": (app(attachments=[CV, {**CV, "data_url": "https://files.example/cv.pdf"}]),
-                               "PLATFORM.INPUT_INVALID", ["attachments[1]", "data_url", "data"]),
-    "neither data nor data_url": (app(attachments=[{"name": "a.pdf", "type": "CV"}]), "PLATFORM.INPUT_INVALID",
-                                  ["attachments[0]"]),
-    "invalid base64": (app(attachments=[CV, {**CV, "data": "not base64!!"}]), "PLATFORM.INPUT_INVALID",
-                       ["attachments[1].data"]),
-    "unknown job (unimap id)": (fixed("create_application", {"job_id": "NoSuchJob", "candidate": CAND}),
-                                "PLATFORM.INPUT_INVALID", ["job_id", "NoSuchJob"]),
-    "unknown job (remote id)": (fixed("create_application", {"job_id": f"remote:{MISSING_UID}", "candidate": CAND}),
-                                "PLATFORM.INPUT_INVALID", ["job", MISSING_UID, "not found"]),
-    "unknown job in create_candidate": (fixed("create_candidate", {"candidate": CAND, "application": {
-        "job_id": "NoSuchJob"}}), "PLATFORM.INPUT_INVALID", ["application.job_id", "NoSuchJob"]),
+    "missing candidate": (
+        fixed("create_application", {"job_id": "remote:1"}),
+        "PLATFORM.INPUT_INVALID",
+        ["candidate", "required"],
+    ),
+    "missing job_id": (
+        fixed("create_application", {"candidate": CAND}),
+        "PLATFORM.INPUT_INVALID",
+        ["job_id", "required"],
+    ),
+    "create_candidate without application": (
+        fixed("create_candidate", {"candidate": CAND}),
+        "PLATFORM.INPUT_INVALID",
+        ["application", "required"],
+    ),
+    "invalid e-mail": (
+        lambda env: (
+            "create_application",
+            {"job_id": env.job()["id"], "candidate": {**CAND, "email_address": "bo-at-example.com"}},
+        ),
+        "PLATFORM.INPUT_INVALID",
+        ["candidate.email_address", "bo-at-example.com"],
+    ),
+    "lower-case country": (
+        app(candidate={**CAND, "location": {"country": "nl"}}),
+        "PLATFORM.INPUT_INVALID",
+        ["candidate.location.country"],
+    ),
+    "unknown attachment type": (
+        app(attachments=[{**CV, "type": "PHOTO"}]),
+        "PLATFORM.INPUT_INVALID",
+        ["attachments[0].type"],
+    ),
+    "both data and data_url": (
+        app(attachments=[CV, {**CV, "data_url": "https://files.example/cv.pdf"}]),
+        "PLATFORM.INPUT_INVALID",
+        ["attachments[1]", "data_url", "data"],
+    ),
+    "neither data nor data_url": (
+        app(attachments=[{"name": "a.pdf", "type": "CV"}]),
+        "PLATFORM.INPUT_INVALID",
+        ["attachments[0]"],
+    ),
+    "invalid base64": (
+        app(attachments=[CV, {**CV, "data": "not base64!!"}]),
+        "PLATFORM.INPUT_INVALID",
+        ["attachments[1].data"],
+    ),
+    "unknown job (unimap id)": (
+        fixed("create_application", {"job_id": "NoSuchJob", "candidate": CAND}),
+        "PLATFORM.INPUT_INVALID",
+        ["job_id", "NoSuchJob"],
+    ),
+    "unknown job (remote id)": (
+        fixed("create_application", {"job_id": f"remote:{MISSING_UID}", "candidate": CAND}),
+        "PLATFORM.INPUT_INVALID",
+        ["job", MISSING_UID, "not found"],
+    ),
+    "unknown job in create_candidate": (
+        fixed("create_candidate", {"candidate": CAND, "application": {"job_id": "NoSuchJob"}}),
+        "PLATFORM.INPUT_INVALID",
+        ["application.job_id", "NoSuchJob"],
+    ),
     "unknown stage (unimap id)": (app(stage_id="NoSuchStage"), "PLATFORM.INPUT_INVALID", ["stage_id", "NoSuchStage"]),
     "unknown stage (remote id)": (app(stage_id="remote:42"), "PLATFORM.INPUT_INVALID", ["stage_id", "42"]),
-    "unknown candidate (unimap id)": (fixed("add_candidate_attachment", {"candidate_id": "NoSuchCand",
-                                                                         "attachment": CV}),
-                                      "PLATFORM.INPUT_INVALID", ["candidate_id", "NoSuchCand"]),
-    "unknown candidate (remote id)": (fixed("add_candidate_attachment", {"candidate_id": f"remote:{MISSING_UID}",
-                                                                         "attachment": CV}),
-                                      "PLATFORM.INPUT_INVALID", ["candidate", MISSING_UID, "not found"]),
-    "unknown candidate for a result link": (fixed("add_candidate_result_link", {
-        "candidate_id": f"remote:{MISSING_UID}", "label": "R", "url": "https://tests.example/r"}),
-        "PLATFORM.INPUT_INVALID", ["candidate", "not found"]),
-    "unknown application": (fixed("add_application_attachment", {"application_id": f"remote:{MISSING_UID}",
-                                                                 "attachment": CV}),
-                            "PLATFORM.INPUT_INVALID", ["procedure", MISSING_UID, "not found"]),
-    "unknown application (unimap id)": (fixed("add_application_result_link", {
-        "application_id": "NoSuchApp", "label": "R", "url": "https://tests.example/r"}),
-        "PLATFORM.INPUT_INVALID", ["application_id", "NoSuchApp"]),
-    "result link without url": (first_candidate("add_candidate_result_link", label="R"), "PLATFORM.INPUT_INVALID",
-                                ["url", "required"]),
-    "result link details without attributes": (first_candidate(
-        "add_candidate_result_link", label="R", url="https://tests.example/r",
-        details={"custom_field_name_prefix": "A:"}), "PLATFORM.INPUT_INVALID", ["details.attributes"]),
-    "attachment action without attachment": (first_candidate("add_candidate_attachment"), "PLATFORM.INPUT_INVALID",
-                                             ["attachment", "required"]),
-    "oversized base64 attachment": (app(attachments=[{**CV, "data": b64(b"x" * 64)}]), "PLATFORM.INPUT_INVALID",
-                                    ["attachments[0].data", "larger than 32 bytes"]),
+    "unknown candidate (unimap id)": (
+        fixed("add_candidate_attachment", {"candidate_id": "NoSuchCand", "attachment": CV}),
+        "PLATFORM.INPUT_INVALID",
+        ["candidate_id", "NoSuchCand"],
+    ),
+    "unknown candidate (remote id)": (
+        fixed("add_candidate_attachment", {"candidate_id": f"remote:{MISSING_UID}", "attachment": CV}),
+        "PLATFORM.INPUT_INVALID",
+        ["candidate", MISSING_UID, "not found"],
+    ),
+    "unknown candidate for a result link": (
+        fixed(
+            "add_candidate_result_link",
+            {"candidate_id": f"remote:{MISSING_UID}", "label": "R", "url": "https://tests.example/r"},
+        ),
+        "PLATFORM.INPUT_INVALID",
+        ["candidate", "not found"],
+    ),
+    "unknown application": (
+        fixed("add_application_attachment", {"application_id": f"remote:{MISSING_UID}", "attachment": CV}),
+        "PLATFORM.INPUT_INVALID",
+        ["procedure", MISSING_UID, "not found"],
+    ),
+    "unknown application (unimap id)": (
+        fixed(
+            "add_application_result_link",
+            {"application_id": "NoSuchApp", "label": "R", "url": "https://tests.example/r"},
+        ),
+        "PLATFORM.INPUT_INVALID",
+        ["application_id", "NoSuchApp"],
+    ),
+    "result link without url": (
+        first_candidate("add_candidate_result_link", label="R"),
+        "PLATFORM.INPUT_INVALID",
+        ["url", "required"],
+    ),
+    "result link details without attributes": (
+        first_candidate(
+            "add_candidate_result_link",
+            label="R",
+            url="https://tests.example/r",
+            details={"custom_field_name_prefix": "A:"},
+        ),
+        "PLATFORM.INPUT_INVALID",
+        ["details.attributes"],
+    ),
+    "attachment action without attachment": (
+        first_candidate("add_candidate_attachment"),
+        "PLATFORM.INPUT_INVALID",
+        ["attachment", "required"],
+    ),
+    "oversized base64 attachment": (
+        app(attachments=[{**CV, "data": b64(b"x" * 64)}]),
+        "PLATFORM.INPUT_INVALID",
+        ["attachments[0].data", "larger than 32 bytes"],
+    ),
 }
 
 
@@ -130,8 +204,14 @@ def test_bad_input_is_refused_without_writes(env: Env, case: str) -> None:
 def test_schema_problems_are_reported_before_any_vendor_call(env: Env) -> None:
     env.sb.stats.reset()
     with pytest.raises(UnimapError) as caught:
-        env.run("create_application", {"job_id": "remote:1", "candidate": {"first_name": "A"},
-                                       "attachments": [{**CV, "data_url": "https://files.example/x"}]})
+        env.run(
+            "create_application",
+            {
+                "job_id": "remote:1",
+                "candidate": {"first_name": "A"},
+                "attachments": [{**CV, "data_url": "https://files.example/x"}],
+            },
+        )
     # every problem at once, each named
     assert set(caught.value.fields) >= {"candidate.last_name", "candidate.email_address", "attachments[0].data_url"}
     assert sum(env.sb.stats.requests.values()) == 0

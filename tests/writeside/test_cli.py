@@ -41,8 +41,9 @@ def assert_clean_error(result: Result, code: str | None) -> str:
 
 def unimap(*args: str, input: str | None = None) -> subprocess.CompletedProcess[str]:
     """The real entry point in a child process."""
-    return subprocess.run([sys.executable, "-m", "unimap", *args], input=input, capture_output=True, text=True,
-                          timeout=60, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "unimap", *args], input=input, capture_output=True, text=True, timeout=60, check=False
+    )
 
 
 # -- connect ------------------------------------------------------------------------------------------
@@ -50,8 +51,9 @@ def unimap(*args: str, input: str | None = None) -> subprocess.CompletedProcess[
 
 def test_connect_with_a_wrong_key_fails_cleanly(otys_sandbox: Any, tmp_path: Path) -> None:
     store = f"sqlite:///{tmp_path / 'cli.db'}"
-    done = unimap("connect", "otys", "--api-key", "wrong-key-123", "--base-url", otys_sandbox.base_url,
-                  "--store", store)
+    done = unimap(
+        "connect", "otys", "--api-key", "wrong-key-123", "--base-url", otys_sandbox.base_url, "--store", store
+    )
     assert done.returncode == 1
     assert "Traceback" not in done.stderr and done.stdout == ""
     lines = done.stderr.strip().splitlines()
@@ -64,8 +66,18 @@ def test_connect_with_a_wrong_key_fails_cleanly(otys_sandbox: Any, tmp_path: Pat
 
 def test_connect_sync_and_check_through_the_cli(otys_sandbox: Any, tmp_path: Path) -> None:
     store = f"sqlite:///{tmp_path / 'cli.db'}"
-    connected = invoke("connect", "otys", "--api-key", otys_sandbox.api_key, "--base-url", otys_sandbox.base_url,
-                       "--name", "sandbox", "--store", store)
+    connected = invoke(
+        "connect",
+        "otys",
+        "--api-key",
+        otys_sandbox.api_key,
+        "--base-url",
+        otys_sandbox.base_url,
+        "--name",
+        "sandbox",
+        "--store",
+        store,
+    )
     assert connected.exit_code == 0, connected.output
     integration_id = connected.stdout.strip()
     assert integration_id.startswith("otys:")
@@ -83,10 +95,19 @@ def test_connect_sync_and_check_through_the_cli(otys_sandbox: Any, tmp_path: Pat
 
 def test_action_from_a_file(env: Env, tmp_path: Path) -> None:
     path = tmp_path / "in.json"
-    path.write_text(json.dumps({"job_id": env.job()["id"], "candidate": NEW,
-                                "attachments": [attachment("Resume.pdf", "CV", PDF)]}))
-    result = invoke("action", "create_application", "--integration", env.integration_id, "--input", str(path),
-                    "--store", env.store_url)
+    path.write_text(
+        json.dumps({"job_id": env.job()["id"], "candidate": NEW, "attachments": [attachment("Resume.pdf", "CV", PDF)]})
+    )
+    result = invoke(
+        "action",
+        "create_application",
+        "--integration",
+        env.integration_id,
+        "--input",
+        str(path),
+        "--store",
+        env.store_url,
+    )
     assert result.exit_code == 0, result.output
     envelope = json.loads(result.stdout)
     assert envelope["status"] == "success" and envelope["warnings"] == []
@@ -102,8 +123,17 @@ def test_action_from_stdin_with_warnings(env: Env, monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr("unimap.actions.ATTACHMENT_BACKOFF", RetryPolicy(initial_backoff=0.0, max_backoff=0.0))
     env.sb.fail_next("fileService", 3, "error")
     payload = {"candidate_id": cand["id"], "attachment": attachment("Resume.pdf", "CV", PDF)}
-    result = invoke("action", "add_candidate_attachment", "--integration", env.integration_id, "--input", "-",
-                    "--store", env.store_url, input=json.dumps(payload))
+    result = invoke(
+        "action",
+        "add_candidate_attachment",
+        "--integration",
+        env.integration_id,
+        "--input",
+        "-",
+        "--store",
+        env.store_url,
+        input=json.dumps(payload),
+    )
     assert result.exit_code == 0, result.output
     envelope = json.loads(result.stdout)
     assert envelope["data"] == {}
@@ -121,8 +151,16 @@ def test_action_from_stdin_with_warnings(env: Env, monkeypatch: pytest.MonkeyPat
 def test_action_bad_input_is_one_clean_line(env: Env, tmp_path: Path) -> None:
     path = tmp_path / "in.json"
     path.write_text(json.dumps({"job_id": env.job()["id"], "candidate": {**NEW, "email_address": "nope"}}))
-    result = invoke("action", "create_application", "--input", str(path), "--integration", env.integration_id,
-                    "--store", env.store_url)
+    result = invoke(
+        "action",
+        "create_application",
+        "--input",
+        str(path),
+        "--integration",
+        env.integration_id,
+        "--store",
+        env.store_url,
+    )
     line = assert_clean_error(result, "PLATFORM.INPUT_INVALID")
     assert "candidate.email_address" in line
     assert result.stdout == ""
@@ -132,8 +170,16 @@ def test_action_bad_input_is_one_clean_line(env: Env, tmp_path: Path) -> None:
 def test_action_domain_error_carries_the_ats_code(env: Env, tmp_path: Path) -> None:
     path = tmp_path / "in.json"
     path.write_text(json.dumps({"job_id": env.job()["id"], "candidate": NEW}))
-    args = ("action", "create_application", "--input", str(path), "--integration", env.integration_id,
-            "--store", env.store_url)
+    args = (
+        "action",
+        "create_application",
+        "--input",
+        str(path),
+        "--integration",
+        env.integration_id,
+        "--store",
+        env.store_url,
+    )
     assert invoke(*args).exit_code == 0
     assert_clean_error(invoke(*args), "ATS.APPLICATION_ALREADY_EXISTS")
 
@@ -141,16 +187,32 @@ def test_action_domain_error_carries_the_ats_code(env: Env, tmp_path: Path) -> N
 def test_action_with_invalid_json_input(env: Env, tmp_path: Path) -> None:
     path = tmp_path / "in.json"
     path.write_text("{not json")
-    result = invoke("action", "create_application", "--input", str(path), "--integration", env.integration_id,
-                    "--store", env.store_url)
+    result = invoke(
+        "action",
+        "create_application",
+        "--input",
+        str(path),
+        "--integration",
+        env.integration_id,
+        "--store",
+        env.store_url,
+    )
     line = assert_clean_error(result, "PLATFORM.INPUT_INVALID")
     assert str(path) in line
 
 
 def test_a_missing_input_file_is_a_usage_error(env: Env, tmp_path: Path) -> None:
     path = tmp_path / "in.json"
-    result = invoke("action", "create_application", "--input", str(path), "--integration", env.integration_id,
-                    "--store", env.store_url)
+    result = invoke(
+        "action",
+        "create_application",
+        "--input",
+        str(path),
+        "--integration",
+        env.integration_id,
+        "--store",
+        env.store_url,
+    )
     assert result.exit_code == 2, result.output
     assert "--input" in result.stderr and str(path) in result.stderr and "does not exist" in result.stderr
 
@@ -158,15 +220,24 @@ def test_a_missing_input_file_is_a_usage_error(env: Env, tmp_path: Path) -> None
 def test_action_with_an_unknown_integration(env: Env, tmp_path: Path) -> None:
     path = tmp_path / "in.json"
     path.write_text(json.dumps({"job_id": "remote:1", "candidate": NEW}))
-    result = invoke("action", "create_application", "--input", str(path), "--integration", "otys:nope",
-                    "--store", env.store_url)
+    result = invoke(
+        "action", "create_application", "--input", str(path), "--integration", "otys:nope", "--store", env.store_url
+    )
     assert_clean_error(result, "PLATFORM.INTEGRATION_NOT_FOUND")
 
 
 def test_action_error_through_the_real_entry_point(env: Env) -> None:
-    done = unimap("action", "add_candidate_attachment", "--integration", env.integration_id, "--input", "-",
-                  "--store", env.store_url, input=json.dumps({"candidate_id": "remote:" + "0" * 32,
-                                                             "attachment": attachment("a.pdf", "CV", PDF)}))
+    done = unimap(
+        "action",
+        "add_candidate_attachment",
+        "--integration",
+        env.integration_id,
+        "--input",
+        "-",
+        "--store",
+        env.store_url,
+        input=json.dumps({"candidate_id": "remote:" + "0" * 32, "attachment": attachment("a.pdf", "CV", PDF)}),
+    )
     assert done.returncode == 1 and done.stdout == ""
     assert "Traceback" not in done.stderr
     lines = done.stderr.strip().splitlines()
@@ -180,17 +251,26 @@ def test_action_error_through_the_real_entry_point(env: Env) -> None:
 
 def test_passthrough_cli_get_detail(env: Env) -> None:
     uid = env.sb.tenant.uids("CandidateService")[0]
-    result = invoke("passthrough", env.integration_id, "Otys.Services.CandidateService.getDetail",
-                    json.dumps([uid]), "--store", env.store_url)
+    result = invoke(
+        "passthrough",
+        env.integration_id,
+        "Otys.Services.CandidateService.getDetail",
+        json.dumps([uid]),
+        "--store",
+        env.store_url,
+    )
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["data"]["result"]["uid"] == uid
 
 
-@pytest.mark.parametrize(("args", "code"), [
-    (["check", "[]", "--path", "https://ows.example.net/jservice.php"], "REMOTE.INPUT_INVALID"),
-    (["check", "{not json"], "PLATFORM.INPUT_INVALID"),
-    (["check", '{"a": 1}'], "PLATFORM.INPUT_INVALID"),
-])
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (["check", "[]", "--path", "https://ows.example.net/jservice.php"], "REMOTE.INPUT_INVALID"),
+        (["check", "{not json"], "PLATFORM.INPUT_INVALID"),
+        (["check", '{"a": 1}'], "PLATFORM.INPUT_INVALID"),
+    ],
+)
 def test_passthrough_cli_errors(env: Env, args: list[str], code: str) -> None:
     result = invoke("passthrough", env.integration_id, *args, "--store", env.store_url)
     assert_clean_error(result, code)

@@ -43,6 +43,13 @@ def test_sections_the_code_links_to_exist() -> None:
 
 
 def test_connection_test_commands_are_documented() -> None:
-    for command in ("unimap connect otys --api-key", "unimap sync", "unimap passthrough", "check",
-                    "unimap retry-attachments", "INTEGRATION.AUTHENTICATION_INVALID", "SE2995"):
+    for command in (
+        "unimap connect otys --api-key",
+        "unimap sync",
+        "unimap passthrough",
+        "check",
+        "unimap retry-attachments",
+        "INTEGRATION.AUTHENTICATION_INVALID",
+        "SE2995",
+    ):
         assert command in GUIDE, command

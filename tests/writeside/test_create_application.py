@@ -56,12 +56,19 @@ def assert_kombo_application_shape(data: dict[str, Any]) -> None:
 def test_new_candidate_full_write(env: Env) -> None:
     job = env.job()
     candidates_before = env.sb.tenant.count("CandidateService")
-    result = env.run("create_application", payload(job, source={"name": "Acme Jobs"}, gdpr_consent={
-        "given": True, "expires_at": "2028-03-31T00:00:00Z"}, attachments=[
-        attachment("Resume.pdf", "CV", PDF),
-        attachment("Letter.txt", "COVER_LETTER", LETTER, "text/plain"),
-        attachment("Notes.txt", "OTHER", NOTES, "text/plain"),
-    ]))
+    result = env.run(
+        "create_application",
+        payload(
+            job,
+            source={"name": "Acme Jobs"},
+            gdpr_consent={"given": True, "expires_at": "2028-03-31T00:00:00Z"},
+            attachments=[
+                attachment("Resume.pdf", "CV", PDF),
+                attachment("Letter.txt", "COVER_LETTER", LETTER, "text/plain"),
+                attachment("Notes.txt", "OTHER", NOTES, "text/plain"),
+            ],
+        ),
+    )
     assert result.warnings == []
 
     # exactly one new candidate, with the input's fields
@@ -71,8 +78,12 @@ def test_new_candidate_full_write(env: Env) -> None:
     assert (person["firstName"], person["lastName"], person["gender"]) == ("Bo", "Ek", "female")
     assert [p["phoneNumber"] for p in person["PhoneNumbers"].values()] == ["+31612345678"]
     address = person["AddressPrimary"]
-    assert (address["city"], address["postcode"], address["address"], address["countryCode"]) == \
-        ("Delft", "2611 AA", "Markt 1", "NL")
+    assert (address["city"], address["postcode"], address["address"], address["countryCode"]) == (
+        "Delft",
+        "2611 AA",
+        "Markt 1",
+        "NL",
+    )
     assert cand["availableAt"] == "2026-09-01"
     assert [(e["employer"], e["function"]) for e in cand["EmploymentHistory"]] == [("Acme B.V.", "Backend developer")]
     assert cand["source"] == "Acme Jobs"
@@ -119,8 +130,13 @@ def test_response_shape_check_can_fail(env: Env) -> None:
 
 def test_minimal_candidate_is_accepted(env: Env) -> None:
     job = env.job(index=1)
-    result = env.run("create_application", {"job_id": f"remote:{job['remote_id']}", "candidate": {
-        "first_name": "Al", "last_name": "Ba", "email_address": "al.ba@example.com"}})
+    result = env.run(
+        "create_application",
+        {
+            "job_id": f"remote:{job['remote_id']}",
+            "candidate": {"first_name": "Al", "last_name": "Ba", "email_address": "al.ba@example.com"},
+        },
+    )
     [cand] = env.candidates_by_email("al.ba@example.com")
     assert cand["Person"]["PhoneNumbers"] == {} and cand["EmploymentHistory"] == []
     assert cand["source"] is None  # no input source and no default_source setting
@@ -140,17 +156,34 @@ def test_given_stage_is_used(env: Env, how: str) -> None:
     [cand] = env.candidates_by_email(CANDIDATE["email_address"])
     [procedure] = env.procedures(cand["uid"])
     assert procedure["ProcedureStatus1"] == {"uid": int(stage["remote_id"]), "status": "First interview"}
-    assert result.data["current_stage"] == {"id": stage["id"], "name": "First interview",
-                                            "remote_id": stage["remote_id"], "index": index}
+    assert result.data["current_stage"] == {
+        "id": stage["id"],
+        "name": "First interview",
+        "remote_id": stage["remote_id"],
+        "index": index,
+    }
 
 
 def test_existing_candidate_gets_the_application_and_keeps_its_source(env: Env) -> None:
-    existing = next(c for c in env.sb.tenant.records("CandidateService")
-                    if c["source"] and c["Person"]["emailPrimary"] and env.procedures(c["uid"]))
+    existing = next(
+        c
+        for c in env.sb.tenant.records("CandidateService")
+        if c["source"] and c["Person"]["emailPrimary"] and env.procedures(c["uid"])
+    )
     job = env.open_job_without(existing["uid"])
     procedures_before = len(env.procedures(existing["uid"]))
-    result = env.run("create_application", {"job_id": job["id"], "source": {"name": "Acme Jobs"}, "candidate": {
-        "first_name": "Someone", "last_name": "Else", "email_address": existing["Person"]["emailPrimary"]}})
+    result = env.run(
+        "create_application",
+        {
+            "job_id": job["id"],
+            "source": {"name": "Acme Jobs"},
+            "candidate": {
+                "first_name": "Someone",
+                "last_name": "Else",
+                "email_address": existing["Person"]["emailPrimary"],
+            },
+        },
+    )
 
     assert "CandidateService.add" not in str(env.writes())
     assert len(env.candidates_by_email(existing["Person"]["emailPrimary"])) == 1
@@ -168,8 +201,10 @@ def test_existing_candidate_gets_the_application_and_keeps_its_source(env: Env) 
 def test_e_mail_matching_ignores_case(env: Env) -> None:
     """The sandbox's EQ is case-insensitive (unverified for OTYS, see docs/connect-otys.md)."""
     first = env.run("create_application", payload(env.job()))
-    second = env.run("create_application", {"job_id": env.job(index=1)["id"], "candidate": {
-        **CANDIDATE, "email_address": "BO.EK@Example.COM"}})
+    second = env.run(
+        "create_application",
+        {"job_id": env.job(index=1)["id"], "candidate": {**CANDIDATE, "email_address": "BO.EK@Example.COM"}},
+    )
     assert second.data["candidate_id"] == first.data["candidate_id"]
     assert env.sb.stats.count("CandidateService.add") == 1
 
@@ -189,12 +224,20 @@ def test_second_application_to_the_same_job_is_refused(env: Env) -> None:
 
 
 def test_existing_procedure_from_the_tenant_is_a_duplicate(env: Env) -> None:
-    proc = next(p for p in env.sb.tenant.records("ProcedureService")
-                if env.sb.tenant.get("CandidateService", p["candidateUid"])["Person"]["emailPrimary"])
+    proc = next(
+        p
+        for p in env.sb.tenant.records("ProcedureService")
+        if env.sb.tenant.get("CandidateService", p["candidateUid"])["Person"]["emailPrimary"]
+    )
     email = env.sb.tenant.get("CandidateService", proc["candidateUid"])["Person"]["emailPrimary"]
     with pytest.raises(ApplicationAlreadyExists):
-        env.run("create_application", {"job_id": f"remote:{proc['vacancyUid']}", "candidate": {
-            "first_name": "X", "last_name": "Y", "email_address": email}})
+        env.run(
+            "create_application",
+            {
+                "job_id": f"remote:{proc['vacancyUid']}",
+                "candidate": {"first_name": "X", "last_name": "Y", "email_address": email},
+            },
+        )
     assert env.writes() == {}
 
 

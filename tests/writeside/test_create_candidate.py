@@ -11,11 +11,17 @@ from .conftest import PDF, Env, attachment
 
 
 def body(job_id: str, **application: str) -> dict:
-    return {"candidate": {"first_name": "Cy", "last_name": "Do", "email_address": "cy.do@example.com",
-                          "phone_number": "0612345678"},
-            "application": {"job_id": job_id, **application},
-            "attachments": [attachment("CV Cy.pdf", "CV", PDF)],
-            "source": {"name": "Acme Jobs"}}
+    return {
+        "candidate": {
+            "first_name": "Cy",
+            "last_name": "Do",
+            "email_address": "cy.do@example.com",
+            "phone_number": "0612345678",
+        },
+        "application": {"job_id": job_id, **application},
+        "attachments": [attachment("CV Cy.pdf", "CV", PDF)],
+        "source": {"name": "Acme Jobs"},
+    }
 
 
 def test_returns_the_candidate_with_its_application(env: Env) -> None:

@@ -6,9 +6,14 @@ from typing import Any
 
 from .conftest import Env
 
-LINK = {"label": "Assessment <Result>", "url": "https://tests.example/results/5BtP?a=1&b=2",
-        "details": {"custom_field_name_prefix": "Acme:", "attributes": [{"key": "Score", "value": "100%"},
-                                                                        {"key": "Time", "value": "2:30h"}]}}
+LINK = {
+    "label": "Assessment <Result>",
+    "url": "https://tests.example/results/5BtP?a=1&b=2",
+    "details": {
+        "custom_field_name_prefix": "Acme:",
+        "attributes": [{"key": "Score", "value": "100%"}, {"key": "Time", "value": "2:30h"}],
+    },
+}
 
 
 def html_docs(env: Env, candidate_uid: str) -> list[dict[str, Any]]:
@@ -35,8 +40,10 @@ def test_application_result_link(env: Env) -> None:
 
 def test_candidate_result_link_without_details(env: Env) -> None:
     cand = env.records("candidate")[0]
-    env.run("add_candidate_result_link", {"candidate_id": cand["id"], "label": "Video interview",
-                                          "url": "https://tests.example/v/1"})
+    env.run(
+        "add_candidate_result_link",
+        {"candidate_id": cand["id"], "label": "Video interview", "url": "https://tests.example/v/1"},
+    )
     [doc] = html_docs(env, cand["remote_id"])
     assert (doc["subject"], doc["applicationUid"]) == ("Video interview.html", None)
     assert doc["description"] == "Video interview: https://tests.example/v/1"
@@ -52,7 +59,9 @@ def test_same_link_twice_is_placed_once_and_a_new_url_is_a_new_document(env: Env
     assert len(html_docs(env, cand["remote_id"])) == 1
     env.run("add_candidate_result_link", {**link, "url": "https://tests.example/r/22"})
     assert sorted(d["description"] for d in html_docs(env, cand["remote_id"])) == [
-        "Result: https://tests.example/r/1", "Result: https://tests.example/r/22"]
+        "Result: https://tests.example/r/1",
+        "Result: https://tests.example/r/22",
+    ]
 
 
 def test_result_link_document_type_setting(env: Env) -> None:

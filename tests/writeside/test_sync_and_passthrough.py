@@ -48,8 +48,13 @@ def test_sync_only_created_applications_lists_only_created_ones(env: Env) -> Non
     assert len(env.records("job")) == env.sb.tenant.count("VacancyService")
 
     # a candidate created through create_candidate is tracked too, and the listing follows OTYS changes
-    other = env.run("create_candidate", {"candidate": {**NEW, "email_address": "second@example.com"},
-                                         "application": {"job_id": env.job(index=1)["id"]}}).data
+    other = env.run(
+        "create_candidate",
+        {
+            "candidate": {**NEW, "email_address": "second@example.com"},
+            "application": {"job_id": env.job(index=1)["id"]},
+        },
+    ).data
     env.sb.tenant.update("CandidateService", other["remote_id"], {"Person": {"lastName": "Renamed"}})
     env.sync()
     listed = env.records("candidate")
@@ -86,8 +91,15 @@ def test_passthrough_to_the_own_host_by_absolute_url(env: Env) -> None:
     assert response["data"]["result"]["clientId"] == env.sb.settings.client_id
 
 
-@pytest.mark.parametrize("path", ["https://ows.example.net/jservice.php", "//evil.example/jservice.php",
-                                  "https://127.0.0.1:{port}/jservice.php", "http://127.0.0.1:{port}@evil.example/"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "https://ows.example.net/jservice.php",
+        "//evil.example/jservice.php",
+        "https://127.0.0.1:{port}/jservice.php",
+        "http://127.0.0.1:{port}@evil.example/",
+    ],
+)
 def test_passthrough_to_another_host_is_refused(env: Env, path: str) -> None:
     path = path.format(port=env.sb.port)
     with pytest.raises(RemoteInputInvalid, match="not this integration's host"):

@@ -20,9 +20,11 @@ CANDIDATES = "Otys.Services.CandidateService"
 DOCUMENTS = "Otys.Services.AttachedDocumentsService"
 PORTALS = "Otys.Services.ReferrerPortalService"
 GDPR_SETTINGS = ["SE2995", "SE2999", "SE2997"]  # enabled, months when consented, days when not
-GDPR_HELP = ("GDPR consent was not written: GDPR consent writing is switched off in this OTYS tenant "
-             "(setting SE2995). An OTYS admin can switch it on as described in docs/connect-otys.md "
-             "(\"Enable GDPR consent writing\"); send the consent again afterwards.")
+GDPR_HELP = (
+    "GDPR consent was not written: GDPR consent writing is switched off in this OTYS tenant "
+    "(setting SE2995). An OTYS admin can switch it on as described in docs/connect-otys.md "
+    '("Enable GDPR consent writing"); send the consent again afterwards.'
+)
 
 
 def _portal(context: Any, source: dict[str, Any]) -> dict[str, Any] | None:
@@ -39,8 +41,9 @@ def _portal(context: Any, source: dict[str, Any]) -> dict[str, Any] | None:
 
 
 @hookimpl
-def unimap_write_source(connector: str, context: Any, candidate_remote_id: str, source: dict[str, Any],
-                        created: bool) -> list[str] | None:
+def unimap_write_source(
+    connector: str, context: Any, candidate_remote_id: str, source: dict[str, Any], created: bool
+) -> list[str] | None:
     """Write the candidate's source (``source`` text and, when one matches, ``portalId``)."""
     if connector != CONNECTOR:
         return None
@@ -77,8 +80,9 @@ def _gdpr_due_date(consent: dict[str, Any], values: dict[str, Any], settings: di
 
 
 @hookimpl
-def unimap_write_gdpr_consent(connector: str, context: Any, candidate_remote_id: str,
-                              consent: dict[str, Any]) -> list[str] | None:
+def unimap_write_gdpr_consent(
+    connector: str, context: Any, candidate_remote_id: str, consent: dict[str, Any]
+) -> list[str] | None:
     """Set the candidate's GDPR due date through ``setGdprDueDatePartner`` when the tenant allows it."""
     if connector != CONNECTOR:
         return None
@@ -87,8 +91,9 @@ def unimap_write_gdpr_consent(connector: str, context: Any, candidate_remote_id:
         return [GDPR_HELP]
     due, reason = _gdpr_due_date(consent or {}, values, context.settings)
     try:
-        context.call(f"{CANDIDATES}.setGdprDueDatePartner", [candidate_remote_id, due, reason, False, False],
-                     write=True)
+        context.call(
+            f"{CANDIDATES}.setGdprDueDatePartner", [candidate_remote_id, due, reason, False, False], write=True
+        )
     except RemoteError as exc:
         return [f"GDPR consent was not written: {exc.message}. {GDPR_HELP}"]
     return []
@@ -99,13 +104,18 @@ def content_mark(content: bytes) -> str:
     return f"[sha256:{hashlib.sha256(content).hexdigest()[:32]}]"
 
 
-def _existing_document(context: Any, target: dict[str, Any], subject: str, content: bytes,
-                       description: str) -> str | None:
-    items = [{"type": "COND", "field": "candidateUid", "op": "EQ", "param": target["candidate_remote_id"]},
-             {"type": "COND", "field": "subject", "op": "EQ", "param": subject}]
+def _existing_document(
+    context: Any, target: dict[str, Any], subject: str, content: bytes, description: str
+) -> str | None:
+    items = [
+        {"type": "COND", "field": "candidateUid", "op": "EQ", "param": target["candidate_remote_id"]},
+        {"type": "COND", "field": "subject", "op": "EQ", "param": subject},
+    ]
     what = {"uid": 1, "size": 1, "applicationUid": 1, "description": 1}
-    result = context.call(f"{DOCUMENTS}.getListEx", [{"what": what, "condition": {"type": "AND", "items": items},
-                                                      "limit": 200, "offset": 0}])
+    result = context.call(
+        f"{DOCUMENTS}.getListEx",
+        [{"what": what, "condition": {"type": "AND", "items": items}, "limit": 200, "offset": 0}],
+    )
     for row in (result or {}).get("listOutput", []):
         same_target = row.get("applicationUid") in (None, "", target.get("application_remote_id"))
         same_content = row.get("size") == len(content) and str(row.get("description") or "") == description
@@ -114,16 +124,28 @@ def _existing_document(context: Any, target: dict[str, Any], subject: str, conte
     return None
 
 
-def attach_file(context: Any, target: dict[str, Any], name: str, content: bytes, content_type: str, type_id: str,
-                description: str = "") -> str:
+def attach_file(
+    context: Any,
+    target: dict[str, Any],
+    name: str,
+    content: bytes,
+    content_type: str,
+    type_id: str,
+    description: str = "",
+) -> str:
     """Upload ``content`` and attach it to the candidate (and procedure), exactly once per target.
 
     A document with the same subject and the same content (a hash in its description) already
     on the candidate counts as attached, so a retry after a lost response never attaches the
     file twice, while different files of the same name and size are all attached.
     """
-    key = ("attachment", target.get("candidate_remote_id"), target.get("application_remote_id"), name,
-           hashlib.sha256(content).hexdigest())
+    key = (
+        "attachment",
+        target.get("candidate_remote_id"),
+        target.get("application_remote_id"),
+        name,
+        hashlib.sha256(content).hexdigest(),
+    )
     state = context.memo.setdefault(key, {})
     if "document" in state:
         return state["document"]
@@ -134,8 +156,15 @@ def attach_file(context: Any, target: dict[str, Any], name: str, content: bytes,
         return existing
     if "file" not in state:
         state["file"] = context.client.upload(name, content, content_type)["ouid"]
-    document = {"subject": name, "typeId": type_id, "private": False, "alwaysOnTop": False,
-                "description": description, "candidateUid": target["candidate_remote_id"], "fileUid": state["file"]}
+    document = {
+        "subject": name,
+        "typeId": type_id,
+        "private": False,
+        "alwaysOnTop": False,
+        "description": description,
+        "candidateUid": target["candidate_remote_id"],
+        "fileUid": state["file"],
+    }
     if target.get("application_remote_id"):
         document["applicationUid"] = target["application_remote_id"]
     state["document"] = str(context.call(f"{DOCUMENTS}.add", [document], write=True))
@@ -143,15 +172,22 @@ def attach_file(context: Any, target: dict[str, Any], name: str, content: bytes,
 
 
 @hookimpl
-def unimap_upload_attachment(connector: str, context: Any, target: dict[str, Any], attachment: dict[str, Any],
-                             content: bytes) -> str | None:
+def unimap_upload_attachment(
+    connector: str, context: Any, target: dict[str, Any], attachment: dict[str, Any], content: bytes
+) -> str | None:
     """Upload through fileService.php, then ``AttachedDocumentsService.add`` with the mapped type."""
     if connector != CONNECTOR:
         return None
     types = context.settings.get("document_types") or {}
     type_id = str(types.get(attachment.get("type"), types.get("OTHER", "201")))
-    return attach_file(context, target, attachment["name"], content, attachment.get("content_type")
-                       or "application/octet-stream", type_id)
+    return attach_file(
+        context,
+        target,
+        attachment["name"],
+        content,
+        attachment.get("content_type") or "application/octet-stream",
+        type_id,
+    )
 
 
 def result_link_html(link: dict[str, Any]) -> str:
@@ -159,16 +195,22 @@ def result_link_html(link: dict[str, Any]) -> str:
     label, url = html.escape(link["label"]), html.escape(link["url"], quote=True)
     details = link.get("details") or {}
     prefix = details.get("custom_field_name_prefix") or ""
-    rows = "".join(f"<tr><th>{html.escape(prefix + str(a.get('key', '')))}</th>"
-                   f"<td>{html.escape(str(a.get('value', '')))}</td></tr>" for a in details.get("attributes") or [])
+    rows = "".join(
+        f"<tr><th>{html.escape(prefix + str(a.get('key', '')))}</th>"
+        f"<td>{html.escape(str(a.get('value', '')))}</td></tr>"
+        for a in details.get("attributes") or []
+    )
     table = f"<table>{rows}</table>" if rows else ""
-    return (f"<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>{label}</title></head><body>"
-            f"<h1>{label}</h1><p><a href=\"{url}\">{url}</a></p>{table}</body></html>")
+    return (
+        f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{label}</title></head><body>'
+        f'<h1>{label}</h1><p><a href="{url}">{url}</a></p>{table}</body></html>'
+    )
 
 
 @hookimpl
-def unimap_place_result_link(connector: str, context: Any, target: dict[str, Any],
-                             link: dict[str, Any]) -> list[str] | None:
+def unimap_place_result_link(
+    connector: str, context: Any, target: dict[str, Any], link: dict[str, Any]
+) -> list[str] | None:
     """Store the result link as an HTML document on the candidate (and procedure); its description holds the URL."""
     if connector != CONNECTOR:
         return None

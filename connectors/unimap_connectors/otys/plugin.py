@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from unimap.hookspecs import hookimpl
 from unimap.sandboxes import RunningSandbox
@@ -18,9 +17,14 @@ from unimap_connectors.otys.hooks import (
 if TYPE_CHECKING:
     import click
 
-__all__ = ["unimap_place_result_link", "unimap_register_commands", "unimap_register_sandboxes",
-           "unimap_upload_attachment",
-           "unimap_write_gdpr_consent", "unimap_write_source"]
+__all__ = [
+    "unimap_place_result_link",
+    "unimap_register_commands",
+    "unimap_register_sandboxes",
+    "unimap_upload_attachment",
+    "unimap_write_gdpr_consent",
+    "unimap_write_source",
+]
 
 
 @hookimpl
@@ -31,8 +35,9 @@ def unimap_register_sandboxes(register: Callable[..., None]) -> None:
         from unimap_connectors.otys.sandbox import Sandbox
 
         sandbox = Sandbox(seed=seed, size=size, rate_limit=0).start()
-        return RunningSandbox(sandbox.base_url, {"api_key": sandbox.api_key}, sandbox.stop,
-                              {"allow_private_urls": True})
+        return RunningSandbox(
+            sandbox.base_url, {"api_key": sandbox.api_key}, sandbox.stop, {"allow_private_urls": True}
+        )
 
     register("otys", start, default=True)
 

@@ -74,8 +74,9 @@ def ok(data: Any, *, warnings: list[str] | None = None, headers: dict[str, str] 
 
 def render(data: Any) -> bytes:
     """A success envelope as JSON bytes (made in a worker thread, so big pages do not stall the event loop)."""
-    return json.dumps({"status": "success", "data": data}, ensure_ascii=False, allow_nan=False,
-                      separators=(",", ":")).encode()
+    return json.dumps(
+        {"status": "success", "data": data}, ensure_ascii=False, allow_nan=False, separators=(",", ":")
+    ).encode()
 
 
 def endpoint(handler: Handler) -> Handler:
@@ -159,12 +160,17 @@ def list_handler(model: str) -> Handler:
         def page() -> bytes:
             connector = state.service.store.integration(integration_id).connector
             if model not in state.service.engine.connector(connector).models:
-                raise ApiError("INTEGRATION.MODEL_NOT_AVAILABLE", f"the {connector} connector does not serve "
-                               f"{model} records (GET {request.url.path})", status=404)
+                raise ApiError(
+                    "INTEGRATION.MODEL_NOT_AVAILABLE",
+                    f"the {connector} connector does not serve {model} records (GET {request.url.path})",
+                    status=404,
+                )
             wanted = parse_list_query(model, query, state.mapped(connector))
             if not state.service.store.has_finished_sync(integration_id):
-                raise SyncPending(f"the first sync of {integration_id} has not finished yet; poll "
-                                  f"GET /v1/integrations/{integration_id} or wait and retry")
+                raise SyncPending(
+                    f"the first sync of {integration_id} has not finished yet; poll "
+                    f"GET /v1/integrations/{integration_id} or wait and retry"
+                )
             if wanted.empty:  # still refuse values that would be invalid
                 ListQuery(model, filters={k: wanted.kwargs[k] for k in wanted.unsupported}).conditions(integration_id)
                 return render({"next": None, "results": []})
@@ -232,8 +238,10 @@ async def passthrough(request: Request) -> Response:
     specs = state.service.engine.connector(connector)
     expected = _passthrough_api(specs)
     if tool != connector or api != expected:
-        raise InputInvalid(f"passthrough API {tool}/{api} is not available for this integration "
-                           f"(use {connector}/{expected})", fields=["tool", "api"])
+        raise InputInvalid(
+            f"passthrough API {tool}/{api} is not available for this integration (use {connector}/{expected})",
+            fields=["tool", "api"],
+        )
     method, path, data = body.get("method"), _passthrough_path(body), body.get("data")
     if specs.transport == "jsonrpc":
         if method != "POST":
@@ -242,18 +250,37 @@ async def passthrough(request: Request) -> Response:
             raise InputInvalid("data: the JSON-RPC request {method, params} is required", fields=["data.method"])
         params = data.get("params", [])
         if not isinstance(params, list):
-            raise InputInvalid("data.params: a JSON array is required (the session is inserted as params[0])",
-                               fields=["data.params"])
-        result = await run_in_threadpool(partial(state.service.passthrough, data["method"], params, integration_id,
-                                                 path=path if path.strip("/") else None, body=data))
+            raise InputInvalid(
+                "data.params: a JSON array is required (the session is inserted as params[0])", fields=["data.params"]
+            )
+        result = await run_in_threadpool(
+            partial(
+                state.service.passthrough,
+                data["method"],
+                params,
+                integration_id,
+                path=path if path.strip("/") else None,
+                body=data,
+            )
+        )
         return ok(result, warnings=[])
     if method not in _HTTP_METHODS:
         raise InputInvalid(f"method: one of {', '.join(_HTTP_METHODS)} is required", fields=["method"])
     query = body.get("params") or {}
     if not isinstance(query, dict) or not all(isinstance(v, str | int | float | bool) for v in query.values()):
         raise InputInvalid("params: an object of query parameters is required", fields=["params"])
-    result = await run_in_threadpool(partial(state.service.passthrough, path, None, integration_id, path=path,
-                                             http_method=method, body=data, query=dict(query)))
+    result = await run_in_threadpool(
+        partial(
+            state.service.passthrough,
+            path,
+            None,
+            integration_id,
+            path=path,
+            http_method=method,
+            body=data,
+            query=dict(query),
+        )
+    )
     return ok(result, warnings=[])
 
 
@@ -265,8 +292,9 @@ async def force_sync(request: Request) -> Response:
     kind = str(body.get("type") or "FULL")
     if kind not in ("FULL", "DELTA"):
         raise InputInvalid(f"type: {kind!r} is not FULL or DELTA", fields=["type"])
-    job, already = await run_in_threadpool(state.scheduler.request, integration_id, kind.lower(),
-                                           reason="force-sync", wait_started=10.0)
+    job, already = await run_in_threadpool(
+        state.scheduler.request, integration_id, kind.lower(), reason="force-sync", wait_started=10.0
+    )
     if job.sync_id is None and job.done.is_set():
         raise UnimapError(f"the sync could not start: {job.error}")
     return ok({"already_queued": already, "sync_id": str(job.sync_id or "pending"), "type": job.type})
@@ -316,8 +344,10 @@ async def openapi(request: Request) -> Response:
 def routes() -> list[Route]:
     """Every route below ``/v1``."""
     out = [Route(f"/ats/{segment}", list_handler(model), methods=["GET"]) for segment, model in ENDPOINTS.items()]
-    out += [Route(path, action_handler(action, id_param), methods=["POST"])
-            for action, (path, id_param) in ACTION_PATHS.items()]
+    out += [
+        Route(path, action_handler(action, id_param), methods=["POST"])
+        for action, (path, id_param) in ACTION_PATHS.items()
+    ]
     out += [
         Route("/passthrough/{tool}/{api}", passthrough, methods=["POST"]),
         Route("/force-sync", force_sync, methods=["POST"]),
@@ -336,9 +366,16 @@ def environment_id(store: Any) -> str:
     return ids.unified_id("unimap", "environment", where)
 
 
-def create_app(service: Any = None, *, delta_every: float = 300, full_every: float = 86400, rate_limit: int = 0,
-               max_concurrent_actions: int = 30, scheduler_tick: float = 1.0,
-               sync_options: dict[str, Any] | None = None) -> Starlette:
+def create_app(
+    service: Any = None,
+    *,
+    delta_every: float = 300,
+    full_every: float = 86400,
+    rate_limit: int = 0,
+    max_concurrent_actions: int = 30,
+    scheduler_tick: float = 1.0,
+    sync_options: dict[str, Any] | None = None,
+) -> Starlette:
     """The ASGI app over ``service`` (a :class:`~unimap.service.Unimap`, or a store URL to open one).
 
     The sync schedule starts and stops with the app's lifespan.
@@ -348,10 +385,18 @@ def create_app(service: Any = None, *, delta_every: float = 300, full_every: flo
         from unimap.service import Unimap
 
         service = Unimap(service)
-    scheduler = SyncScheduler(service, delta_every=delta_every, full_every=full_every, tick=scheduler_tick,
-                              sync_options=sync_options)
-    state = ApiState(service, KeyStore(service.store), scheduler, RateLimiter(rate_limit),
-                     ConcurrencyLimiter(max_concurrent_actions), environment_id(service.store), owns)
+    scheduler = SyncScheduler(
+        service, delta_every=delta_every, full_every=full_every, tick=scheduler_tick, sync_options=sync_options
+    )
+    state = ApiState(
+        service,
+        KeyStore(service.store),
+        scheduler,
+        RateLimiter(rate_limit),
+        ConcurrencyLimiter(max_concurrent_actions),
+        environment_id(service.store),
+        owns,
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -363,8 +408,11 @@ def create_app(service: Any = None, *, delta_every: float = 300, full_every: flo
             if state.owns_service:
                 service.close()
 
-    app = Starlette(routes=[Mount("/v1", routes=routes())], lifespan=lifespan,
-                    exception_handlers={HTTPException: http_error_handler, Exception: unexpected_error_handler})
+    app = Starlette(
+        routes=[Mount("/v1", routes=routes())],
+        lifespan=lifespan,
+        exception_handlers={HTTPException: http_error_handler, Exception: unexpected_error_handler},
+    )
     app.state.api = state
     return app
 

@@ -52,8 +52,13 @@ class ApiKey:
 
     def public(self) -> dict[str, Any]:
         """Plain data for listings."""
-        return {"id": self.id, "name": self.name, "integrations": self.integrations, "created_at": self.created_at,
-                "revoked_at": self.revoked_at}
+        return {
+            "id": self.id,
+            "name": self.name,
+            "integrations": self.integrations,
+            "created_at": self.created_at,
+            "revoked_at": self.revoked_at,
+        }
 
 
 class KeyStore:
@@ -73,8 +78,10 @@ class KeyStore:
         key = f"{PREFIX}_{key_id}_{secrets.token_urlsafe(24).replace('_', 'x')}"
         record = ApiKey(key_id, name, sorted(set(integrations)), utc_now())
         with self.store.transaction() as db:
-            db.execute("INSERT INTO api_keys (id, hash, name, integrations, created_at) VALUES (?,?,?,?,?)",
-                       (key_id, hash_key(key), name, json.dumps(record.integrations), record.created_at))
+            db.execute(
+                "INSERT INTO api_keys (id, hash, name, integrations, created_at) VALUES (?,?,?,?,?)",
+                (key_id, hash_key(key), name, json.dumps(record.integrations), record.created_at),
+            )
         return key, record
 
     def _read(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
@@ -108,8 +115,9 @@ class KeyStore:
 
     @staticmethod
     def _key(row: Any) -> ApiKey:
-        return ApiKey(row["id"], row["name"], json.loads(row["integrations"] or "[]"), row["created_at"],
-                      row["revoked_at"])
+        return ApiKey(
+            row["id"], row["name"], json.loads(row["integrations"] or "[]"), row["created_at"], row["revoked_at"]
+        )
 
 
 def unauthorized(message: str) -> ApiError:

@@ -7,16 +7,22 @@ from typing import Any
 from unimap import unified
 
 # unified model → Kombo's read-model id (the names of its data-changed webhooks)
-READ_MODELS = {"user": ("ats_users", "Users"), "job": ("ats_jobs", "Jobs"),
-               "candidate": ("ats_candidates", "Candidates"),
-               "application_stage": ("ats_application_stages", "Application stages"),
-               "application": ("ats_applications", "Applications"),
-               "job_hiring_team_member": ("ats_join_jobs_users", "Job hiring team members")}
-ACTION_LABELS = {"create_candidate": "Create candidate", "create_application": "Create application",
-                 "add_application_attachment": "Add attachment to application",
-                 "add_candidate_attachment": "Add attachment to candidate",
-                 "add_application_result_link": "Add result link to application",
-                 "add_candidate_result_link": "Add result link to candidate"}
+READ_MODELS = {
+    "user": ("ats_users", "Users"),
+    "job": ("ats_jobs", "Jobs"),
+    "candidate": ("ats_candidates", "Candidates"),
+    "application_stage": ("ats_application_stages", "Application stages"),
+    "application": ("ats_applications", "Applications"),
+    "job_hiring_team_member": ("ats_join_jobs_users", "Job hiring team members"),
+}
+ACTION_LABELS = {
+    "create_candidate": "Create candidate",
+    "create_application": "Create application",
+    "add_application_attachment": "Add attachment to application",
+    "add_candidate_attachment": "Add attachment to candidate",
+    "add_application_result_link": "Add result link to application",
+    "add_candidate_result_link": "Add result link to candidate",
+}
 
 
 def sync_row(row: dict[str, Any], running_id: int | None = None) -> dict[str, Any]:
@@ -33,8 +39,10 @@ def sync_row(row: dict[str, Any], running_id: int | None = None) -> dict[str, An
         "finished_at": row["finished_at"],
         "seconds": stats.get("seconds"),
         "requests": stats.get("requests"),
-        "models": {name: {k: m.get(k) for k in ("fetched", "created", "changed", "deleted", "restored")}
-                   for name, m in models.items()},
+        "models": {
+            name: {k: m.get(k) for k in ("fetched", "created", "changed", "deleted", "restored")}
+            for name, m in models.items()
+        },
         "errors": errors,
         "warnings": stats.get("warnings") or [],
     }
@@ -47,8 +55,9 @@ def sync_status(service: Any, scheduler: Any, integration_id: str, limit: int = 
     rows = [sync_row(r, running_id) for r in service.store.syncs(integration_id, limit)]
     last_finished = next((r for r in rows if r["status"] != "running"), None)
     return {
-        "running": None if job is None else {"sync_id": str(job.sync_id) if job.sync_id else None,
-                                             "type": job.type, "reason": job.reason},
+        "running": None
+        if job is None
+        else {"sync_id": str(job.sync_id) if job.sync_id else None, "type": job.type, "reason": job.reason},
         "last_sync": rows[0] if rows else None,
         "last_finished_sync": last_finished,
         "has_finished_sync": bool(service.store.has_finished_sync(integration_id)),
@@ -70,31 +79,59 @@ def integration_details(service: Any, scheduler: Any, integration_id: str) -> di
         for name in unified.model_fields(model):
             origin = unified.origin(model, name)
             covered = available and (origin in ("engine", "nested") or name in mapped.get(model, set()))
-            fields.append({"id": name, "is_available": covered,
-                           "coverage_status": "SUPPORTED" if covered else "UNSUPPORTED",
-                           "scope_config_setting": "ENABLED", "opted_out_by_customer": False})
-        read_models.append({"id": model_id, "label": label, "is_available": available,
-                            "coverage_status": "SUPPORTED" if available else "NOT_IMPLEMENTED",
-                            "scope_config_setting": "ENABLED", "opted_out_by_customer": False, "fields": fields})
+            fields.append(
+                {
+                    "id": name,
+                    "is_available": covered,
+                    "coverage_status": "SUPPORTED" if covered else "UNSUPPORTED",
+                    "scope_config_setting": "ENABLED",
+                    "opted_out_by_customer": False,
+                }
+            )
+        read_models.append(
+            {
+                "id": model_id,
+                "label": label,
+                "is_available": available,
+                "coverage_status": "SUPPORTED" if available else "NOT_IMPLEMENTED",
+                "scope_config_setting": "ENABLED",
+                "opted_out_by_customer": False,
+                "fields": fields,
+            }
+        )
     write_actions = []
     for action in unified.ACTIONS:
         available = action in specs.actions
         properties = unified.schema("actions", action).get("properties", {})
-        fields = [{"id": name, "is_available": available,
-                   "coverage_status": "SUPPORTED" if available else "NOT_IMPLEMENTED"}
-                  for name, node in properties.items() if not node.get("x-unimap-extension")]
-        write_actions.append({"id": f"ats_{action}", "label": ACTION_LABELS[action], "is_available": available,
-                              "coverage_status": "SUPPORTED" if available else "NOT_IMPLEMENTED",
-                              "scope_config_setting": "ENABLED", "opted_out_by_customer": False, "fields": fields})
+        fields = [
+            {"id": name, "is_available": available, "coverage_status": "SUPPORTED" if available else "NOT_IMPLEMENTED"}
+            for name, node in properties.items()
+            if not node.get("x-unimap-extension")
+        ]
+        write_actions.append(
+            {
+                "id": f"ats_{action}",
+                "label": ACTION_LABELS[action],
+                "is_available": available,
+                "coverage_status": "SUPPORTED" if available else "NOT_IMPLEMENTED",
+                "scope_config_setting": "ENABLED",
+                "opted_out_by_customer": False,
+                "fields": fields,
+            }
+        )
     return {
         "id": integration.id,
-        "tool": {"id": integration.connector, "label": str(specs.data.get("title") or integration.connector),
-                 "internal_label": None, "logo_url": "", "icon_url": ""},
+        "tool": {
+            "id": integration.connector,
+            "label": str(specs.data.get("title") or integration.connector),
+            "internal_label": None,
+            "logo_url": "",
+            "icon_url": "",
+        },
         "category": "ATS",
         "status": "ACTIVE",
         "setup_status": "COMPLETED" if status["has_finished_sync"] else "FINAL_SYNC_PENDING",
-        "end_user": {"organization_name": integration.name or integration.id, "creator_email": None,
-                     "origin_id": None},
+        "end_user": {"organization_name": integration.name or integration.id, "creator_email": None, "origin_id": None},
         "scope_config": {"id": "default", "name": None},
         "data_expired_at": None,
         "created_at": integration.created_at,

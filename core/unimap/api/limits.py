@@ -33,9 +33,11 @@ class RateLimiter:
                 hits.popleft()
             if len(hits) >= self.limit:
                 wait = max(1, math.ceil(hits[0] + self.window - now))
-                raise ApiError("PLATFORM.RATE_LIMIT_EXCEEDED",
-                               f"more than {self.limit} requests in {self.window:g} s; retry in {wait} s",
-                               headers={"Retry-After": str(wait), "RateLimit-Limit": str(self.limit)})
+                raise ApiError(
+                    "PLATFORM.RATE_LIMIT_EXCEEDED",
+                    f"more than {self.limit} requests in {self.window:g} s; retry in {wait} s",
+                    headers={"Retry-After": str(wait), "RateLimit-Limit": str(self.limit)},
+                )
             hits.append(now)
 
 
@@ -56,9 +58,11 @@ class ConcurrencyLimiter:
         with self._lock:
             running = self._running.get(integration_id, 0)
             if running >= self.limit:
-                raise ApiError("PLATFORM.CONCURRENCY_LIMIT_EXCEEDED",
-                               f"{self.limit} actions are already running for this integration; retry shortly",
-                               headers={"Retry-After": "1", "Concurrency-Remaining": "0"})
+                raise ApiError(
+                    "PLATFORM.CONCURRENCY_LIMIT_EXCEEDED",
+                    f"{self.limit} actions are already running for this integration; retry shortly",
+                    headers={"Retry-After": "1", "Concurrency-Remaining": "0"},
+                )
             self._running[integration_id] = running + 1
             left = self.limit - running - 1
         try:

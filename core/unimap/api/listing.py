@@ -13,13 +13,20 @@ from unimap.errors import InputInvalid
 from unimap.query import FILTERS
 
 # endpoint path segment → unified model
-ENDPOINTS: dict[str, str] = {"users": "user", "jobs": "job", "candidates": "candidate",
-                             "application-stages": "application_stage", "applications": "application"}
+ENDPOINTS: dict[str, str] = {
+    "users": "user",
+    "jobs": "job",
+    "candidates": "candidate",
+    "application-stages": "application_stage",
+    "applications": "application",
+}
 COMMON = ("cursor", "page_size", "updated_after", "include_deleted", "ignore_unsupported_filters", "ids", "remote_ids")
 TIMESTAMP_FILTERS = ("updated_after", "remote_created_after")
 MAX_PAGE_SIZE = 250
-_TIMESTAMP = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?)?"
-                        r"(Z|z|[+-]\d{2}:?\d{2})?$")
+_TIMESTAMP = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?)?"
+    r"(Z|z|[+-]\d{2}:?\d{2})?$"
+)
 
 
 def normalize_timestamp(value: str, name: str) -> str:
@@ -32,12 +39,21 @@ def normalize_timestamp(value: str, name: str) -> str:
         text = text[:-5].rstrip() + "+" + text[-5:] if ":" in text[-5:] else text[:-4].rstrip() + "+" + text[-4:]
     match = _TIMESTAMP.match(text)
     if not match:
-        raise InputInvalid(f"{name}: {value!r} is not an ISO-8601 date-time like 2024-01-02T03:04:05.123Z",
-                           fields=[name])
+        raise InputInvalid(
+            f"{name}: {value!r} is not an ISO-8601 date-time like 2024-01-02T03:04:05.123Z", fields=[name]
+        )
     year, month, day, hour, minute, second, fraction, zone = match.groups()
     try:
-        moment = datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0),
-                          int(((fraction or "") + "000000")[:6]), tzinfo=_zone(zone))
+        moment = datetime(
+            int(year),
+            int(month),
+            int(day),
+            int(hour or 0),
+            int(minute or 0),
+            int(second or 0),
+            int(((fraction or "") + "000000")[:6]),
+            tzinfo=_zone(zone),
+        )
     except ValueError as exc:
         raise InputInvalid(f"{name}: {value!r} is not a valid date-time ({exc})", fields=[name]) from None
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -101,8 +117,11 @@ def parse_list_query(model: str, query: Mapping[str, str], mapped: Mapping[str, 
     known = FILTERS.get(model, {})
     unknown = sorted(k for k in query if k not in COMMON and k not in known)
     if unknown:
-        raise InputInvalid(f"unknown query parameter(s) {', '.join(unknown)} for this endpoint "
-                           f"(known: {', '.join([*COMMON, *known])})", fields=unknown)
+        raise InputInvalid(
+            f"unknown query parameter(s) {', '.join(unknown)} for this endpoint "
+            f"(known: {', '.join([*COMMON, *known])})",
+            fields=unknown,
+        )
     kwargs: dict[str, Any] = {
         "page_size": parse_page_size(query.get("page_size")),
         "include_deleted": parse_bool(query.get("include_deleted"), "include_deleted"),
@@ -112,9 +131,11 @@ def parse_list_query(model: str, query: Mapping[str, str], mapped: Mapping[str, 
     }
     if query.get("updated_after"):
         kwargs["updated_after"] = normalize_timestamp(query["updated_after"], "updated_after")
-    request = ListRequest(model, kwargs,
-                          ignore_unsupported=parse_bool(query.get("ignore_unsupported_filters"),
-                                                        "ignore_unsupported_filters"))
+    request = ListRequest(
+        model,
+        kwargs,
+        ignore_unsupported=parse_bool(query.get("ignore_unsupported_filters"), "ignore_unsupported_filters"),
+    )
     for name in known:
         value = query.get(name)
         if value is None or value == "":

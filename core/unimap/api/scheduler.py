@@ -113,8 +113,16 @@ class SyncScheduler:
             return super().__new__(QueueScheduler)
         return super().__new__(cls)
 
-    def __init__(self, service: Any, *, delta_every: float = 300, full_every: float = 86400, tick: float = 1.0,
-                 clock: Callable[[], float] = time.time, sync_options: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        service: Any,
+        *,
+        delta_every: float = 300,
+        full_every: float = 86400,
+        tick: float = 1.0,
+        clock: Callable[[], float] = time.time,
+        sync_options: dict[str, Any] | None = None,
+    ) -> None:
         self.service = service
         self.delta_every = delta_every
         self.full_every = full_every
@@ -208,8 +216,9 @@ class SyncScheduler:
         with self._lock:
             return self.running.get(integration_id)
 
-    def request(self, integration_id: str, kind: str = "delta", *, reason: str = "request",
-                wait_started: float = 0.0) -> tuple[SyncJob, bool]:
+    def request(
+        self, integration_id: str, kind: str = "delta", *, reason: str = "request", wait_started: float = 0.0
+    ) -> tuple[SyncJob, bool]:
         """Start a ``kind`` sync unless one runs; returns (the running job, whether it was already running).
 
         ``wait_started`` waits that long for the new sync's id.
@@ -220,8 +229,7 @@ class SyncScheduler:
                 return job, True
             job = SyncJob(integration_id, kind, reason)
             self.running[integration_id] = job
-            worker = threading.Thread(target=self._run, args=(job,), name=f"unimap-sync-{integration_id}",
-                                      daemon=True)
+            worker = threading.Thread(target=self._run, args=(job,), name=f"unimap-sync-{integration_id}", daemon=True)
             self._workers.add(worker)
         worker.start()
         if wait_started:
@@ -281,10 +289,19 @@ class _LastErrors:
 class QueueScheduler(SyncScheduler):
     """Syncs of a PostgreSQL store: deferred to the queue ``unimap worker`` runs; schedules run in the workers."""
 
-    def __init__(self, service: Any, *, delta_every: float = 300, full_every: float = 86400, tick: float = 1.0,
-                 clock: Callable[[], float] = time.time, sync_options: dict[str, Any] | None = None) -> None:
-        super().__init__(service, delta_every=delta_every, full_every=full_every, tick=tick, clock=clock,
-                         sync_options=sync_options)
+    def __init__(
+        self,
+        service: Any,
+        *,
+        delta_every: float = 300,
+        full_every: float = 86400,
+        tick: float = 1.0,
+        clock: Callable[[], float] = time.time,
+        sync_options: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(
+            service, delta_every=delta_every, full_every=full_every, tick=tick, clock=clock, sync_options=sync_options
+        )
         from unimap.worker.queue import SyncQueue
 
         self.queue = SyncQueue(_queue_url(service) or "")
@@ -318,13 +335,15 @@ class QueueScheduler(SyncScheduler):
         if running is None:
             return None
         job = SyncJob(integration_id, running.kind, running.reason, job_id=running.id)
-        job.sync_id = next((int(r["id"]) for r in self.service.store.syncs(integration_id, 3)
-                            if r["status"] == "running"), None)
+        job.sync_id = next(
+            (int(r["id"]) for r in self.service.store.syncs(integration_id, 3) if r["status"] == "running"), None
+        )
         job.started.set()
         return job
 
-    def request(self, integration_id: str, kind: str = "delta", *, reason: str = "request",
-                wait_started: float = 0.0) -> tuple[SyncJob, bool]:
+    def request(
+        self, integration_id: str, kind: str = "delta", *, reason: str = "request", wait_started: float = 0.0
+    ) -> tuple[SyncJob, bool]:
         """Defer a ``kind`` sync; (the job, whether one of that kind was already queued).
 
         ``wait_started`` waits (at most 2 s) for a worker to start it, to answer with its sync id.

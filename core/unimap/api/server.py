@@ -32,8 +32,9 @@ class ApiServer:
         self.app = app
         self.host = host
         self.port = port
-        self.config = uvicorn.Config(app, host=host, port=port, log_level=log_level, lifespan="on",
-                                     access_log=False, timeout_graceful_shutdown=5)
+        self.config = uvicorn.Config(
+            app, host=host, port=port, log_level=log_level, lifespan="on", access_log=False, timeout_graceful_shutdown=5
+        )
         self.server = uvicorn.Server(self.config)
         self._socket: socket.socket | None = None
         self._thread: threading.Thread | None = None
@@ -48,8 +49,9 @@ class ApiServer:
         """Bind, serve in a thread, and wait until the app has started."""
         self._socket = bind(self.host, self.port)
         self.port = self._socket.getsockname()[1]
-        self._thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self._socket]},
-                                        name=f"unimap-api-{self.port}", daemon=True)
+        self._thread = threading.Thread(
+            target=self.server.run, kwargs={"sockets": [self._socket]}, name=f"unimap-api-{self.port}", daemon=True
+        )
         self._thread.start()
         deadline = time.monotonic() + timeout
         while not self.server.started:
@@ -78,5 +80,6 @@ class ApiServer:
 
 def serve(app: Any, host: str = "127.0.0.1", port: int = 8000, *, log_level: str = "info") -> None:
     """Serve ``app`` in the foreground until interrupted (Ctrl-C or SIGTERM)."""
-    uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level=log_level, lifespan="on",
-                                  timeout_graceful_shutdown=10)).run()
+    uvicorn.Server(
+        uvicorn.Config(app, host=host, port=port, log_level=log_level, lifespan="on", timeout_graceful_shutdown=10)
+    ).run()

@@ -10,8 +10,9 @@ from unimap.hookspecs import hookimpl
 
 
 @hookimpl(trylast=True)
-def unimap_authenticate(connector: str, auth: dict[str, Any], credentials: dict[str, Any],
-                        login: Callable[[str, list[Any]], Any]) -> str | None:
+def unimap_authenticate(
+    connector: str, auth: dict[str, Any], credentials: dict[str, Any], login: Callable[[str, list[Any]], Any]
+) -> str | None:
     """Call ``auth.login_method`` with the credential named by ``auth.credential``."""
     if auth.get("type") != "session_login":
         return None

@@ -24,5 +24,4 @@ def unimap_register_components(register: Any) -> None:
                 continue
             component = registry.get(category, name)
             aliases = [a for a in registry.names(category) if a != name and registry.canonical(category, a) == name]
-            register(category, name, component.schema, component.factory, summary=component.summary,
-                     aliases=aliases)
+            register(category, name, component.schema, component.factory, summary=component.summary, aliases=aliases)

@@ -245,7 +245,7 @@ def labelled_fields(record: Any, prefix: str, table: str) -> dict[str, Any]:
         value = record[key]
         if value is None or value == "" or value == [] or value == {}:
             continue
-        suffix = key[len(prefix):]
+        suffix = key[len(prefix) :]
         result[str(labels.get(suffix) or labels.get(key) or key)] = value
     return result
 
@@ -260,9 +260,17 @@ def integration_fields(record: Any, keys: Any, custom_prefixes: Any = None) -> l
     labels = keys if isinstance(keys, dict) else {k: None for k in keys}
     prefixes = tuple(str(p) for p in custom_prefixes or ())
     ctx = context.current()
-    return [{"id": ids.unified_id(ctx.integration_id, "integration_field", key), "key": key,
-             "type": "CUSTOM" if prefixes and key.startswith(prefixes) else "DEFAULT",
-             "value": record.get(key), "label": labels.get(key)} for key in labels if key in record]
+    return [
+        {
+            "id": ids.unified_id(ctx.integration_id, "integration_field", key),
+            "key": key,
+            "type": "CUSTOM" if prefixes and key.startswith(prefixes) else "DEFAULT",
+            "value": record.get(key),
+            "label": labels.get(key),
+        }
+        for key in labels
+        if key in record
+    ]
 
 
 def to_text(value: Any) -> str | None:

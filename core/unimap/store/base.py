@@ -28,8 +28,14 @@ class Integration:
 
     def public(self) -> dict[str, Any]:
         """The integration without its credentials (safe to print or serve)."""
-        return {"id": self.id, "connector": self.connector, "name": self.name, "base_url": self.base_url,
-                "settings": self.settings, "created_at": self.created_at}
+        return {
+            "id": self.id,
+            "connector": self.connector,
+            "name": self.name,
+            "base_url": self.base_url,
+            "settings": self.settings,
+            "created_at": self.created_at,
+        }
 
 
 @dataclass
@@ -96,8 +102,16 @@ class Store(Protocol):
     def delete_integration(self, integration_id: str) -> None: ...
 
     # writing records (inside ``transaction()``, its object passed as ``db``)
-    def upsert(self, integration_id: str, model: str, rows: Iterable[tuple[dict[str, Any], str | None]], *,
-               seen_sync: int | None, now: str, db: Any) -> UpsertResult: ...
+    def upsert(
+        self,
+        integration_id: str,
+        model: str,
+        rows: Iterable[tuple[dict[str, Any], str | None]],
+        *,
+        seen_sync: int | None,
+        now: str,
+        db: Any,
+    ) -> UpsertResult: ...
 
     def mark_deleted(self, integration_id: str, model: str, ids: Iterable[str], *, now: str, db: Any) -> int: ...
 
@@ -112,8 +126,9 @@ class Store(Protocol):
     # checkpoints and sync runs
     def checkpoint(self, integration_id: str, model: str) -> dict[str, Any]: ...
 
-    def set_checkpoint(self, integration_id: str, model: str, *, cursor: str | None, run: dict[str, Any] | None,
-                       db: Any) -> None: ...
+    def set_checkpoint(
+        self, integration_id: str, model: str, *, cursor: str | None, run: dict[str, Any] | None, db: Any
+    ) -> None: ...
 
     def start_sync(self, integration_id: str, kind: str) -> int: ...
 
@@ -129,28 +144,39 @@ class Store(Protocol):
     def tracked(self, integration_id: str, model: str) -> set[str]: ...
 
     # pending attachments
-    def add_pending_attachment(self, integration_id: str, target: dict[str, Any], attachment: dict[str, Any],
-                               error: str | None) -> int: ...
+    def add_pending_attachment(
+        self, integration_id: str, target: dict[str, Any], attachment: dict[str, Any], error: str | None
+    ) -> int: ...
 
     def pending_attachments(self, integration_id: str) -> list[dict[str, Any]]: ...
 
     def finish_pending_attachment(self, pending_id: int) -> None: ...
 
     # reading
-    def get(self, integration_id: str, model: str, *, id: str | None = None,
-            remote_id: str | None = None) -> dict[str, Any] | None: ...
+    def get(
+        self, integration_id: str, model: str, *, id: str | None = None, remote_id: str | None = None
+    ) -> dict[str, Any] | None: ...
 
     def by_ids(self, integration_id: str, model: str, ids: Iterable[str]) -> dict[str, dict[str, Any]]: ...
 
-    def by_field(self, integration_id: str, model: str, field: str, values: Iterable[str], *,
-                 include_deleted: bool = False) -> list[dict[str, Any]]: ...
+    def by_field(
+        self, integration_id: str, model: str, field: str, values: Iterable[str], *, include_deleted: bool = False
+    ) -> list[dict[str, Any]]: ...
 
     def all(self, integration_id: str, model: str, *, include_deleted: bool = False) -> list[dict[str, Any]]: ...
 
     def count(self, integration_id: str, model: str, *, include_deleted: bool = False) -> int: ...
 
-    def page(self, integration_id: str, model: str, *, where: list[str], params: list[Any], cursor: str | None,
-             page_size: int) -> RecordPage: ...
+    def page(
+        self,
+        integration_id: str,
+        model: str,
+        *,
+        where: list[str],
+        params: list[Any],
+        cursor: str | None,
+        page_size: int,
+    ) -> RecordPage: ...
 
     # sync schedules (the workers' periodic syncs; ``None`` = the default)
     def schedule(self, integration_id: str) -> dict[str, float | None]: ...
@@ -182,15 +208,18 @@ def open_store(url: str | None = None) -> Any:
     if url.startswith("sqlite://"):
         from unimap.store.sqlite import SQLiteStore
 
-        path = url[len("sqlite://"):]
+        path = url[len("sqlite://") :]
         path = path[1:] if path.startswith("/") else path
         return SQLiteStore(path or ":memory:")
     if is_postgres_url(url):
         try:
             from unimap.store.postgres import PostgresStore
         except ImportError as exc:
-            raise ConfigError(f"PostgreSQL stores need the postgres extra: pip install 'unimap[postgres]' ({exc})"
-                              ) from None
+            raise ConfigError(
+                f"PostgreSQL stores need the postgres extra: pip install 'unimap[postgres]' ({exc})"
+            ) from None
         return PostgresStore(url)
-    raise ConfigError(f"unsupported store URL {redact_url(url)!r}; use sqlite:///path/to/file.db, "
-                      "sqlite:///:memory: or postgresql://user@host:port/database")
+    raise ConfigError(
+        f"unsupported store URL {redact_url(url)!r}; use sqlite:///path/to/file.db, "
+        "sqlite:///:memory: or postgresql://user@host:port/database"
+    )

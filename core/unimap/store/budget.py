@@ -76,20 +76,31 @@ class RequestBudget:
         rate, cap = per_minute / 60.0, self._burst(per_minute, burst)
         if self.postgres:
             with self.store.transaction() as db:
-                tokens = db.conn.execute(_PG_TAKE, {"key": key, "burst": cap, "rate": rate, "now": now}
-                                         ).fetchone()["tokens"]
+                tokens = db.conn.execute(_PG_TAKE, {"key": key, "burst": cap, "rate": rate, "now": now}).fetchone()[
+                    "tokens"
+                ]
         else:
             stamp = time.time() if now is None else now
             with self.store.transaction() as db:
                 row = db.execute("SELECT tokens, updated FROM request_budget WHERE key = ?", (key,)).fetchone()
                 tokens = cap - 1 if row is None else min(cap, row[0] + max(0.0, stamp - row[1]) * rate) - 1
-                db.execute("INSERT INTO request_budget (key, tokens, updated) VALUES (?,?,?) ON CONFLICT(key) DO "
-                           "UPDATE SET tokens=excluded.tokens, updated=MAX(updated, excluded.updated)",
-                           (key, tokens, stamp))
+                db.execute(
+                    "INSERT INTO request_budget (key, tokens, updated) VALUES (?,?,?) ON CONFLICT(key) DO "
+                    "UPDATE SET tokens=excluded.tokens, updated=MAX(updated, excluded.updated)",
+                    (key, tokens, stamp),
+                )
         return max(0.0, -float(tokens) / rate)
 
-    def observe(self, key: str, per_minute: float, *, remaining: float | None, reset_in: float | None = None,
-                burst: float | None = None, now: float | None = None) -> None:
+    def observe(
+        self,
+        key: str,
+        per_minute: float,
+        *,
+        remaining: float | None,
+        reset_in: float | None = None,
+        burst: float | None = None,
+        now: float | None = None,
+    ) -> None:
         """Honour the vendor's remaining-requests headers: at most ``remaining`` tokens are left, and with
         none left nobody sends before ``reset_in`` seconds have passed."""
         if per_minute <= 0 or remaining is None:
@@ -107,5 +118,6 @@ class RequestBudget:
             row = db.execute("SELECT tokens, updated FROM request_budget WHERE key = ?", (key,)).fetchone()
             if row is not None:
                 tokens = min(min(cap, row[0] + max(0.0, stamp - row[1]) * rate), floor)
-                db.execute("UPDATE request_budget SET tokens=?, updated=MAX(updated, ?) WHERE key=?",
-                           (tokens, stamp, key))
+                db.execute(
+                    "UPDATE request_budget SET tokens=?, updated=MAX(updated, ?) WHERE key=?", (tokens, stamp, key)
+                )

@@ -16,13 +16,16 @@ def _count(store: Any, table: str) -> int:
 
 
 def _record_counts(store: Any) -> dict[tuple[str, str, bool], int]:
-    rows = store.db.execute("SELECT integration_id AS i, model AS m, remote_deleted_at IS NULL AS live, COUNT(*) AS n "
-                            "FROM records GROUP BY integration_id, model, remote_deleted_at IS NULL").fetchall()
+    rows = store.db.execute(
+        "SELECT integration_id AS i, model AS m, remote_deleted_at IS NULL AS live, COUNT(*) AS n "
+        "FROM records GROUP BY integration_id, model, remote_deleted_at IS NULL"
+    ).fetchall()
     return {(r["i"], r["m"], bool(r["live"])): int(r["n"]) for r in rows}
 
 
-def copy_store(source_url: str, target_url: str, *,
-               progress: Callable[[str, int], None] | None = None) -> dict[str, int]:
+def copy_store(
+    source_url: str, target_url: str, *, progress: Callable[[str, int], None] | None = None
+) -> dict[str, int]:
     """Copy integrations, API keys, records, checkpoints, sync history, tracking, pending attachments and
     schedules from ``source_url`` into the empty store ``target_url``; returns rows per table.
 
@@ -36,15 +39,19 @@ def copy_store(source_url: str, target_url: str, *,
         try:
             busy = [t for t in TABLES if _count(target, t)]
             if busy:
-                raise StoreError(f"the target store {redact_url(target_url)} is not empty ({', '.join(busy)}); "
-                                 "copy into a new store")
+                raise StoreError(
+                    f"the target store {redact_url(target_url)} is not empty ({', '.join(busy)}); copy into a new store"
+                )
             copied: dict[str, int] = {}
             for table in TABLES:
                 copied[table] = target.load(table, source.dump(table))
                 if progress:
                     progress(table, copied[table])
-            wrong = [f"{t}: {_count(source, t)} → {_count(target, t)}" for t in TABLES
-                     if _count(source, t) != _count(target, t) or copied[t] != _count(source, t)]
+            wrong = [
+                f"{t}: {_count(source, t)} → {_count(target, t)}"
+                for t in TABLES
+                if _count(source, t) != _count(target, t) or copied[t] != _count(source, t)
+            ]
             if not wrong and _record_counts(source) != _record_counts(target):
                 wrong.append("records per integration and model differ")
             if wrong:

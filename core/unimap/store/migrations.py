@@ -10,7 +10,9 @@ listings page by, like SQLite's rowid.
 from __future__ import annotations
 
 MIGRATIONS: list[tuple[int, str]] = [
-    (1, """
+    (
+        1,
+        """
     CREATE TABLE integrations (
         id TEXT PRIMARY KEY,
         connector TEXT NOT NULL,
@@ -74,8 +76,11 @@ MIGRATIONS: list[tuple[int, str]] = [
         created_at TEXT NOT NULL,
         done_at TEXT
     );
-    """),
-    (2, """
+    """,
+    ),
+    (
+        2,
+        """
     CREATE TABLE api_keys (
         id TEXT PRIMARY KEY,
         hash TEXT NOT NULL UNIQUE,
@@ -84,8 +89,11 @@ MIGRATIONS: list[tuple[int, str]] = [
         created_at TEXT NOT NULL,
         revoked_at TEXT
     );
-    """),
-    (3, """
+    """,
+    ),
+    (
+        3,
+        """
     CREATE TABLE sync_schedules (
         integration_id TEXT PRIMARY KEY,
         delta_every REAL,
@@ -96,11 +104,14 @@ MIGRATIONS: list[tuple[int, str]] = [
         tokens REAL NOT NULL,
         updated REAL NOT NULL
     );
-    """),
+    """,
+    ),
 ]
 
 PG_MIGRATIONS: list[tuple[int, str]] = [
-    (1, """
+    (
+        1,
+        """
     CREATE TABLE integrations (
         id TEXT PRIMARY KEY,
         connector TEXT NOT NULL,
@@ -166,8 +177,11 @@ PG_MIGRATIONS: list[tuple[int, str]] = [
         created_at TEXT NOT NULL,
         done_at TEXT
     );
-    """),
-    (2, """
+    """,
+    ),
+    (
+        2,
+        """
     CREATE TABLE api_keys (
         id TEXT PRIMARY KEY,
         hash TEXT NOT NULL UNIQUE,
@@ -176,8 +190,11 @@ PG_MIGRATIONS: list[tuple[int, str]] = [
         created_at TEXT NOT NULL,
         revoked_at TEXT
     );
-    """),
-    (3, """
+    """,
+    ),
+    (
+        3,
+        """
     CREATE TABLE sync_schedules (
         integration_id TEXT PRIMARY KEY,
         delta_every DOUBLE PRECISION,
@@ -188,12 +205,21 @@ PG_MIGRATIONS: list[tuple[int, str]] = [
         tokens DOUBLE PRECISION NOT NULL,
         updated DOUBLE PRECISION NOT NULL
     );
-    """),
+    """,
+    ),
 ]
 
 LATEST = MIGRATIONS[-1][0]
 assert [v for v, _ in PG_MIGRATIONS] == [v for v, _ in MIGRATIONS], "both dialects share the versions"
 
 #: every table a store copy carries, parents first
-TABLES = ("integrations", "api_keys", "records", "checkpoints", "syncs", "tracked", "pending_attachments",
-          "sync_schedules")
+TABLES = (
+    "integrations",
+    "api_keys",
+    "records",
+    "checkpoints",
+    "syncs",
+    "tracked",
+    "pending_attachments",
+    "sync_schedules",
+)

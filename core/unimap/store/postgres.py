@@ -31,9 +31,11 @@ from unimap.store.migrations import LATEST, PG_MIGRATIONS, TABLES
 from unimap.store.sqlite import ENGINE_KEYS, _dumps, decode_cursor, encode_cursor, record_hash, utc_now
 
 MIGRATION_LOCK = 0x756E696D6170  # "unimap": one migrating process at a time
-RECORD_COLUMNS = ("r.rid, r.integration_id, r.model, r.id, r.remote_id, r.parent_remote_id, r.data_json::text AS "
-                  "data_json, r.remote_data::text AS remote_data, r.hash, r.changed_at, r.remote_deleted_at, "
-                  "r.created_at, r.seen_sync")
+RECORD_COLUMNS = (
+    "r.rid, r.integration_id, r.model, r.id, r.remote_id, r.parent_remote_id, r.data_json::text AS "
+    "data_json, r.remote_data::text AS remote_data, r.hash, r.changed_at, r.remote_deleted_at, "
+    "r.created_at, r.seen_sync"
+)
 
 _JSON_EACH = re.compile(r"json_each\(([\w.]+), '\$\.(\w+)'\) (\w+)")
 _JSON_EXTRACT = re.compile(r"json_extract\(([\w.]+), '\$\.(\w+)'\)")
@@ -65,8 +67,13 @@ def queryable(text: str) -> str:
 def translate(sql: str) -> str:
     """SQLite SQL with ``?`` placeholders (as :mod:`unimap.query` and the API key table write it) for PostgreSQL."""
     sql = sql.replace("%", "%%")
-    sql = _JSON_EACH.sub(lambda m: f"jsonb_array_elements(CASE WHEN jsonb_typeof({m[1]}->'{m[2]}') = 'array' "
-                                   f"THEN {m[1]}->'{m[2]}' ELSE '[]'::jsonb END) {m[3]}", sql)
+    sql = _JSON_EACH.sub(
+        lambda m: (
+            f"jsonb_array_elements(CASE WHEN jsonb_typeof({m[1]}->'{m[2]}') = 'array' "
+            f"THEN {m[1]}->'{m[2]}' ELSE '[]'::jsonb END) {m[3]}"
+        ),
+        sql,
+    )
     sql = _JSON_EXTRACT.sub(lambda m: f"({m[1]}->>'{m[2]}')", sql)
     sql = re.sub(r"\binstr\(", "strpos(", sql)
     sql = re.sub(r"\bINSERT OR IGNORE INTO\b(.*)$", r"INSERT INTO\1 ON CONFLICT DO NOTHING", sql, flags=re.S)
@@ -133,8 +140,14 @@ class PostgresStore:
         except (psycopg.Error, ValueError) as exc:
             message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise ConfigError(f"cannot open store {self.safe_url}: {message}") from None
-        self.pool = ConnectionPool(url, min_size=1, max_size=max_connections, open=False, name="unimap-store",
-                                   kwargs={"autocommit": True, "row_factory": dict_row})
+        self.pool = ConnectionPool(
+            url,
+            min_size=1,
+            max_size=max_connections,
+            open=False,
+            name="unimap-store",
+            kwargs={"autocommit": True, "row_factory": dict_row},
+        )
         try:
             self.pool.open(wait=True, timeout=connect_timeout)
             self._migrate()
@@ -187,8 +200,9 @@ class PostgresStore:
             conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
             current = _one(conn.execute("SELECT MAX(version) AS v FROM schema_version"))["v"] or 0
             if current > LATEST:
-                raise StoreError(f"store {self.safe_url} has schema version {current}, newer than this unimap "
-                                 f"({LATEST})")
+                raise StoreError(
+                    f"store {self.safe_url} has schema version {current}, newer than this unimap ({LATEST})"
+                )
             for version, script in PG_MIGRATIONS:
                 if version > current:
                     conn.execute(script.encode())
@@ -210,8 +224,16 @@ class PostgresStore:
                 "VALUES (%s,%s,%s,%s,%s,%s,%s) ON CONFLICT (id) DO UPDATE SET connector=excluded.connector, "
                 "name=excluded.name, base_url=excluded.base_url, credentials=excluded.credentials, "
                 "settings=excluded.settings",
-                (integration.id, integration.connector, integration.name, integration.base_url,
-                 seal(integration.credentials), _dumps(integration.settings), integration.created_at))
+                (
+                    integration.id,
+                    integration.connector,
+                    integration.name,
+                    integration.base_url,
+                    seal(integration.credentials),
+                    _dumps(integration.settings),
+                    integration.created_at,
+                ),
+            )
         return integration
 
     def integration(self, integration_id: str) -> Integration:
@@ -220,8 +242,15 @@ class PostgresStore:
             row = conn.execute("SELECT * FROM integrations WHERE id = %s", (integration_id,)).fetchone()
         if row is None:
             raise IntegrationNotFound(f"no integration {integration_id!r} in this store")
-        return Integration(row["id"], row["connector"], row["name"], row["base_url"], unseal(row["credentials"]),
-                           orjson.loads(row["settings"]), row["created_at"])
+        return Integration(
+            row["id"],
+            row["connector"],
+            row["name"],
+            row["base_url"],
+            unseal(row["credentials"]),
+            orjson.loads(row["settings"]),
+            row["created_at"],
+        )
 
     def integrations(self) -> list[Integration]:
         """Every integration, oldest first."""
@@ -238,8 +267,16 @@ class PostgresStore:
 
     # -- writing records ----------------------------------------------------------------------
 
-    def upsert(self, integration_id: str, model: str, rows: Iterable[tuple[dict[str, Any], str | None]],
-               *, seen_sync: int | None, now: str, db: Any) -> UpsertResult:
+    def upsert(
+        self,
+        integration_id: str,
+        model: str,
+        rows: Iterable[tuple[dict[str, Any], str | None]],
+        *,
+        seen_sync: int | None,
+        now: str,
+        db: Any,
+    ) -> UpsertResult:
         """Write mapped records (with ``remote_data``) inside transaction ``db``.
 
         ``changed_at`` moves only when the unified content changes or a deleted record returns.
@@ -250,9 +287,13 @@ class PostgresStore:
         if not rows:
             return result
         ids = [r[0]["id"] for r in rows]
-        existing = {r["id"]: r for r in conn.execute(
-            "SELECT id, hash, remote_deleted_at FROM records WHERE integration_id=%s AND model=%s AND id = ANY(%s)",
-            (integration_id, model, ids))}
+        existing = {
+            r["id"]: r
+            for r in conn.execute(
+                "SELECT id, hash, remote_deleted_at FROM records WHERE integration_id=%s AND model=%s AND id = ANY(%s)",
+                (integration_id, model, ids),
+            )
+        }
         inserts, changes, touches = [], [], []
         for record, parent in rows:
             digest = record_hash(record)
@@ -261,14 +302,28 @@ class PostgresStore:
             old = existing.get(record["id"])
             if old is None:
                 result.created += 1
-                inserts.append((integration_id, model, record["id"], record.get("remote_id"), parent, queryable(data),
-                                data, raw,
-                                digest, now, now, seen_sync))
+                inserts.append(
+                    (
+                        integration_id,
+                        model,
+                        record["id"],
+                        record.get("remote_id"),
+                        parent,
+                        queryable(data),
+                        data,
+                        raw,
+                        digest,
+                        now,
+                        now,
+                        seen_sync,
+                    )
+                )
             elif old["hash"] != digest or old["remote_deleted_at"] is not None:
                 result.changed += old["hash"] != digest
                 result.restored += old["remote_deleted_at"] is not None
-                changes.append((queryable(data), data, raw, digest, now, parent, seen_sync, integration_id, model,
-                                record["id"]))
+                changes.append(
+                    (queryable(data), data, raw, digest, now, parent, seen_sync, integration_id, model, record["id"])
+                )
             else:
                 result.unchanged += 1
                 touches.append((raw, seen_sync, integration_id, model, record["id"]))
@@ -283,15 +338,22 @@ class PostgresStore:
                     "changed_at=CASE WHEN records.hash = excluded.hash AND records.remote_deleted_at IS NULL THEN "
                     "records.changed_at ELSE excluded.changed_at END, remote_deleted_at=NULL, "
                     "parent_remote_id=excluded.parent_remote_id, "
-                    "seen_sync=COALESCE(excluded.seen_sync, records.seen_sync)", inserts)
+                    "seen_sync=COALESCE(excluded.seen_sync, records.seen_sync)",
+                    inserts,
+                )
             if changes:
                 cur.executemany(
                     "UPDATE records SET data=%s::jsonb, data_json=%s::json, remote_data=%s::json, hash=%s, "
                     "changed_at=%s, remote_deleted_at=NULL, parent_remote_id=%s, seen_sync=COALESCE(%s, seen_sync) "
-                    "WHERE integration_id=%s AND model=%s AND id=%s", changes)
+                    "WHERE integration_id=%s AND model=%s AND id=%s",
+                    changes,
+                )
             if touches:
-                cur.executemany("UPDATE records SET remote_data=%s::json, seen_sync=COALESCE(%s, seen_sync) WHERE "
-                                "integration_id=%s AND model=%s AND id=%s", touches)
+                cur.executemany(
+                    "UPDATE records SET remote_data=%s::json, seen_sync=COALESCE(%s, seen_sync) WHERE "
+                    "integration_id=%s AND model=%s AND id=%s",
+                    touches,
+                )
         return result
 
     def mark_deleted(self, integration_id: str, model: str, ids: Iterable[str], *, now: str, db: Any) -> int:
@@ -301,7 +363,9 @@ class PostgresStore:
             return 0
         cur = self._raw(db).execute(
             "UPDATE records SET remote_deleted_at=%s, changed_at=%s WHERE integration_id=%s AND model=%s AND "
-            "remote_deleted_at IS NULL AND id = ANY(%s)", (now, now, integration_id, model, ids))
+            "remote_deleted_at IS NULL AND id = ANY(%s)",
+            (now, now, integration_id, model, ids),
+        )
         return int(cur.rowcount)
 
     def mark_seen(self, integration_id: str, model: str, remote_ids: list[str], sync_id: int) -> None:
@@ -309,130 +373,191 @@ class PostgresStore:
         if not remote_ids:
             return
         with self.transaction() as db:
-            db.conn.execute("UPDATE records SET seen_sync=%s WHERE integration_id=%s AND model=%s AND "
-                            "remote_id = ANY(%s)", (sync_id, integration_id, model, list(remote_ids)))
+            db.conn.execute(
+                "UPDATE records SET seen_sync=%s WHERE integration_id=%s AND model=%s AND remote_id = ANY(%s)",
+                (sync_id, integration_id, model, list(remote_ids)),
+            )
 
     def unseen(self, integration_id: str, model: str, sync_id: int) -> list[tuple[str, str]]:
         """``(id, remote_id)`` of live records a full sync ``sync_id`` has not seen."""
         with self._conn() as conn:
-            return [(r["id"], r["remote_id"]) for r in conn.execute(
-                "SELECT id, remote_id FROM records WHERE integration_id=%s AND model=%s AND remote_deleted_at IS NULL "
-                "AND (seen_sync IS NULL OR seen_sync <> %s) ORDER BY rid", (integration_id, model, sync_id))]
+            return [
+                (r["id"], r["remote_id"])
+                for r in conn.execute(
+                    "SELECT id, remote_id FROM records WHERE integration_id=%s AND model=%s AND "
+                    "remote_deleted_at IS NULL AND (seen_sync IS NULL OR seen_sync <> %s) ORDER BY rid",
+                    (integration_id, model, sync_id),
+                )
+            ]
 
     def children_of_model(self, integration_id: str, model: str) -> list[tuple[str, str]]:
         """``(id, parent_remote_id)`` of every live record of ``model`` that belongs to a parent."""
         with self._conn() as conn:
-            return [(r["id"], r["parent_remote_id"]) for r in conn.execute(
-                "SELECT id, parent_remote_id FROM records WHERE integration_id=%s AND model=%s AND "
-                "remote_deleted_at IS NULL AND parent_remote_id IS NOT NULL ORDER BY rid", (integration_id, model))]
+            return [
+                (r["id"], r["parent_remote_id"])
+                for r in conn.execute(
+                    "SELECT id, parent_remote_id FROM records WHERE integration_id=%s AND model=%s AND "
+                    "remote_deleted_at IS NULL AND parent_remote_id IS NOT NULL ORDER BY rid",
+                    (integration_id, model),
+                )
+            ]
 
     def children(self, integration_id: str, model: str, parents: list[str]) -> list[tuple[str, str]]:
         """``(id, parent_remote_id)`` of live derived records of the given parents."""
         if not parents:
             return []
         with self._conn() as conn:
-            return [(r["id"], r["parent_remote_id"]) for r in conn.execute(
-                "SELECT id, parent_remote_id FROM records WHERE integration_id=%s AND model=%s AND "
-                "remote_deleted_at IS NULL AND parent_remote_id = ANY(%s) ORDER BY rid",
-                (integration_id, model, list(parents)))]
+            return [
+                (r["id"], r["parent_remote_id"])
+                for r in conn.execute(
+                    "SELECT id, parent_remote_id FROM records WHERE integration_id=%s AND model=%s AND "
+                    "remote_deleted_at IS NULL AND parent_remote_id = ANY(%s) ORDER BY rid",
+                    (integration_id, model, list(parents)),
+                )
+            ]
 
     # -- checkpoints and sync runs ----------------------------------------------------------------
 
     def checkpoint(self, integration_id: str, model: str) -> dict[str, Any]:
         """The model's checkpoint: ``cursor`` (last delta position) and ``run`` (an unfinished run)."""
         with self._conn() as conn:
-            row = conn.execute("SELECT cursor, run FROM checkpoints WHERE integration_id=%s AND model=%s",
-                               (integration_id, model)).fetchone()
+            row = conn.execute(
+                "SELECT cursor, run FROM checkpoints WHERE integration_id=%s AND model=%s", (integration_id, model)
+            ).fetchone()
         if row is None:
             return {"cursor": None, "run": None}
         return {"cursor": row["cursor"], "run": orjson.loads(row["run"]) if row["run"] else None}
 
-    def set_checkpoint(self, integration_id: str, model: str, *, cursor: str | None, run: dict[str, Any] | None,
-                       db: Any) -> None:
+    def set_checkpoint(
+        self, integration_id: str, model: str, *, cursor: str | None, run: dict[str, Any] | None, db: Any
+    ) -> None:
         """Save a checkpoint inside transaction ``db``."""
         self._raw(db).execute(
             "INSERT INTO checkpoints (integration_id, model, cursor, run) VALUES (%s,%s,%s,%s) ON CONFLICT "
             "(integration_id, model) DO UPDATE SET cursor=excluded.cursor, run=excluded.run",
-            (integration_id, model, cursor, _dumps(run) if run is not None else None))
+            (integration_id, model, cursor, _dumps(run) if run is not None else None),
+        )
 
     def start_sync(self, integration_id: str, kind: str) -> int:
         """Record a sync run; returns its id. Runs left "running" by a killed process become "interrupted"."""
         with self.transaction() as db:
-            db.conn.execute("UPDATE syncs SET status='interrupted', finished_at=%s WHERE integration_id=%s AND "
-                            "status='running'", (utc_now(), integration_id))
-            row = _one(db.conn.execute("INSERT INTO syncs (integration_id, kind, status, started_at) VALUES "
-                                       "(%s,%s,%s,%s) RETURNING id", (integration_id, kind, "running", utc_now())))
+            db.conn.execute(
+                "UPDATE syncs SET status='interrupted', finished_at=%s WHERE integration_id=%s AND status='running'",
+                (utc_now(), integration_id),
+            )
+            row = _one(
+                db.conn.execute(
+                    "INSERT INTO syncs (integration_id, kind, status, started_at) VALUES (%s,%s,%s,%s) RETURNING id",
+                    (integration_id, kind, "running", utc_now()),
+                )
+            )
             return int(row["id"])
 
     def finish_sync(self, sync_id: int, status: str, stats: dict[str, Any], kind: str | None = None) -> None:
         """Close a sync run with its status, statistics and (if it changed) its kind."""
         with self.transaction() as db:
-            db.conn.execute("UPDATE syncs SET status=%s, finished_at=%s, stats=%s, kind=COALESCE(%s, kind) WHERE id=%s",
-                            (status, utc_now(), _dumps(stats), kind, sync_id))
+            db.conn.execute(
+                "UPDATE syncs SET status=%s, finished_at=%s, stats=%s, kind=COALESCE(%s, kind) WHERE id=%s",
+                (status, utc_now(), _dumps(stats), kind, sync_id),
+            )
 
     def syncs(self, integration_id: str, limit: int = 20) -> list[dict[str, Any]]:
         """The latest sync runs of an integration, newest first."""
         with self._conn() as conn:
-            rows = conn.execute("SELECT * FROM syncs WHERE integration_id=%s ORDER BY id DESC LIMIT %s",
-                                (integration_id, limit)).fetchall()
+            rows = conn.execute(
+                "SELECT * FROM syncs WHERE integration_id=%s ORDER BY id DESC LIMIT %s", (integration_id, limit)
+            ).fetchall()
         return [{**r, "stats": orjson.loads(r["stats"]) if r["stats"] else None} for r in rows]
 
     def has_finished_sync(self, integration_id: str) -> bool:
         """Whether a sync of the integration ever finished successfully."""
         with self._conn() as conn:
-            return conn.execute("SELECT 1 FROM syncs WHERE integration_id=%s AND status='success' LIMIT 1",
-                                (integration_id,)).fetchone() is not None
+            return (
+                conn.execute(
+                    "SELECT 1 FROM syncs WHERE integration_id=%s AND status='success' LIMIT 1", (integration_id,)
+                ).fetchone()
+                is not None
+            )
 
     # -- sync schedules ----------------------------------------------------------------------------
 
     def schedule(self, integration_id: str) -> dict[str, float | None]:
         """The integration's sync intervals in seconds (``None``: the default; 0: off)."""
         with self._conn() as conn:
-            row = conn.execute("SELECT delta_every, full_every FROM sync_schedules WHERE integration_id=%s",
-                               (integration_id,)).fetchone()
-        return {"delta_every": row["delta_every"], "full_every": row["full_every"]} if row else \
-            {"delta_every": None, "full_every": None}
+            row = conn.execute(
+                "SELECT delta_every, full_every FROM sync_schedules WHERE integration_id=%s", (integration_id,)
+            ).fetchone()
+        return (
+            {"delta_every": row["delta_every"], "full_every": row["full_every"]}
+            if row
+            else {"delta_every": None, "full_every": None}
+        )
 
     def set_schedule(self, integration_id: str, *, delta_every: float | None, full_every: float | None) -> None:
         """Store the integration's sync intervals (``None``: back to the default)."""
         self.integration(integration_id)
         with self.transaction() as db:
-            db.conn.execute("INSERT INTO sync_schedules (integration_id, delta_every, full_every) VALUES (%s,%s,%s) "
-                            "ON CONFLICT (integration_id) DO UPDATE SET delta_every=excluded.delta_every, "
-                            "full_every=excluded.full_every", (integration_id, delta_every, full_every))
+            db.conn.execute(
+                "INSERT INTO sync_schedules (integration_id, delta_every, full_every) VALUES (%s,%s,%s) "
+                "ON CONFLICT (integration_id) DO UPDATE SET delta_every=excluded.delta_every, "
+                "full_every=excluded.full_every",
+                (integration_id, delta_every, full_every),
+            )
 
     # -- tracking ------------------------------------------------------------------------------
 
     def track(self, integration_id: str, model: str, remote_id: str) -> None:
         """Remember that ``remote_id`` was created through unimap (for 'sync only created applications')."""
         with self.transaction() as db:
-            db.conn.execute("INSERT INTO tracked (integration_id, model, remote_id, created_at) VALUES (%s,%s,%s,%s) "
-                            "ON CONFLICT DO NOTHING", (integration_id, model, str(remote_id), utc_now()))
+            db.conn.execute(
+                "INSERT INTO tracked (integration_id, model, remote_id, created_at) VALUES (%s,%s,%s,%s) "
+                "ON CONFLICT DO NOTHING",
+                (integration_id, model, str(remote_id), utc_now()),
+            )
 
     def tracked(self, integration_id: str, model: str) -> set[str]:
         """Remote ids of ``model`` created through unimap."""
         with self._conn() as conn:
-            return {r["remote_id"] for r in conn.execute(
-                "SELECT remote_id FROM tracked WHERE integration_id=%s AND model=%s", (integration_id, model))}
+            return {
+                r["remote_id"]
+                for r in conn.execute(
+                    "SELECT remote_id FROM tracked WHERE integration_id=%s AND model=%s", (integration_id, model)
+                )
+            }
 
     # -- pending attachments ----------------------------------------------------------------------
 
-    def add_pending_attachment(self, integration_id: str, target: dict[str, Any], attachment: dict[str, Any],
-                               error: str | None) -> int:
+    def add_pending_attachment(
+        self, integration_id: str, target: dict[str, Any], attachment: dict[str, Any], error: str | None
+    ) -> int:
         """Remember an attachment that could not be attached (content included) for a later retry."""
         with self.transaction() as db:
-            row = _one(db.conn.execute("INSERT INTO pending_attachments (integration_id, target, attachment, error, "
-                                       "created_at) VALUES (%s,%s,%s,%s,%s) RETURNING id",
-                                       (integration_id, _dumps(target), _dumps(attachment), error, utc_now())))
+            row = _one(
+                db.conn.execute(
+                    "INSERT INTO pending_attachments (integration_id, target, attachment, error, "
+                    "created_at) VALUES (%s,%s,%s,%s,%s) RETURNING id",
+                    (integration_id, _dumps(target), _dumps(attachment), error, utc_now()),
+                )
+            )
             return int(row["id"])
 
     def pending_attachments(self, integration_id: str) -> list[dict[str, Any]]:
         """Attachments still waiting to be attached, oldest first."""
         with self._conn() as conn:
-            rows = conn.execute("SELECT * FROM pending_attachments WHERE integration_id=%s AND done_at IS NULL "
-                                "ORDER BY id", (integration_id,)).fetchall()
-        return [{"id": r["id"], "target": orjson.loads(r["target"]), "attachment": orjson.loads(r["attachment"]),
-                 "error": r["error"], "created_at": r["created_at"]} for r in rows]
+            rows = conn.execute(
+                "SELECT * FROM pending_attachments WHERE integration_id=%s AND done_at IS NULL ORDER BY id",
+                (integration_id,),
+            ).fetchall()
+        return [
+            {
+                "id": r["id"],
+                "target": orjson.loads(r["target"]),
+                "attachment": orjson.loads(r["attachment"]),
+                "error": r["error"],
+                "created_at": r["created_at"],
+            }
+            for r in rows
+        ]
 
     def finish_pending_attachment(self, pending_id: int) -> None:
         """Mark a pending attachment as attached."""
@@ -451,11 +576,13 @@ class PostgresStore:
 
     def _records(self, where: str, params: Sequence[Any]) -> list[dict[str, Any]]:
         with self._conn() as conn:
-            return conn.execute(f"SELECT {RECORD_COLUMNS} FROM records r WHERE {where} ORDER BY r.rid",
-                                tuple(params)).fetchall()
+            return conn.execute(
+                f"SELECT {RECORD_COLUMNS} FROM records r WHERE {where} ORDER BY r.rid", tuple(params)
+            ).fetchall()
 
-    def get(self, integration_id: str, model: str, *, id: str | None = None,
-            remote_id: str | None = None) -> dict[str, Any] | None:
+    def get(
+        self, integration_id: str, model: str, *, id: str | None = None, remote_id: str | None = None
+    ) -> dict[str, Any] | None:
         """One record by unified id or remote id (deleted ones included)."""
         column, value = ("id", id) if id is not None else ("remote_id", remote_id)
         rows = self._records(f"r.integration_id=%s AND r.model=%s AND r.{column}=%s", (integration_id, model, value))
@@ -469,32 +596,50 @@ class PostgresStore:
         rows = self._records("r.integration_id=%s AND r.model=%s AND r.id = ANY(%s)", (integration_id, model, wanted))
         return {r["id"]: self._row(r) for r in rows}
 
-    def by_field(self, integration_id: str, model: str, field: str, values: Iterable[str], *,
-                 include_deleted: bool = False) -> list[dict[str, Any]]:
+    def by_field(
+        self, integration_id: str, model: str, field: str, values: Iterable[str], *, include_deleted: bool = False
+    ) -> list[dict[str, Any]]:
         """Records whose unified ``field`` is one of ``values`` (e.g. applications by candidate_id)."""
         wanted = sorted(set(values))
         if not wanted or not re.fullmatch(r"\w+", field):
             return []
         deleted = "" if include_deleted else " AND r.remote_deleted_at IS NULL"
-        rows = self._records(f"r.integration_id=%s AND r.model=%s AND (r.data->>'{field}') = ANY(%s){deleted}",
-                             (integration_id, model, wanted))
+        rows = self._records(
+            f"r.integration_id=%s AND r.model=%s AND (r.data->>'{field}') = ANY(%s){deleted}",
+            (integration_id, model, wanted),
+        )
         return [self._row(r) for r in rows]
 
     def all(self, integration_id: str, model: str, *, include_deleted: bool = False) -> list[dict[str, Any]]:
         """Every record of a (small) model, in insertion order."""
         deleted = "" if include_deleted else " AND r.remote_deleted_at IS NULL"
-        return [self._row(r) for r in self._records(f"r.integration_id=%s AND r.model=%s{deleted}",
-                                                    (integration_id, model))]
+        return [
+            self._row(r) for r in self._records(f"r.integration_id=%s AND r.model=%s{deleted}", (integration_id, model))
+        ]
 
     def count(self, integration_id: str, model: str, *, include_deleted: bool = False) -> int:
         """How many records of ``model`` the store holds."""
         deleted = "" if include_deleted else " AND remote_deleted_at IS NULL"
         with self._conn() as conn:
-            return int(_one(conn.execute(f"SELECT COUNT(*) AS n FROM records WHERE integration_id=%s AND "
-                                         f"model=%s{deleted}", (integration_id, model)))["n"])
+            return int(
+                _one(
+                    conn.execute(
+                        f"SELECT COUNT(*) AS n FROM records WHERE integration_id=%s AND model=%s{deleted}",
+                        (integration_id, model),
+                    )
+                )["n"]
+            )
 
-    def page(self, integration_id: str, model: str, *, where: list[str], params: list[Any], cursor: str | None,
-             page_size: int) -> RecordPage:
+    def page(
+        self,
+        integration_id: str,
+        model: str,
+        *,
+        where: list[str],
+        params: list[Any],
+        cursor: str | None,
+        page_size: int,
+    ) -> RecordPage:
         """A page of records matching SQL conditions on alias ``r`` (built by :mod:`unimap.query`, SQLite dialect)."""
         after = decode_cursor(cursor) if cursor else 0
         clauses = ["r.integration_id = %s", "r.model = %s", "r.rid > %s", *(translate(w) for w in where)]
@@ -512,12 +657,18 @@ class PostgresStore:
         if table not in TABLES:
             raise StoreError(f"no table {table!r} to copy")
         if table == "records":
-            select = ("SELECT integration_id, model, id, remote_id, parent_remote_id, data_json::text AS data, "
-                      "remote_data::text AS remote_data, hash, changed_at, remote_deleted_at, created_at, seen_sync "
-                      "FROM records ORDER BY rid")
+            select = (
+                "SELECT integration_id, model, id, remote_id, parent_remote_id, data_json::text AS data, "
+                "remote_data::text AS remote_data, hash, changed_at, remote_deleted_at, created_at, seen_sync "
+                "FROM records ORDER BY rid"
+            )
         else:
-            order = {"integrations": "created_at, id", "api_keys": "created_at, id", "syncs": "id",
-                     "pending_attachments": "id"}.get(table, "1")
+            order = {
+                "integrations": "created_at, id",
+                "api_keys": "created_at, id",
+                "syncs": "id",
+                "pending_attachments": "id",
+            }.get(table, "1")
             select = f"SELECT * FROM {table} ORDER BY {order}"
         with self.pool.connection() as conn, conn.transaction(), conn.cursor(name=f"dump_{table}") as cur:
             cur.itersize = 2000
@@ -538,8 +689,10 @@ class PostgresStore:
                     batch = []
             count += self._load_batch(cur, table, batch)
             if table in ("syncs", "pending_attachments"):  # explicit ids: move the identity past them
-                cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                            f"GREATEST((SELECT MAX(id) FROM {table}), 1))")
+                cur.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f"GREATEST((SELECT MAX(id) FROM {table}), 1))"
+                )
         return count
 
     @staticmethod

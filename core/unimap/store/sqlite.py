@@ -179,8 +179,16 @@ class SQLiteStore:
                 "VALUES (?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET connector=excluded.connector, "
                 "name=excluded.name, base_url=excluded.base_url, credentials=excluded.credentials, "
                 "settings=excluded.settings",
-                (integration.id, integration.connector, integration.name, integration.base_url,
-                 seal(integration.credentials), _dumps(integration.settings), integration.created_at))
+                (
+                    integration.id,
+                    integration.connector,
+                    integration.name,
+                    integration.base_url,
+                    seal(integration.credentials),
+                    _dumps(integration.settings),
+                    integration.created_at,
+                ),
+            )
         return integration
 
     def integration(self, integration_id: str) -> Integration:
@@ -189,8 +197,15 @@ class SQLiteStore:
             row = self.db.execute("SELECT * FROM integrations WHERE id = ?", (integration_id,)).fetchone()
         if row is None:
             raise IntegrationNotFound(f"no integration {integration_id!r} in this store")
-        return Integration(row["id"], row["connector"], row["name"], row["base_url"], unseal(row["credentials"]),
-                           json.loads(row["settings"]), row["created_at"])
+        return Integration(
+            row["id"],
+            row["connector"],
+            row["name"],
+            row["base_url"],
+            unseal(row["credentials"]),
+            json.loads(row["settings"]),
+            row["created_at"],
+        )
 
     def integrations(self) -> list[Integration]:
         """Every integration, oldest first."""
@@ -207,8 +222,16 @@ class SQLiteStore:
 
     # -- writing records ----------------------------------------------------------------------
 
-    def upsert(self, integration_id: str, model: str, rows: Iterable[tuple[dict[str, Any], str | None]],
-               *, seen_sync: int | None, now: str, db: sqlite3.Connection) -> UpsertResult:
+    def upsert(
+        self,
+        integration_id: str,
+        model: str,
+        rows: Iterable[tuple[dict[str, Any], str | None]],
+        *,
+        seen_sync: int | None,
+        now: str,
+        db: sqlite3.Connection,
+    ) -> UpsertResult:
         """Write mapped records (with ``remote_data``) inside transaction ``db``.
 
         ``changed_at`` moves only when the unified content changes or a deleted record returns.
@@ -221,8 +244,11 @@ class SQLiteStore:
         ids = [r[0]["id"] for r in rows]
         for chunk in _chunks(ids, 500):
             marks = ",".join("?" * len(chunk))
-            for row in db.execute(f"SELECT id, hash, remote_deleted_at FROM records WHERE integration_id=? AND "
-                                  f"model=? AND id IN ({marks})", (integration_id, model, *chunk)):
+            for row in db.execute(
+                f"SELECT id, hash, remote_deleted_at FROM records WHERE integration_id=? AND "
+                f"model=? AND id IN ({marks})",
+                (integration_id, model, *chunk),
+            ):
                 existing[row["id"]] = row
         inserts, changes, touches = [], [], []
         for record, parent in rows:
@@ -232,8 +258,21 @@ class SQLiteStore:
             old = existing.get(record["id"])
             if old is None:
                 result.created += 1
-                inserts.append((integration_id, model, record["id"], record.get("remote_id"), parent, data, raw,
-                                digest, now, now, seen_sync))
+                inserts.append(
+                    (
+                        integration_id,
+                        model,
+                        record["id"],
+                        record.get("remote_id"),
+                        parent,
+                        data,
+                        raw,
+                        digest,
+                        now,
+                        now,
+                        seen_sync,
+                    )
+                )
             elif old["hash"] != digest or old["remote_deleted_at"] is not None:
                 result.changed += old["hash"] != digest
                 result.restored += old["remote_deleted_at"] is not None
@@ -241,40 +280,60 @@ class SQLiteStore:
             else:
                 result.unchanged += 1
                 touches.append((raw, seen_sync, integration_id, model, record["id"]))
-        db.executemany("INSERT INTO records (integration_id, model, id, remote_id, parent_remote_id, data, "
-                       "remote_data, hash, changed_at, remote_deleted_at, created_at, seen_sync) "
-                       "VALUES (?,?,?,?,?,?,?,?,?,NULL,?,?)", inserts)
-        db.executemany("UPDATE records SET data=?, remote_data=?, hash=?, changed_at=?, remote_deleted_at=NULL, "
-                       "parent_remote_id=?, seen_sync=COALESCE(?, seen_sync) WHERE integration_id=? AND model=? "
-                       "AND id=?", changes)
-        db.executemany("UPDATE records SET remote_data=?, seen_sync=COALESCE(?, seen_sync) WHERE "
-                       "integration_id=? AND model=? AND id=?", touches)
+        db.executemany(
+            "INSERT INTO records (integration_id, model, id, remote_id, parent_remote_id, data, "
+            "remote_data, hash, changed_at, remote_deleted_at, created_at, seen_sync) "
+            "VALUES (?,?,?,?,?,?,?,?,?,NULL,?,?)",
+            inserts,
+        )
+        db.executemany(
+            "UPDATE records SET data=?, remote_data=?, hash=?, changed_at=?, remote_deleted_at=NULL, "
+            "parent_remote_id=?, seen_sync=COALESCE(?, seen_sync) WHERE integration_id=? AND model=? "
+            "AND id=?",
+            changes,
+        )
+        db.executemany(
+            "UPDATE records SET remote_data=?, seen_sync=COALESCE(?, seen_sync) WHERE "
+            "integration_id=? AND model=? AND id=?",
+            touches,
+        )
         return result
 
-    def mark_deleted(self, integration_id: str, model: str, ids: Iterable[str], *, now: str,
-                     db: sqlite3.Connection) -> int:
+    def mark_deleted(
+        self, integration_id: str, model: str, ids: Iterable[str], *, now: str, db: sqlite3.Connection
+    ) -> int:
         """Set ``remote_deleted_at`` (and ``changed_at``) on records not yet marked deleted."""
         count = 0
         for chunk in _chunks(list(ids), 500):
             marks = ",".join("?" * len(chunk))
-            count += db.execute(f"UPDATE records SET remote_deleted_at=?, changed_at=? WHERE integration_id=? AND "
-                                f"model=? AND remote_deleted_at IS NULL AND id IN ({marks})",
-                                (now, now, integration_id, model, *chunk)).rowcount
+            count += db.execute(
+                f"UPDATE records SET remote_deleted_at=?, changed_at=? WHERE integration_id=? AND "
+                f"model=? AND remote_deleted_at IS NULL AND id IN ({marks})",
+                (now, now, integration_id, model, *chunk),
+            ).rowcount
         return count
 
     def mark_seen(self, integration_id: str, model: str, remote_ids: list[str], sync_id: int) -> None:
         """Count records as seen by full sync ``sync_id`` (e.g. ones it had to leave out as invalid)."""
         with self.transaction() as db:
             for chunk in _chunks(remote_ids, 500):
-                db.execute(f"UPDATE records SET seen_sync=? WHERE integration_id=? AND model=? AND remote_id IN "
-                           f"({','.join('?' * len(chunk))})", (sync_id, integration_id, model, *chunk))
+                db.execute(
+                    f"UPDATE records SET seen_sync=? WHERE integration_id=? AND model=? AND remote_id IN "
+                    f"({','.join('?' * len(chunk))})",
+                    (sync_id, integration_id, model, *chunk),
+                )
 
     def unseen(self, integration_id: str, model: str, sync_id: int) -> list[tuple[str, str]]:
         """``(id, remote_id)`` of live records a full sync ``sync_id`` has not seen."""
         with self._lock:
-            return [(r[0], r[1]) for r in self.db.execute(
-                "SELECT id, remote_id FROM records WHERE integration_id=? AND model=? AND remote_deleted_at IS NULL "
-                "AND (seen_sync IS NULL OR seen_sync <> ?)", (integration_id, model, sync_id))]
+            return [
+                (r[0], r[1])
+                for r in self.db.execute(
+                    "SELECT id, remote_id FROM records WHERE integration_id=? AND model=? AND "
+                    "remote_deleted_at IS NULL AND (seen_sync IS NULL OR seen_sync <> ?)",
+                    (integration_id, model, sync_id),
+                )
+            ]
 
     def children(self, integration_id: str, model: str, parents: list[str]) -> list[tuple[str, str]]:
         """``(id, parent_remote_id)`` of live derived records of the given parents."""
@@ -282,35 +341,49 @@ class SQLiteStore:
         with self._lock:
             for chunk in _chunks(parents, 500):
                 marks = ",".join("?" * len(chunk))
-                out.extend((r[0], r[1]) for r in self.db.execute(
-                    f"SELECT id, parent_remote_id FROM records WHERE integration_id=? AND model=? AND "
-                    f"remote_deleted_at IS NULL AND parent_remote_id IN ({marks})", (integration_id, model, *chunk)))
+                out.extend(
+                    (r[0], r[1])
+                    for r in self.db.execute(
+                        f"SELECT id, parent_remote_id FROM records WHERE integration_id=? AND model=? AND "
+                        f"remote_deleted_at IS NULL AND parent_remote_id IN ({marks})",
+                        (integration_id, model, *chunk),
+                    )
+                )
         return out
 
     def children_of_model(self, integration_id: str, model: str) -> list[tuple[str, str]]:
         """``(id, parent_remote_id)`` of every live record of ``model`` that belongs to a parent."""
         with self._lock:
-            return [(r[0], r[1]) for r in self.db.execute(
-                "SELECT id, parent_remote_id FROM records WHERE integration_id=? AND model=? AND "
-                "remote_deleted_at IS NULL AND parent_remote_id IS NOT NULL", (integration_id, model))]
+            return [
+                (r[0], r[1])
+                for r in self.db.execute(
+                    "SELECT id, parent_remote_id FROM records WHERE integration_id=? AND model=? AND "
+                    "remote_deleted_at IS NULL AND parent_remote_id IS NOT NULL",
+                    (integration_id, model),
+                )
+            ]
 
     # -- checkpoints and sync runs ----------------------------------------------------------------
 
     def checkpoint(self, integration_id: str, model: str) -> dict[str, Any]:
         """The model's checkpoint: ``cursor`` (last delta position) and ``run`` (an unfinished run)."""
         with self._lock:
-            row = self.db.execute("SELECT cursor, run FROM checkpoints WHERE integration_id=? AND model=?",
-                                  (integration_id, model)).fetchone()
+            row = self.db.execute(
+                "SELECT cursor, run FROM checkpoints WHERE integration_id=? AND model=?", (integration_id, model)
+            ).fetchone()
         if row is None:
             return {"cursor": None, "run": None}
         return {"cursor": row["cursor"], "run": json.loads(row["run"]) if row["run"] else None}
 
-    def set_checkpoint(self, integration_id: str, model: str, *, cursor: str | None, run: dict[str, Any] | None,
-                       db: sqlite3.Connection) -> None:
+    def set_checkpoint(
+        self, integration_id: str, model: str, *, cursor: str | None, run: dict[str, Any] | None, db: sqlite3.Connection
+    ) -> None:
         """Save a checkpoint inside transaction ``db``."""
-        db.execute("INSERT INTO checkpoints (integration_id, model, cursor, run) VALUES (?,?,?,?) ON CONFLICT"
-                   "(integration_id, model) DO UPDATE SET cursor=excluded.cursor, run=excluded.run",
-                   (integration_id, model, cursor, _dumps(run) if run is not None else None))
+        db.execute(
+            "INSERT INTO checkpoints (integration_id, model, cursor, run) VALUES (?,?,?,?) ON CONFLICT"
+            "(integration_id, model) DO UPDATE SET cursor=excluded.cursor, run=excluded.run",
+            (integration_id, model, cursor, _dumps(run) if run is not None else None),
+        )
 
     def start_sync(self, integration_id: str, kind: str) -> int:
         """Record a sync run; returns its id. Runs left "running" by a killed process become "interrupted".
@@ -320,23 +393,32 @@ class SQLiteStore:
         """
         owner = _dumps({_OWNER: _process_identity()})
         with self.transaction() as db:
-            db.execute("UPDATE syncs SET status='interrupted', finished_at=? WHERE integration_id=? AND "
-                       "status='running'", (utc_now(), integration_id))
-            return int(db.execute("INSERT INTO syncs (integration_id, kind, status, started_at, stats) "
-                                  "VALUES (?,?,?,?,?)",
-                                  (integration_id, kind, "running", utc_now(), owner)).lastrowid or 0)
+            db.execute(
+                "UPDATE syncs SET status='interrupted', finished_at=? WHERE integration_id=? AND status='running'",
+                (utc_now(), integration_id),
+            )
+            return int(
+                db.execute(
+                    "INSERT INTO syncs (integration_id, kind, status, started_at, stats) VALUES (?,?,?,?,?)",
+                    (integration_id, kind, "running", utc_now(), owner),
+                ).lastrowid
+                or 0
+            )
 
     def finish_sync(self, sync_id: int, status: str, stats: dict[str, Any], kind: str | None = None) -> None:
         """Close a sync run with its status, statistics and (if it changed) its kind."""
         with self.transaction() as db:
-            db.execute("UPDATE syncs SET status=?, finished_at=?, stats=?, kind=COALESCE(?, kind) WHERE id=?",
-                       (status, utc_now(), _dumps(stats), kind, sync_id))
+            db.execute(
+                "UPDATE syncs SET status=?, finished_at=?, stats=?, kind=COALESCE(?, kind) WHERE id=?",
+                (status, utc_now(), _dumps(stats), kind, sync_id),
+            )
 
     def syncs(self, integration_id: str, limit: int = 20) -> list[dict[str, Any]]:
         """The latest sync runs of an integration, newest first; a run whose process is gone is "interrupted"."""
         with self._lock:
-            rows = self.db.execute("SELECT * FROM syncs WHERE integration_id=? ORDER BY id DESC LIMIT ?",
-                                   (integration_id, limit)).fetchall()
+            rows = self.db.execute(
+                "SELECT * FROM syncs WHERE integration_id=? ORDER BY id DESC LIMIT ?", (integration_id, limit)
+            ).fetchall()
             result = []
             for r in rows:
                 run = dict(r)
@@ -344,8 +426,10 @@ class SQLiteStore:
                 owner = stats.pop(_OWNER, None) if isinstance(stats, dict) else None
                 if run["status"] == "running" and owner is not None and _process_gone(owner):
                     now = utc_now()
-                    self.db.execute("UPDATE syncs SET status='interrupted', finished_at=? WHERE id=? AND "
-                                    "status='running'", (now, run["id"]))
+                    self.db.execute(
+                        "UPDATE syncs SET status='interrupted', finished_at=? WHERE id=? AND status='running'",
+                        (now, run["id"]),
+                    )
                     run.update(status="interrupted", finished_at=now)
                 if owner is not None and not stats:
                     stats = None  # a running run has no statistics yet
@@ -356,41 +440,66 @@ class SQLiteStore:
     def has_finished_sync(self, integration_id: str) -> bool:
         """Whether a sync of the integration ever finished successfully."""
         with self._lock:
-            return self.db.execute("SELECT 1 FROM syncs WHERE integration_id=? AND status='success' LIMIT 1",
-                                   (integration_id,)).fetchone() is not None
+            return (
+                self.db.execute(
+                    "SELECT 1 FROM syncs WHERE integration_id=? AND status='success' LIMIT 1", (integration_id,)
+                ).fetchone()
+                is not None
+            )
 
     # -- tracking ------------------------------------------------------------------------------
 
     def track(self, integration_id: str, model: str, remote_id: str) -> None:
         """Remember that ``remote_id`` was created through unimap (for 'sync only created applications')."""
         with self.transaction() as db:
-            db.execute("INSERT OR IGNORE INTO tracked (integration_id, model, remote_id, created_at) VALUES (?,?,?,?)",
-                       (integration_id, model, str(remote_id), utc_now()))
+            db.execute(
+                "INSERT OR IGNORE INTO tracked (integration_id, model, remote_id, created_at) VALUES (?,?,?,?)",
+                (integration_id, model, str(remote_id), utc_now()),
+            )
 
     def tracked(self, integration_id: str, model: str) -> set[str]:
         """Remote ids of ``model`` created through unimap."""
         with self._lock:
-            return {r[0] for r in self.db.execute("SELECT remote_id FROM tracked WHERE integration_id=? AND model=?",
-                                                  (integration_id, model))}
+            return {
+                r[0]
+                for r in self.db.execute(
+                    "SELECT remote_id FROM tracked WHERE integration_id=? AND model=?", (integration_id, model)
+                )
+            }
 
     # -- pending attachments ----------------------------------------------------------------------
 
-    def add_pending_attachment(self, integration_id: str, target: dict[str, Any], attachment: dict[str, Any],
-                               error: str | None) -> int:
+    def add_pending_attachment(
+        self, integration_id: str, target: dict[str, Any], attachment: dict[str, Any], error: str | None
+    ) -> int:
         """Remember an attachment that could not be attached (content included) for a later retry."""
         with self.transaction() as db:
-            return int(db.execute("INSERT INTO pending_attachments (integration_id, target, attachment, error, "
-                                  "created_at) VALUES (?,?,?,?,?)", (integration_id, _dumps(target),
-                                                                      _dumps(attachment), error, utc_now())).lastrowid
-                       or 0)
+            return int(
+                db.execute(
+                    "INSERT INTO pending_attachments (integration_id, target, attachment, error, "
+                    "created_at) VALUES (?,?,?,?,?)",
+                    (integration_id, _dumps(target), _dumps(attachment), error, utc_now()),
+                ).lastrowid
+                or 0
+            )
 
     def pending_attachments(self, integration_id: str) -> list[dict[str, Any]]:
         """Attachments still waiting to be attached, oldest first."""
         with self._lock:
-            rows = self.db.execute("SELECT * FROM pending_attachments WHERE integration_id=? AND done_at IS NULL "
-                                   "ORDER BY id", (integration_id,)).fetchall()
-        return [{"id": r["id"], "target": json.loads(r["target"]), "attachment": json.loads(r["attachment"]),
-                 "error": r["error"], "created_at": r["created_at"]} for r in rows]
+            rows = self.db.execute(
+                "SELECT * FROM pending_attachments WHERE integration_id=? AND done_at IS NULL ORDER BY id",
+                (integration_id,),
+            ).fetchall()
+        return [
+            {
+                "id": r["id"],
+                "target": json.loads(r["target"]),
+                "attachment": json.loads(r["attachment"]),
+                "error": r["error"],
+                "created_at": r["created_at"],
+            }
+            for r in rows
+        ]
 
     def finish_pending_attachment(self, pending_id: int) -> None:
         """Mark a pending attachment as attached."""
@@ -406,13 +515,16 @@ class SQLiteStore:
         record["remote_data"] = orjson.loads(row["remote_data"]) if row["remote_data"] else None
         return record
 
-    def get(self, integration_id: str, model: str, *, id: str | None = None,
-            remote_id: str | None = None) -> dict[str, Any] | None:
+    def get(
+        self, integration_id: str, model: str, *, id: str | None = None, remote_id: str | None = None
+    ) -> dict[str, Any] | None:
         """One record by unified id or remote id (deleted ones included)."""
         column, value = ("id", id) if id is not None else ("remote_id", remote_id)
         with self._lock:
-            row = self.db.execute(f"SELECT * FROM records WHERE integration_id=? AND model=? AND {column}=?",
-                                  (integration_id, model, value)).fetchone()
+            row = self.db.execute(
+                f"SELECT * FROM records WHERE integration_id=? AND model=? AND {column}=?",
+                (integration_id, model, value),
+            ).fetchone()
         return self._row(row) if row else None
 
     def by_ids(self, integration_id: str, model: str, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
@@ -421,42 +533,64 @@ class SQLiteStore:
         with self._lock:
             for chunk in _chunks(sorted(set(ids)), 500):
                 marks = ",".join("?" * len(chunk))
-                for row in self.db.execute(f"SELECT * FROM records WHERE integration_id=? AND model=? AND id IN "
-                                           f"({marks})", (integration_id, model, *chunk)):
+                for row in self.db.execute(
+                    f"SELECT * FROM records WHERE integration_id=? AND model=? AND id IN ({marks})",
+                    (integration_id, model, *chunk),
+                ):
                     out[row["id"]] = self._row(row)
         return out
 
-    def by_field(self, integration_id: str, model: str, field: str, values: Iterable[str], *,
-                 include_deleted: bool = False) -> list[dict[str, Any]]:
+    def by_field(
+        self, integration_id: str, model: str, field: str, values: Iterable[str], *, include_deleted: bool = False
+    ) -> list[dict[str, Any]]:
         """Records whose unified ``field`` is one of ``values`` (e.g. applications by candidate_id)."""
         out: list[dict[str, Any]] = []
         deleted = "" if include_deleted else " AND remote_deleted_at IS NULL"
         with self._lock:
             for chunk in _chunks(sorted(set(values)), 500):
                 marks = ",".join("?" * len(chunk))
-                out.extend(self._row(r) for r in self.db.execute(
-                    f"SELECT * FROM records WHERE integration_id=? AND model=? AND "
-                    f"json_extract(data, '$.{field}') IN ({marks}){deleted} ORDER BY rowid",
-                    (integration_id, model, *chunk)))
+                out.extend(
+                    self._row(r)
+                    for r in self.db.execute(
+                        f"SELECT * FROM records WHERE integration_id=? AND model=? AND "
+                        f"json_extract(data, '$.{field}') IN ({marks}){deleted} ORDER BY rowid",
+                        (integration_id, model, *chunk),
+                    )
+                )
         return out
 
     def all(self, integration_id: str, model: str, *, include_deleted: bool = False) -> list[dict[str, Any]]:
         """Every record of a (small) model, in insertion order."""
         deleted = "" if include_deleted else " AND remote_deleted_at IS NULL"
         with self._lock:
-            return [self._row(r) for r in self.db.execute(
-                f"SELECT * FROM records WHERE integration_id=? AND model=?{deleted} ORDER BY rowid",
-                (integration_id, model))]
+            return [
+                self._row(r)
+                for r in self.db.execute(
+                    f"SELECT * FROM records WHERE integration_id=? AND model=?{deleted} ORDER BY rowid",
+                    (integration_id, model),
+                )
+            ]
 
     def count(self, integration_id: str, model: str, *, include_deleted: bool = False) -> int:
         """How many records of ``model`` the store holds."""
         deleted = "" if include_deleted else " AND remote_deleted_at IS NULL"
         with self._lock:
-            return int(self.db.execute(f"SELECT COUNT(*) FROM records WHERE integration_id=? AND model=?{deleted}",
-                                       (integration_id, model)).fetchone()[0])
+            return int(
+                self.db.execute(
+                    f"SELECT COUNT(*) FROM records WHERE integration_id=? AND model=?{deleted}", (integration_id, model)
+                ).fetchone()[0]
+            )
 
-    def page(self, integration_id: str, model: str, *, where: list[str], params: list[Any], cursor: str | None,
-             page_size: int) -> RecordPage:
+    def page(
+        self,
+        integration_id: str,
+        model: str,
+        *,
+        where: list[str],
+        params: list[Any],
+        cursor: str | None,
+        page_size: int,
+    ) -> RecordPage:
         """A page of records matching SQL conditions on alias ``r`` (built by :mod:`unimap.query`)."""
         after = decode_cursor(cursor) if cursor else 0
         clauses = ["r.integration_id = ?", "r.model = ?", "r.rowid > ?", *where]
@@ -472,17 +606,21 @@ class SQLiteStore:
     def schedule(self, integration_id: str) -> dict[str, float | None]:
         """The integration's sync intervals in seconds (``None``: the default; 0: off)."""
         with self._lock:
-            row = self.db.execute("SELECT delta_every, full_every FROM sync_schedules WHERE integration_id=?",
-                                  (integration_id,)).fetchone()
+            row = self.db.execute(
+                "SELECT delta_every, full_every FROM sync_schedules WHERE integration_id=?", (integration_id,)
+            ).fetchone()
         return {"delta_every": row[0], "full_every": row[1]} if row else {"delta_every": None, "full_every": None}
 
     def set_schedule(self, integration_id: str, *, delta_every: float | None, full_every: float | None) -> None:
         """Store the integration's sync intervals (``None``: back to the default)."""
         self.integration(integration_id)
         with self.transaction() as db:
-            db.execute("INSERT INTO sync_schedules (integration_id, delta_every, full_every) VALUES (?,?,?) "
-                       "ON CONFLICT(integration_id) DO UPDATE SET delta_every=excluded.delta_every, "
-                       "full_every=excluded.full_every", (integration_id, delta_every, full_every))
+            db.execute(
+                "INSERT INTO sync_schedules (integration_id, delta_every, full_every) VALUES (?,?,?) "
+                "ON CONFLICT(integration_id) DO UPDATE SET delta_every=excluded.delta_every, "
+                "full_every=excluded.full_every",
+                (integration_id, delta_every, full_every),
+            )
 
     def dump(self, table: str) -> Iterator[dict[str, Any]]:
         """Every row of ``table`` (JSON as text), in insertion order (records without their rowid)."""
@@ -491,9 +629,15 @@ class SQLiteStore:
         if table not in TABLES:
             raise StoreError(f"no table {table!r} to copy")
         order = {"integrations": "created_at, id", "api_keys": "created_at, id"}.get(table, "rowid")
-        columns = "*" if table != "records" else ("integration_id, model, id, remote_id, parent_remote_id, data, "
-                                                  "remote_data, hash, changed_at, remote_deleted_at, created_at, "
-                                                  "seen_sync")
+        columns = (
+            "*"
+            if table != "records"
+            else (
+                "integration_id, model, id, remote_id, parent_remote_id, data, "
+                "remote_data, hash, changed_at, remote_deleted_at, created_at, "
+                "seen_sync"
+            )
+        )
         with self._lock:
             for row in self.db.execute(f"SELECT {columns} FROM {table} ORDER BY {order}"):
                 yield dict(row)
@@ -508,12 +652,14 @@ class SQLiteStore:
         with self.transaction() as db:
             for row in rows:
                 columns = [c for c in row if c != "rowid"]
-                db.execute(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({','.join('?' * len(columns))})",
-                           [row[c] for c in columns])
+                db.execute(
+                    f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({','.join('?' * len(columns))})",
+                    [row[c] for c in columns],
+                )
                 count += 1
         return count
 
 
 def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]

@@ -58,8 +58,9 @@ def resolve_url(base_url: str, path: str, *, label: str = "request") -> str:
     if parts.scheme or parts.netloc:
         own = urlsplit(base_url)
         if (parts.scheme.lower(), parts.netloc.lower()) != (own.scheme.lower(), own.netloc.lower()):
-            raise RemoteInputInvalid(f"{label}: {parts.netloc or path} is not this integration's host "
-                                     f"({own.netloc})", call=label)
+            raise RemoteInputInvalid(
+                f"{label}: {parts.netloc or path} is not this integration's host ({own.netloc})", call=label
+            )
         return path
     return base_url.rstrip("/") + "/" + path.lstrip("/")
 
@@ -75,8 +76,9 @@ def decode(response: httpx.Response) -> tuple[Any, bool]:
         return response.text, False
 
 
-def raise_for_rule(rule: ErrorRule, view: dict[str, Any], fallback: str, *, call: str, status: int | None,
-                   redact: Callable[[str], str]) -> None:
+def raise_for_rule(
+    rule: ErrorRule, view: dict[str, Any], fallback: str, *, call: str, status: int | None, redact: Callable[[str], str]
+) -> None:
     """Act on a matched error rule: a retry or re-login signal, or the error it names."""
     text = redact(rule.describe(view) or fallback)
     if rule.retry:
@@ -87,8 +89,9 @@ def raise_for_rule(rule: ErrorRule, view: dict[str, Any], fallback: str, *, call
     raise cls(f"{call}: {text}", call=call, status=status, code=rule.code)
 
 
-def plain_response(response: httpx.Response, request: Request, ctx: ParseContext, *,
-                   relogin_statuses: Sequence[int] = ()) -> Response:
+def plain_response(
+    response: httpx.Response, request: Request, ctx: ParseContext, *, relogin_statuses: Sequence[int] = ()
+) -> Response:
     """A raw answer (passthrough, token endpoints): retried on 5xx, returned as it is otherwise."""
     status = response.status_code
     if status in relogin_statuses:

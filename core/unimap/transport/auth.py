@@ -30,8 +30,16 @@ __all__ = [
 
 #: a session refused this many times within one call gives up (it may expire again mid-retries)
 MAX_RELOGINS = 3
-OAUTH_REFUSALS = frozenset({"invalid_client", "invalid_grant", "unauthorized_client", "invalid_scope",
-                            "access_denied", "unsupported_grant_type"})
+OAUTH_REFUSALS = frozenset(
+    {
+        "invalid_client",
+        "invalid_grant",
+        "unauthorized_client",
+        "invalid_scope",
+        "access_denied",
+        "unsupported_grant_type",
+    }
+)
 
 
 class AuthHost(Protocol):
@@ -210,11 +218,23 @@ class OAuth2ClientCredentials(Auth):
     type = "oauth2_client_credentials"
     max_refreshes = 1
 
-    def __init__(self, token_url: Any, client_id: Any, client_secret: Any, *, client_auth: str = "basic",
-                 scope: Any = None, extra: Mapping[str, Any] | None = None, access_token: Any = None,
-                 expires_in: Any = None, expires_at: Any = None, refresh_margin_seconds: float = 60.0,
-                 header: str = "Authorization", scheme: str = "Bearer",
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        token_url: Any,
+        client_id: Any,
+        client_secret: Any,
+        *,
+        client_auth: str = "basic",
+        scope: Any = None,
+        extra: Mapping[str, Any] | None = None,
+        access_token: Any = None,
+        expires_in: Any = None,
+        expires_at: Any = None,
+        refresh_margin_seconds: float = 60.0,
+        header: str = "Authorization",
+        scheme: str = "Bearer",
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         if client_auth not in ("basic", "body"):
             raise ConfigError(f"auth oauth2_client_credentials: client_auth must be basic or body, not {client_auth!r}")
         self.token_url = token_url
@@ -276,15 +296,20 @@ class OAuth2ClientCredentials(Auth):
             description = body.get("error_description")
             detail = host.redact(f"{error}: {description}" if description else error)
             if error in OAUTH_REFUSALS or response.status in (400, 401, 403):
-                raise AuthenticationInvalid(f"{host.connector}: the token request was refused ({detail})",
-                                            call="oauth2 token", status=response.status)
-            raise RemoteError(f"{host.connector}: the token request failed ({detail})", call="oauth2 token",
-                              status=response.status)
+                raise AuthenticationInvalid(
+                    f"{host.connector}: the token request was refused ({detail})",
+                    call="oauth2 token",
+                    status=response.status,
+                )
+            raise RemoteError(
+                f"{host.connector}: the token request failed ({detail})", call="oauth2 token", status=response.status
+            )
         view = response.view()["body"]
         token = self.access_token.search(view) if self.access_token is not None else body.get("access_token")
         if not isinstance(token, str) or not token:
-            raise AuthenticationInvalid(f"{host.connector}: the token response has no access token",
-                                        call="oauth2 token")
+            raise AuthenticationInvalid(
+                f"{host.connector}: the token response has no access token", call="oauth2 token"
+            )
         now = self.clock()
         at = self.expires_at.search(view) if self.expires_at is not None else body.get("expires_at")
         expires = _expiry(at, now, absolute=True)
@@ -324,8 +349,15 @@ class SessionAuth(Auth):
 
     max_refreshes = MAX_RELOGINS
 
-    def __init__(self, config: Mapping[str, Any], *, kind: str = "session_login", login_params: Any = None,
-                 session: Any = None, logout_params: Any = None) -> None:
+    def __init__(
+        self,
+        config: Mapping[str, Any],
+        *,
+        kind: str = "session_login",
+        login_params: Any = None,
+        session: Any = None,
+        logout_params: Any = None,
+    ) -> None:
         self.config = dict(config)
         self.type = kind
         login = config.get("login")
@@ -382,18 +414,23 @@ class SessionAuth(Auth):
 
             found = unimap_authenticate(host.connector, auth, dict(host.credentials), host.login_call)
         else:
-            found = host.hook.unimap_authenticate(connector=host.connector, auth=auth,
-                                                  credentials=dict(host.credentials), login=host.login_call)
+            found = host.hook.unimap_authenticate(
+                connector=host.connector, auth=auth, credentials=dict(host.credentials), login=host.login_call
+            )
         if not found:
-            raise AuthenticationInvalid(f"{host.connector}: no plugin could authenticate (auth type "
-                                        f"{self.config.get('type')!r})")
+            raise AuthenticationInvalid(
+                f"{host.connector}: no plugin could authenticate (auth type {self.config.get('type')!r})"
+            )
         return str(found)
 
     def needs_session(self, request: Request) -> bool:
         """Whether ``request`` carries the session (all but the unauthenticated methods, labels or paths)."""
         names = self.unauthenticated
-        return not (request.method in names or (request.label and request.label in names) or
-                    (request.path and request.path in names))
+        return not (
+            request.method in names
+            or (request.label and request.label in names)
+            or (request.path and request.path in names)
+        )
 
     def apply(self, request: Request, host: AuthHost) -> tuple[Request, Any]:
         if not self.needs_session(request):

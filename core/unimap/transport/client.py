@@ -128,12 +128,23 @@ class VendorClient:
     convenience returning the RPC ``result``.
     """
 
-    def __init__(self, connector: str, spec: dict[str, Any], credentials: dict[str, Any], *,
-                 base_url: str | None = None, hook: Any = None, transport: httpx.BaseTransport | None = None,
-                 requests_per_minute: float | None = None, integration_id: str | None = None,
-                 timeout: float | None = None, sleep: Callable[[float], None] = time.sleep,
-                 settings: dict[str, Any] | None = None, functions: FunctionRegistry | None = None,
-                 registry: ComponentRegistry | None = None) -> None:
+    def __init__(
+        self,
+        connector: str,
+        spec: dict[str, Any],
+        credentials: dict[str, Any],
+        *,
+        base_url: str | None = None,
+        hook: Any = None,
+        transport: httpx.BaseTransport | None = None,
+        requests_per_minute: float | None = None,
+        integration_id: str | None = None,
+        timeout: float | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        settings: dict[str, Any] | None = None,
+        functions: FunctionRegistry | None = None,
+        registry: ComponentRegistry | None = None,
+    ) -> None:
         self.connector = connector
         self.spec = spec
         self.transport_spec: dict[str, Any] = dict(spec["transport"])
@@ -218,8 +229,9 @@ class VendorClient:
         try:
             return self._exchange(request, authenticated=False, relogin=False).body
         except RemoteInputInvalid as exc:
-            raise AuthenticationInvalid(f"{self.connector}: login refused ({exc.message.split(': ', 1)[-1]})",
-                                        call=method) from None
+            raise AuthenticationInvalid(
+                f"{self.connector}: login refused ({exc.message.split(': ', 1)[-1]})", call=method
+            ) from None
 
     def call_once(self, method: str, params: list[Any]) -> Any:
         """One unauthenticated JSON-RPC call, not retried and not checked (logging out)."""
@@ -281,16 +293,26 @@ class VendorClient:
 
     def send(self, request: Request) -> Response:
         """Send ``request`` with auth, rate limit, retries, error mapping and the call hooks."""
-        if isinstance(self.transport, JsonRpcTransport) and request.params is None and request.files is None \
-                and request.form is None:
+        if (
+            isinstance(self.transport, JsonRpcTransport)
+            and request.params is None
+            and request.files is None
+            and request.form is None
+        ):
             request = request.replace(params=[])
-        params = request.params if isinstance(self.transport, JsonRpcTransport) else \
-            (request.json if request.json is not UNSET else None)
-        call = VendorCall(self.connector, request.method if isinstance(self.transport, JsonRpcTransport)
-                          else request.path, params, http_method="POST" if isinstance(self.transport,
-                                                                                       JsonRpcTransport)
-                          else request.method.upper(), headers=dict(request.headers),
-                          integration_id=self.integration_id)
+        params = (
+            request.params
+            if isinstance(self.transport, JsonRpcTransport)
+            else (request.json if request.json is not UNSET else None)
+        )
+        call = VendorCall(
+            self.connector,
+            request.method if isinstance(self.transport, JsonRpcTransport) else request.path,
+            params,
+            http_method="POST" if isinstance(self.transport, JsonRpcTransport) else request.method.upper(),
+            headers=dict(request.headers),
+            integration_id=self.integration_id,
+        )
         return self._exchange(request, call=call)
 
     def _from_call(self, request: Request, call: VendorCall) -> Request:
@@ -310,9 +332,17 @@ class VendorClient:
             return build_plain(request)
         return self.transport.build(request, self.base_url)
 
-    def _exchange(self, request: Request, *, call: VendorCall | None = None, authenticated: bool = True,
-                  relogin: bool = True, raw: bool = False, any_host: bool = False,
-                  parse: Parse | None = None) -> Response:
+    def _exchange(
+        self,
+        request: Request,
+        *,
+        call: VendorCall | None = None,
+        authenticated: bool = True,
+        relogin: bool = True,
+        raw: bool = False,
+        any_host: bool = False,
+        parse: Parse | None = None,
+    ) -> Response:
         name = request.name
         ctx = self._parse_context()
         attempt, limited, refreshes = 0, 0, 0
@@ -351,8 +381,9 @@ class VendorClient:
                     wait = retry_after if retry_after is not None else 1.0
                     self.limiter.block_for(wait)
                     if limited > MAX_RATE_LIMITED:
-                        raise RemoteRateLimited(f"{name}: rate limited {limited} times", call=name, status=429,
-                                                retry_after=wait)
+                        raise RemoteRateLimited(
+                            f"{name}: rate limited {limited} times", call=name, status=429, retry_after=wait
+                        )
                     attempt -= 1  # waiting out a 429 does not use up an attempt
                     continue
                 if log.isEnabledFor(logging.DEBUG):
@@ -360,12 +391,16 @@ class VendorClient:
                 if parse is not None:
                     parsed = parse(response, outgoing)
                 else:
-                    parsed = self.transport.parse(response, outgoing, ctx, raw=raw) if not any_host else \
-                        RestTransport.parse_plain(response, outgoing, ctx)
+                    parsed = (
+                        self.transport.parse(response, outgoing, ctx, raw=raw)
+                        if not any_host
+                        else RestTransport.parse_plain(response, outgoing, ctx)
+                    )
                 parsed.request = request
                 if call is not None and self.hook is not None:
-                    vendor = VendorResponse(parsed.status, parsed.body, dict(parsed.headers), parsed.url,
-                                            time.monotonic() - started)
+                    vendor = VendorResponse(
+                        parsed.status, parsed.body, dict(parsed.headers), parsed.url, time.monotonic() - started
+                    )
                     self.hook.unimap_after_call(call=call, response=vendor)
                     parsed.body = vendor.data
                 return parsed
@@ -382,13 +417,21 @@ class VendorClient:
             except Retry as retry:
                 reason = self._redact(retry.reason)
                 if retry.sent and request.write:
-                    raise RemoteUnavailable(f"{name}: {reason}; the outcome is unknown (the vendor may have "
-                                            f"applied it), so the write was not repeated", call=name) from None
+                    raise RemoteUnavailable(
+                        f"{name}: {reason}; the outcome is unknown (the vendor may have "
+                        f"applied it), so the write was not repeated",
+                        call=name,
+                    ) from None
                 if attempt >= self.retry.max_attempts or not self._retryable(retry.kind):
                     raise RemoteUnavailable(f"{name}: {reason} after {attempt} attempt(s)", call=name) from None
                 self.stats.bump("retries")
-                log.info("%s: %s; retrying (attempt %d of %d)", self.redact(name), reason, attempt + 1,
-                         self.retry.max_attempts)
+                log.info(
+                    "%s: %s; retrying (attempt %d of %d)",
+                    self.redact(name),
+                    reason,
+                    attempt + 1,
+                    self.retry.max_attempts,
+                )
                 pause = retry.wait if retry.wait is not None else retry_after  # a 503's Retry-After
                 self._sleep(pause if pause is not None else self.retry.backoff(attempt))
 
@@ -406,8 +449,14 @@ class VendorClient:
         path = self.transport_spec.get("upload_path")
         if not path:
             raise ConfigError(f"{self.connector}: the transport has no upload_path")
-        request = Request("upload", path=path, files={"file": (filename, content, content_type)}, form={},
-                          write=self.retry.is_write("upload"), label="upload")
+        request = Request(
+            "upload",
+            path=path,
+            files={"file": (filename, content, content_type)},
+            form={},
+            write=self.retry.is_write("upload"),
+            label="upload",
+        )
         ctx = self._parse_context()
 
         def parse(response: httpx.Response, sent: Request) -> Response:
@@ -433,9 +482,16 @@ class VendorClient:
         record: dict[str, Any] = self._exchange(request, parse=parse).body
         return record
 
-    def passthrough(self, method: str, params: Any = None, *, path: str | None = None,
-                    http_method: str | None = None, body: Any = None,
-                    query: dict[str, Any] | None = None) -> dict[str, Any]:
+    def passthrough(
+        self,
+        method: str,
+        params: Any = None,
+        *,
+        path: str | None = None,
+        http_method: str | None = None,
+        body: Any = None,
+        query: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         """A raw vendor call with the auth injected; Kombo's passthrough shape ``{url, status, headers, data}``.
 
         JSON-RPC: ``method`` and ``params``, or a whole envelope ``body`` forwarded as sent (its ``id`` kept).
@@ -449,18 +505,37 @@ class VendorClient:
                 envelope = dict(body)
                 method = str(envelope.get("method", method))
                 sent = envelope.get("params")
-                request = Request(method, path=path or "", json=envelope,
-                                  params=list(sent) if isinstance(sent, list) else None, label=method,
-                                  write=self.retry.is_write(method), query=dict(query or {}))
+                request = Request(
+                    method,
+                    path=path or "",
+                    json=envelope,
+                    params=list(sent) if isinstance(sent, list) else None,
+                    label=method,
+                    write=self.retry.is_write(method),
+                    query=dict(query or {}),
+                )
             else:
-                request = Request(method, path=path or "", params=list(params or []), label=method,
-                                  write=self.retry.is_write(method), query=dict(query or {}))
+                request = Request(
+                    method,
+                    path=path or "",
+                    params=list(params or []),
+                    label=method,
+                    write=self.retry.is_write(method),
+                    query=dict(query or {}),
+                )
         else:
             verb = (http_method or (method if method.upper() in METHODS else "GET")).upper()
             target = path or (method if method.upper() not in METHODS else "")
             payload = body if body is not None else (params if params is not None else UNSET)
-            request = Request(verb, target, query=dict(query or {}), json=payload, write=verb not in ("GET", "HEAD"),
-                              label=f"{verb} {target}", allow_text=True)
+            request = Request(
+                verb,
+                target,
+                query=dict(query or {}),
+                json=payload,
+                write=verb not in ("GET", "HEAD"),
+                label=f"{verb} {target}",
+                allow_text=True,
+            )
         response = self._exchange(request, raw=True)
         headers = {k: v for k, v in response.headers.items() if k.lower() not in ("set-cookie",)}
         return {"url": response.url, "status": response.status, "headers": headers, "data": response.body}

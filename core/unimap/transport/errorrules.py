@@ -55,9 +55,16 @@ def parse_rules(config: Any, env: Any) -> list[ErrorRule]:
         statuses = [status] if isinstance(status, int) else list(status or [])
         if not statuses and not item.get("when"):
             raise ConfigError("an error rule needs a `status` or a `when` expression")
-        rules.append(ErrorRule(frozenset(int(s) for s in statuses), env.expr(item.get("when")), item.get("code"),
-                               env.expr(item.get("message")), bool(item.get("retry", False)),
-                               bool(item.get("relogin", False))))
+        rules.append(
+            ErrorRule(
+                frozenset(int(s) for s in statuses),
+                env.expr(item.get("when")),
+                item.get("code"),
+                env.expr(item.get("message")),
+                bool(item.get("retry", False)),
+                bool(item.get("relogin", False)),
+            )
+        )
     return rules
 
 
@@ -85,8 +92,9 @@ def extract_message(body: Any) -> str | None:
         if found:
             parts.append(found)
     elif isinstance(errors, Mapping):  # {"field": ["is required"]}
-        parts.append("; ".join(f"{k}: {', '.join(map(str, v)) if isinstance(v, list) else v}"
-                               for k, v in errors.items()))
+        parts.append(
+            "; ".join(f"{k}: {', '.join(map(str, v)) if isinstance(v, list) else v}" for k, v in errors.items())
+        )
     if parts:
         return ": ".join(parts)
     description = body.get("error_description")

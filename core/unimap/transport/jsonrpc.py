@@ -29,8 +29,16 @@ class JsonRpcTransport:
 
     type = "jsonrpc"
 
-    def __init__(self, base_url: Any, *, path: str = "", timeout_seconds: float = 30.0, error_status_ok: bool = True,
-                 errors: Sequence[ErrorRule] = (), upload_path: str | None = None) -> None:
+    def __init__(
+        self,
+        base_url: Any,
+        *,
+        path: str = "",
+        timeout_seconds: float = 30.0,
+        error_status_ok: bool = True,
+        errors: Sequence[ErrorRule] = (),
+        upload_path: str | None = None,
+    ) -> None:
         self.base_url = base_url  # text, or a template over {settings, credentials}
         self.path = path
         self.timeout_seconds = timeout_seconds
@@ -65,20 +73,29 @@ class JsonRpcTransport:
             if request.params is not None:
                 body["params"] = request.params
         else:
-            body = {"jsonrpc": "2.0", "method": request.method, "params": list(request.params or []),
-                    "id": self.next_id()}
+            body = {
+                "jsonrpc": "2.0",
+                "method": request.method,
+                "params": list(request.params or []),
+                "id": self.next_id(),
+            }
         kwargs = {"json": body, "headers": headers}
         if request.query:
             kwargs["params"] = {k: v for k, v in request.query.items() if v is not None}
         return HttpCall("POST", url, kwargs)
 
-    def _rpc_error(self, error: Any, body: dict[str, Any], response: httpx.Response, request: Request,
-                   ctx: ParseContext) -> RemoteError:
+    def _rpc_error(
+        self, error: Any, body: dict[str, Any], response: httpx.Response, request: Request, ctx: ParseContext
+    ) -> RemoteError:
         message = str(error.get("message", error)) if isinstance(error, dict) else str(error)
         if any(trigger in message for trigger in ctx.relogin_on):
             raise Relogin(message)
-        view = {"status": response.status_code, "headers": {k.lower(): v for k, v in response.headers.items()},
-                "body": body, "error": error if isinstance(error, dict) else {"message": message}}
+        view = {
+            "status": response.status_code,
+            "headers": {k.lower(): v for k, v in response.headers.items()},
+            "body": body,
+            "error": error if isinstance(error, dict) else {"message": message},
+        }
         rule = match_rule([*request.errors, *self.errors, *ctx.rules], view)
         if rule is not None:
             raise_for_rule(rule, view, message, call=request.name, status=None, redact=ctx.redact)
@@ -105,8 +122,11 @@ class JsonRpcTransport:
             if status >= 400:
                 raise RemoteError(f"{request.name}: HTTP {status}", call=request.name, status=status)
             body = out.body
-            if isinstance(body, dict) and isinstance(body.get("error"), dict) and \
-                    any(t in str(body["error"].get("message", "")) for t in ctx.relogin_on):
+            if (
+                isinstance(body, dict)
+                and isinstance(body.get("error"), dict)
+                and any(t in str(body["error"].get("message", "")) for t in ctx.relogin_on)
+            ):
                 raise Relogin(str(body["error"].get("message")))
             return out
         if status in ctx.policy.retry_on_status or status >= 500:

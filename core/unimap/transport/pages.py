@@ -45,9 +45,16 @@ def _extractor(spec: Any, functions: Any) -> Extract | None:
     return lambda response: spec.search(response.view())
 
 
-def pages(client: Sender, request: RequestTemplate | Callable[[dict[str, Any]], Request], paginator: Paginator,
-          context: dict[str, Any], *, records: Any = None, total: Any = None,
-          resume: dict[str, Any] | None = None) -> Iterator[Page]:
+def pages(
+    client: Sender,
+    request: RequestTemplate | Callable[[dict[str, Any]], Request],
+    paginator: Paginator,
+    context: dict[str, Any],
+    *,
+    records: Any = None,
+    total: Any = None,
+    resume: dict[str, Any] | None = None,
+) -> Iterator[Page]:
     """Every page of ``request`` (a request component or a function of the context) under ``paginator``.
 
     ``records`` and ``total`` are expressions over the response view (compiled, or text compiled with the

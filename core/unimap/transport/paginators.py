@@ -47,8 +47,9 @@ class Paginator(Protocol):
     def apply(self, request: Request, state: dict[str, Any]) -> Request:
         """``request`` with the page in it (query parameters, or another URL)."""
 
-    def advance(self, state: dict[str, Any], response: Response, records: list[Any],
-                total: int | None) -> dict[str, Any] | None:
+    def advance(
+        self, state: dict[str, Any], response: Response, records: list[Any], total: int | None
+    ) -> dict[str, Any] | None:
         """The state of the next page, or ``None`` when this was the last one."""
 
 
@@ -82,9 +83,11 @@ class _Base:
         """The page's digest; :class:`RemoteError` when it equals the previous page's."""
         digest = _digest(records)
         if digest == state.get("digest"):
-            raise RemoteError(f"{self._call(response)}: the vendor returned the same page of {len(records)} "
-                              f"record(s) again at a new position; stopping instead of looping forever",
-                              call=self._call(response))
+            raise RemoteError(
+                f"{self._call(response)}: the vendor returned the same page of {len(records)} "
+                f"record(s) again at a new position; stopping instead of looping forever",
+                call=self._call(response),
+            )
         return digest
 
     @staticmethod
@@ -109,8 +112,9 @@ class SinglePage(_Base):
     def apply(self, request: Request, state: dict[str, Any]) -> Request:
         return request
 
-    def advance(self, state: dict[str, Any], response: Response, records: list[Any],
-                total: int | None) -> dict[str, Any] | None:
+    def advance(
+        self, state: dict[str, Any], response: Response, records: list[Any], total: int | None
+    ) -> dict[str, Any] | None:
         return None
 
 
@@ -119,8 +123,9 @@ class OffsetPaginator(_Base):
 
     type = "offset"
 
-    def __init__(self, page_size: int, *, limit_param: str | None = None, offset_param: str | None = None,
-                 start: int = 0) -> None:
+    def __init__(
+        self, page_size: int, *, limit_param: str | None = None, offset_param: str | None = None, start: int = 0
+    ) -> None:
         if page_size < 1:
             raise ConfigError("paginator offset: page_size must be at least 1")
         self.page_size = page_size
@@ -142,8 +147,9 @@ class OffsetPaginator(_Base):
             out.query[self.limit_param] = self.page_size
         return out
 
-    def advance(self, state: dict[str, Any], response: Response, records: list[Any],
-                total: int | None) -> dict[str, Any] | None:
+    def advance(
+        self, state: dict[str, Any], response: Response, records: list[Any], total: int | None
+    ) -> dict[str, Any] | None:
         if self._finished(state, records, total):
             return None
         digest = self._guard(state, response, records)
@@ -155,8 +161,15 @@ class PageNumberPaginator(_Base):
 
     type = "page_number"
 
-    def __init__(self, *, page_param: str | None = "page", size_param: str | None = None, start: int = 1,
-                 page_size: int | None = None, total_pages: Any = None) -> None:
+    def __init__(
+        self,
+        *,
+        page_param: str | None = "page",
+        size_param: str | None = None,
+        start: int = 1,
+        page_size: int | None = None,
+        total_pages: Any = None,
+    ) -> None:
         self.page_param = page_param
         self.size_param = size_param
         self.first_page = start
@@ -167,8 +180,14 @@ class PageNumberPaginator(_Base):
         return {"page": self.first_page, "seen": 0, **(resume or {})}
 
     def variables(self, state: dict[str, Any]) -> dict[str, Any]:
-        return {"page": state["page"], "number": state["page"], "size": self.page_size, "limit": self.page_size,
-                "offset": int(state.get("seen", 0)), "first": not state.get("seen")}
+        return {
+            "page": state["page"],
+            "number": state["page"],
+            "size": self.page_size,
+            "limit": self.page_size,
+            "offset": int(state.get("seen", 0)),
+            "first": not state.get("seen"),
+        }
 
     def apply(self, request: Request, state: dict[str, Any]) -> Request:
         out = request.replace()
@@ -178,14 +197,18 @@ class PageNumberPaginator(_Base):
             out.query[self.size_param] = self.page_size
         return out
 
-    def advance(self, state: dict[str, Any], response: Response, records: list[Any],
-                total: int | None) -> dict[str, Any] | None:
+    def advance(
+        self, state: dict[str, Any], response: Response, records: list[Any], total: int | None
+    ) -> dict[str, Any] | None:
         if self._finished(state, records, total):
             return None
         if self.total_pages is not None:
             pages = self.total_pages.search(response.view())
-            if isinstance(pages, int | float) and not isinstance(pages, bool) and \
-                    int(state["page"]) - self.first_page + 1 >= pages:
+            if (
+                isinstance(pages, int | float)
+                and not isinstance(pages, bool)
+                and int(state["page"]) - self.first_page + 1 >= pages
+            ):
                 return None
         digest = self._guard(state, response, records)
         return {"page": int(state["page"]) + 1, "seen": self._seen(state, records), "digest": digest}
@@ -208,8 +231,15 @@ class CursorPaginator(_Base):
 
     type = "cursor"
 
-    def __init__(self, next_expr: Any, *, cursor_param: str | None = "cursor", size_param: str | None = None,
-                 page_size: int | None = None, send_only_cursor: bool = False) -> None:
+    def __init__(
+        self,
+        next_expr: Any,
+        *,
+        cursor_param: str | None = "cursor",
+        size_param: str | None = None,
+        page_size: int | None = None,
+        send_only_cursor: bool = False,
+    ) -> None:
         if next_expr is None:
             raise ConfigError("paginator cursor needs a `next` expression")
         self.next = next_expr
@@ -222,8 +252,12 @@ class CursorPaginator(_Base):
         return {"cursor": None, "seen": 0, **(resume or {})}
 
     def variables(self, state: dict[str, Any]) -> dict[str, Any]:
-        return {"cursor": state.get("cursor"), "limit": self.page_size, "size": self.page_size,
-                "first": state.get("cursor") is None}
+        return {
+            "cursor": state.get("cursor"),
+            "limit": self.page_size,
+            "size": self.page_size,
+            "first": state.get("cursor") is None,
+        }
 
     def apply(self, request: Request, state: dict[str, Any]) -> Request:
         out = request.replace()
@@ -236,14 +270,18 @@ class CursorPaginator(_Base):
             out.query[self.cursor_param] = cursor
         return out
 
-    def advance(self, state: dict[str, Any], response: Response, records: list[Any],
-                total: int | None) -> dict[str, Any] | None:
+    def advance(
+        self, state: dict[str, Any], response: Response, records: list[Any], total: int | None
+    ) -> dict[str, Any] | None:
         cursor = _text(self.next.search(response.view()))
         if cursor is None or self._finished(state, records, total):
             return None
         if cursor == state.get("cursor") or cursor in state.get("trail", []):
-            raise RemoteError(f"{self._call(response)}: the vendor returned the same next cursor again; "
-                              "stopping instead of looping forever", call=self._call(response))
+            raise RemoteError(
+                f"{self._call(response)}: the vendor returned the same next cursor again; "
+                "stopping instead of looping forever",
+                call=self._call(response),
+            )
         digest = self._guard(state, response, records)
         trail = [*state.get("trail", []), state["cursor"]][-3:] if state.get("cursor") is not None else []
         return {"cursor": cursor, "seen": self._seen(state, records), "digest": digest, "trail": trail}
@@ -269,7 +307,7 @@ def parse_link_header(value: str | None) -> list[tuple[str, dict[str, str]]]:
         close = text.find(">", i)
         if close < 0:
             break
-        url = text[i + 1:close].strip()
+        url = text[i + 1 : close].strip()
         i = close + 1
         params: dict[str, str] = {}
         while True:
@@ -331,8 +369,12 @@ class _UrlFollower(_Base):
         return {"url": None, "seen": 0, **(resume or {})}
 
     def variables(self, state: dict[str, Any]) -> dict[str, Any]:
-        return {"url": state.get("url"), "limit": self.page_size, "size": self.page_size,
-                "first": state.get("url") is None}
+        return {
+            "url": state.get("url"),
+            "limit": self.page_size,
+            "size": self.page_size,
+            "first": state.get("url") is None,
+        }
 
     def apply(self, request: Request, state: dict[str, Any]) -> Request:
         out = request.replace()
@@ -346,15 +388,19 @@ class _UrlFollower(_Base):
     def _next(self, response: Response) -> str | None:
         raise NotImplementedError
 
-    def advance(self, state: dict[str, Any], response: Response, records: list[Any],
-                total: int | None) -> dict[str, Any] | None:
+    def advance(
+        self, state: dict[str, Any], response: Response, records: list[Any], total: int | None
+    ) -> dict[str, Any] | None:
         url = self._next(response)
         if url is None or self._finished(state, records, total):
             return None
         url = urljoin(response.url, url) if response.url else url
         if url == state.get("url") or url == response.url or url in state.get("trail", []):
-            raise RemoteError(f"{self._call(response)}: the vendor returned the same next link again; stopping "
-                              "instead of looping forever", call=self._call(response))
+            raise RemoteError(
+                f"{self._call(response)}: the vendor returned the same next link again; stopping "
+                "instead of looping forever",
+                call=self._call(response),
+            )
         digest = self._guard(state, response, records)
         trail = [*state.get("trail", []), state["url"]][-3:] if state.get("url") else []
         return {"url": url, "seen": self._seen(state, records), "digest": digest, "trail": trail}
@@ -365,8 +411,9 @@ class LinkHeaderPaginator(_UrlFollower):
 
     type = "link_header"
 
-    def __init__(self, *, size_param: str | None = None, page_size: int | None = None, header: str = "Link",
-                 rel: str = "next") -> None:
+    def __init__(
+        self, *, size_param: str | None = None, page_size: int | None = None, header: str = "Link", rel: str = "next"
+    ) -> None:
         self.size_param = size_param
         self.page_size = page_size
         self.header = header

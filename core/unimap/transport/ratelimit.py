@@ -58,12 +58,24 @@ class RateLimiter:
     requests in flight (:meth:`slot`). ``per_minute`` 0 disables the client-side window.
     """
 
-    def __init__(self, per_minute: float = 0, *, pause_below: int = 0, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep, requests: float | None = None,
-                 window_seconds: float = 60.0, remaining_header: str | None = None, limit_header: str | None = None,
-                 reset_header: str | None = None, reset: str = "seconds", retry_after: bool = True,
-                 concurrency: int | None = None, budget: Callable[[], float] | None = None,
-                 wall: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        per_minute: float = 0,
+        *,
+        pause_below: int = 0,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        requests: float | None = None,
+        window_seconds: float = 60.0,
+        remaining_header: str | None = None,
+        limit_header: str | None = None,
+        reset_header: str | None = None,
+        reset: str = "seconds",
+        retry_after: bool = True,
+        concurrency: int | None = None,
+        budget: Callable[[], float] | None = None,
+        wall: Callable[[], float] = time.time,
+    ) -> None:
         if reset not in RESET_MODES:
             raise ConfigError(f"rate_limit.reset must be one of {', '.join(RESET_MODES)}, not {reset!r}")
         if window_seconds <= 0:
@@ -88,9 +100,16 @@ class RateLimiter:
         self.waited = 0.0
 
     @classmethod
-    def from_spec(cls, spec: Mapping[str, Any] | None, *, requests_per_minute: float | None = None,
-                  sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic,
-                  wall: Callable[[], float] = time.time, budget: Callable[[], float] | None = None) -> RateLimiter:
+    def from_spec(
+        cls,
+        spec: Mapping[str, Any] | None,
+        *,
+        requests_per_minute: float | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        wall: Callable[[], float] = time.time,
+        budget: Callable[[], float] | None = None,
+    ) -> RateLimiter:
         """Build from a connector's ``rate_limit`` block (``requests_per_minute`` overrides its budget)."""
         spec = spec or {}
         requests = spec.get("requests")
@@ -99,12 +118,22 @@ class RateLimiter:
         if requests_per_minute is not None:
             per_minute, requests, window = float(requests_per_minute), None, 60.0
         concurrency = spec.get("concurrency")
-        return cls(per_minute, pause_below=int(spec.get("pause_below", 0) or 0), clock=clock, sleep=sleep,
-                   requests=float(requests) if requests is not None else None, window_seconds=window,
-                   remaining_header=spec.get("remaining_header"), limit_header=spec.get("limit_header"),
-                   reset_header=spec.get("reset_header"), reset=str(spec.get("reset", "seconds")),
-                   retry_after=bool(spec.get("retry_after", True)),
-                   concurrency=int(concurrency) if concurrency else None, budget=budget, wall=wall)
+        return cls(
+            per_minute,
+            pause_below=int(spec.get("pause_below", 0) or 0),
+            clock=clock,
+            sleep=sleep,
+            requests=float(requests) if requests is not None else None,
+            window_seconds=window,
+            remaining_header=spec.get("remaining_header"),
+            limit_header=spec.get("limit_header"),
+            reset_header=spec.get("reset_header"),
+            reset=str(spec.get("reset", "seconds")),
+            retry_after=bool(spec.get("retry_after", True)),
+            concurrency=int(concurrency) if concurrency else None,
+            budget=budget,
+            wall=wall,
+        )
 
     @property
     def per_minute(self) -> float:

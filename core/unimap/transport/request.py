@@ -63,9 +63,13 @@ class Request:
 
     def replace(self, **changes: Any) -> Request:
         """A copy with ``changes`` (dicts copied, so the copy can be edited safely)."""
-        copied = dataclasses.replace(self, query=dict(self.query), headers=dict(self.headers),
-                                     form=dict(self.form) if self.form is not None else None,
-                                     params=list(self.params) if self.params is not None else None)
+        copied = dataclasses.replace(
+            self,
+            query=dict(self.query),
+            headers=dict(self.headers),
+            form=dict(self.form) if self.form is not None else None,
+            params=list(self.params) if self.params is not None else None,
+        )
         return dataclasses.replace(copied, **changes) if changes else copied
 
     @property

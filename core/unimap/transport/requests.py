@@ -27,8 +27,15 @@ class RequestTemplate(Protocol):
 class JsonRpcRequestTemplate:
     """``request: {method, params, write, errors, result}`` of a JSON-RPC connector."""
 
-    def __init__(self, method: Any, *, params: Any = None, write: bool = False, errors: Sequence[ErrorRule] = (),
-                 result: Any = None) -> None:
+    def __init__(
+        self,
+        method: Any,
+        *,
+        params: Any = None,
+        write: bool = False,
+        errors: Sequence[ErrorRule] = (),
+        result: Any = None,
+    ) -> None:
         self.method = method
         self.params = params
         self.write = write
@@ -63,10 +70,20 @@ def _bytes(value: Any, what: str) -> bytes:
 class RestRequestTemplate:
     """``request: {method, path, query, headers, json, form, multipart, write, errors, result}`` of a REST connector."""
 
-    def __init__(self, path: Any, *, method: str = "GET", query: Mapping[str, Any] | None = None,
-                 headers: Mapping[str, Any] | None = None, json: Any = None, form: Mapping[str, Any] | None = None,
-                 multipart: Mapping[str, Any] | None = None, write: bool | None = None,
-                 errors: Sequence[ErrorRule] = (), result: Any = None) -> None:
+    def __init__(
+        self,
+        path: Any,
+        *,
+        method: str = "GET",
+        query: Mapping[str, Any] | None = None,
+        headers: Mapping[str, Any] | None = None,
+        json: Any = None,
+        form: Mapping[str, Any] | None = None,
+        multipart: Mapping[str, Any] | None = None,
+        write: bool | None = None,
+        errors: Sequence[ErrorRule] = (),
+        result: Any = None,
+    ) -> None:
         self.method = method.upper()
         self.path = path
         self.query = dict(query or {})
@@ -81,10 +98,20 @@ class RestRequestTemplate:
 
     def build(self, context: dict[str, Any]) -> Request:
         path = self.path.render(context) if self.path is not None else ""
-        headers = {k: v if isinstance(v, str) else str(v) for k, v in _evaluate_map(self.headers, context).items()
-                   if v is not None}
-        request = Request(self.method, path, query=_evaluate_map(self.query, context), headers=headers,
-                          write=self.write, label=self.label, errors=list(self.errors))
+        headers = {
+            k: v if isinstance(v, str) else str(v)
+            for k, v in _evaluate_map(self.headers, context).items()
+            if v is not None
+        }
+        request = Request(
+            self.method,
+            path,
+            query=_evaluate_map(self.query, context),
+            headers=headers,
+            write=self.write,
+            label=self.label,
+            errors=list(self.errors),
+        )
         if self.json is not None:
             request.json = self.json.search(context)
         if self.form is not None:
@@ -96,15 +123,23 @@ class RestRequestTemplate:
                 if isinstance(part, Mapping):
                     values = _evaluate_map(part, context)
                     if values.get("content") is None:
-                        raise ConfigError(f"multipart part {name!r}: its `content` expression gave null, so there "
-                                          "is no file to send (an attachment's bytes are `attachment.content`)")
-                    files[name] = (str(values.get("filename") or name), _bytes(values["content"], name),
-                                   str(values.get("content_type") or "application/octet-stream"))
+                        raise ConfigError(
+                            f"multipart part {name!r}: its `content` expression gave null, so there "
+                            "is no file to send (an attachment's bytes are `attachment.content`)"
+                        )
+                    files[name] = (
+                        str(values.get("filename") or name),
+                        _bytes(values["content"], name),
+                        str(values.get("content_type") or "application/octet-stream"),
+                    )
                     continue
                 value = part.search(context)
                 if isinstance(value, Mapping) and "content" in value:
-                    files[name] = (str(value.get("filename") or name), _bytes(value["content"], name),
-                                   str(value.get("content_type") or "application/octet-stream"))
+                    files[name] = (
+                        str(value.get("filename") or name),
+                        _bytes(value["content"], name),
+                        str(value.get("content_type") or "application/octet-stream"),
+                    )
                 elif value is not None:
                     form[name] = value
             request.files = files

@@ -64,8 +64,14 @@ class RestTransport:
 
     type = "rest"
 
-    def __init__(self, base_url: Any, *, headers: Mapping[str, Any] | None = None, timeout_seconds: float = 30.0,
-                 errors: Sequence[ErrorRule] = ()) -> None:
+    def __init__(
+        self,
+        base_url: Any,
+        *,
+        headers: Mapping[str, Any] | None = None,
+        timeout_seconds: float = 30.0,
+        errors: Sequence[ErrorRule] = (),
+    ) -> None:
         self.base_url = base_url  # text, or a template over {settings, credentials}
         self.headers = dict(headers or {})  # name → compiled expression over {settings}
         self.timeout_seconds = timeout_seconds

@@ -108,8 +108,9 @@ def ensure_schema(url: str) -> None:
             if exists and exists[0] is None:
                 conn.execute(app.schema_manager.get_schema().encode())
     except psycopg.Error as exc:
-        raise errors.StoreError(f"cannot prepare the job queue in {redact_url(url)}: "
-                                f"{str(exc).strip().splitlines()[0]}") from None
+        raise errors.StoreError(
+            f"cannot prepare the job queue in {redact_url(url)}: {str(exc).strip().splitlines()[0]}"
+        ) from None
 
 
 def deferring_app(url: str) -> App:
@@ -132,31 +133,47 @@ class Enqueued:
     kind: str
 
 
-def enqueue_sync(deferrer: App, integration_id: str, kind: str = "delta", *, reason: str = "request",
-                 attempt: int = 1, delay: float = 0) -> Enqueued:
+def enqueue_sync(
+    deferrer: App,
+    integration_id: str,
+    kind: str = "delta",
+    *,
+    reason: str = "request",
+    attempt: int = 1,
+    delay: float = 0,
+) -> Enqueued:
     """Defer a ``kind`` sync of ``integration_id`` unless one of that kind already waits."""
-    options: dict[str, Any] = {"queue": QUEUE, "lock": sync_lock(integration_id),
-                               "queueing_lock": queueing_lock(integration_id, kind)}
+    options: dict[str, Any] = {
+        "queue": QUEUE,
+        "lock": sync_lock(integration_id),
+        "queueing_lock": queueing_lock(integration_id, kind),
+    }
     if delay:
         options["schedule_in"] = {"seconds": delay}
     try:
         job_id = configure_task(name=SYNC_TASK, job_manager=deferrer.job_manager, **options).defer(
-            integration_id=integration_id, kind=kind, reason=reason, attempt=attempt)
+            integration_id=integration_id, kind=kind, reason=reason, attempt=attempt
+        )
         return Enqueued(job_id, False, kind)
     except AlreadyEnqueued:
         return Enqueued(waiting_job(deferrer, integration_id, kind), True, kind)
 
 
-async def enqueue_sync_async(worker_app: App, integration_id: str, kind: str, *, reason: str, attempt: int = 1,
-                             delay: float = 0) -> Enqueued:
+async def enqueue_sync_async(
+    worker_app: App, integration_id: str, kind: str, *, reason: str, attempt: int = 1, delay: float = 0
+) -> Enqueued:
     """:func:`enqueue_sync` from inside a worker (async)."""
-    options: dict[str, Any] = {"queue": QUEUE, "lock": sync_lock(integration_id),
-                               "queueing_lock": queueing_lock(integration_id, kind)}
+    options: dict[str, Any] = {
+        "queue": QUEUE,
+        "lock": sync_lock(integration_id),
+        "queueing_lock": queueing_lock(integration_id, kind),
+    }
     if delay:
         options["schedule_in"] = {"seconds": delay}
     try:
         job_id = await configure_task(name=SYNC_TASK, job_manager=worker_app.job_manager, **options).defer_async(
-            integration_id=integration_id, kind=kind, reason=reason, attempt=attempt)
+            integration_id=integration_id, kind=kind, reason=reason, attempt=attempt
+        )
         return Enqueued(job_id, False, kind)
     except AlreadyEnqueued:
         return Enqueued(None, True, kind)
@@ -197,17 +214,31 @@ class SyncFailed(errors.UnimapError):
 
 
 @app.task(name=SYNC_TASK, queue=QUEUE, pass_context=True)
-def sync_integration(context: JobContext, integration_id: str, kind: str = "delta", reason: str = "request",
-                     attempt: int = 1) -> dict[str, Any]:
+def sync_integration(
+    context: JobContext, integration_id: str, kind: str = "delta", reason: str = "request", attempt: int = 1
+) -> dict[str, Any]:
     """Sync one integration (``kind``: delta or full); a failure defers the next attempt with backoff."""
     started = time.monotonic()
-    line: dict[str, Any] = {"job": context.job.id, "integration": integration_id, "kind": kind, "reason": reason,
-                            "attempt": attempt, "records": 0, "requests": 0, "seconds": 0.0, "outcome": "failed"}
+    line: dict[str, Any] = {
+        "job": context.job.id,
+        "integration": integration_id,
+        "kind": kind,
+        "reason": reason,
+        "attempt": attempt,
+        "records": 0,
+        "requests": 0,
+        "seconds": 0.0,
+        "outcome": "failed",
+    }
     result: dict[str, Any] = {}
     holder = _hold_integration(integration_id)
     if holder is None:  # a sync of it still runs (on a worker taken for dead, say): try again shortly
-        line.update(outcome="busy", retry_in=_defer_again(integration_id, kind, reason=reason, attempt=attempt,
-                                                          delay=max(5.0, RUNTIME.stalled_after)))
+        line.update(
+            outcome="busy",
+            retry_in=_defer_again(
+                integration_id, kind, reason=reason, attempt=attempt, delay=max(5.0, RUNTIME.stalled_after)
+            ),
+        )
     else:
         try:
             result = _run_sync(line, integration_id, kind, attempt)
@@ -231,8 +262,9 @@ def _hold_integration(integration_id: str) -> psycopg.Connection[Any] | None:
     try:
         deadline = time.monotonic() + 10
         while True:
-            row = conn.execute("SELECT pg_try_advisory_lock(%s, hashtext(%s))",
-                               (ADVISORY_NAMESPACE, integration_id)).fetchone()
+            row = conn.execute(
+                "SELECT pg_try_advisory_lock(%s, hashtext(%s))", (ADVISORY_NAMESPACE, integration_id)
+            ).fetchone()
             if row and row[0]:
                 return conn
             if time.monotonic() >= deadline:
@@ -252,8 +284,9 @@ def _run_sync(line: dict[str, Any], integration_id: str, kind: str, attempt: int
         else:  # stop after the page being written: the engine reports progress once a page is committed
             options = {"progress": _stop_when_cancelled}
         report = RUNTIME.service().sync(integration_id, full=kind == "full", **options)
-        line.update(records=sum(m.fetched for m in report.models.values()), requests=report.requests,
-                    sync_id=report.sync_id)
+        line.update(
+            records=sum(m.fetched for m in report.models.values()), requests=report.requests, sync_id=report.sync_id
+        )
         errs = [f"{n}: {m.error}" for n, m in report.models.items() if m.error]
         if errs:
             line["error"] = "; ".join(errs)[:500]
@@ -308,9 +341,12 @@ def _thread_deferrer() -> App:
 def busy_integrations(url: str) -> set[str]:
     """Integrations with a sync job queued (due now) or running."""
     with psycopg.connect(url, connect_timeout=5) as conn:
-        rows = conn.execute("SELECT DISTINCT args->>'integration_id' FROM procrastinate_jobs WHERE task_name = %s "
-                            "AND (status = 'doing' OR (status = 'todo' AND (scheduled_at IS NULL OR "
-                            "scheduled_at <= now())))", (SYNC_TASK,)).fetchall()
+        rows = conn.execute(
+            "SELECT DISTINCT args->>'integration_id' FROM procrastinate_jobs WHERE task_name = %s "
+            "AND (status = 'doing' OR (status = 'todo' AND (scheduled_at IS NULL OR "
+            "scheduled_at <= now())))",
+            (SYNC_TASK,),
+        ).fetchall()
     return {r[0] for r in rows}
 
 
@@ -342,12 +378,10 @@ async def schedule_syncs(context: JobContext, timestamp: int) -> int:
     """Defer the syncs due now (each integration's stored schedule, else the worker's defaults)."""
     import asyncio
 
-    due = await asyncio.to_thread(due_syncs, RUNTIME.service(), time.time(), RUNTIME.delta_every,
-                                  RUNTIME.full_every)
+    due = await asyncio.to_thread(due_syncs, RUNTIME.service(), time.time(), RUNTIME.delta_every, RUNTIME.full_every)
     deferred = 0
     for integration_id, kind in due:
-        deferred += not (await enqueue_sync_async(context.app, integration_id, kind,
-                                                          reason="schedule")).already_queued
+        deferred += not (await enqueue_sync_async(context.app, integration_id, kind, reason="schedule")).already_queued
     return deferred
 
 
@@ -362,10 +396,23 @@ async def recover_stalled(context: JobContext, timestamp: int) -> int:
         args: dict[str, Any] = dict(job.task_kwargs)
         with contextlib.suppress(Exception):
             await manager.finish_job(job, status=procrastinate.jobs.Status.FAILED, delete_job=False)
-        await enqueue_sync_async(context.app, args["integration_id"], args.get("kind", "delta"), reason="recovered",
-                                 attempt=int(args.get("attempt", 1)))
-        _log_job(job=job.id, integration=args["integration_id"], kind=args.get("kind"), records=None,
-                 requests=None, seconds=None, outcome="stalled", reason="the worker running it stopped")
+        await enqueue_sync_async(
+            context.app,
+            args["integration_id"],
+            args.get("kind", "delta"),
+            reason="recovered",
+            attempt=int(args.get("attempt", 1)),
+        )
+        _log_job(
+            job=job.id,
+            integration=args["integration_id"],
+            kind=args.get("kind"),
+            records=None,
+            requests=None,
+            seconds=None,
+            outcome="stalled",
+            reason="the worker running it stopped",
+        )
         count += 1
     return count
 

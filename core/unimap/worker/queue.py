@@ -27,10 +27,16 @@ class QueuedJob:
 
     def public(self) -> dict[str, Any]:
         """A JSON-safe summary."""
-        return {"id": self.id, "integration": self.integration_id, "kind": self.kind, "reason": self.reason,
-                "status": {"todo": "queued", "doing": "running"}.get(self.status, self.status),
-                "attempts": self.attempts, "scheduled_at": str(self.scheduled_at) if self.scheduled_at else None,
-                "worker": self.worker}
+        return {
+            "id": self.id,
+            "integration": self.integration_id,
+            "kind": self.kind,
+            "reason": self.reason,
+            "status": {"todo": "queued", "doing": "running"}.get(self.status, self.status),
+            "attempts": self.attempts,
+            "scheduled_at": str(self.scheduled_at) if self.scheduled_at else None,
+            "worker": self.worker,
+        }
 
 
 class SyncQueue:
@@ -51,13 +57,20 @@ class SyncQueue:
         """Defer a sync; ``already_queued`` when one of that kind already waits."""
         return enqueue_sync(self._deferrer(), integration_id, kind, reason=reason)
 
-    def jobs(self, *, integration_id: str | None = None, statuses: tuple[str, ...] = ("todo", "doing", "failed"),
-             limit: int = 200) -> list[QueuedJob]:
+    def jobs(
+        self,
+        *,
+        integration_id: str | None = None,
+        statuses: tuple[str, ...] = ("todo", "doing", "failed"),
+        limit: int = 200,
+    ) -> list[QueuedJob]:
         """Sync jobs, newest first (queued and running ones, and failed ones by default)."""
         self._deferrer()  # the schema exists
-        sql = ("SELECT j.id, j.args, j.status::text AS status, j.attempts, j.scheduled_at, w.id::text AS worker "
-               "FROM procrastinate_jobs j LEFT JOIN procrastinate_workers w ON w.id = j.worker_id "
-               "WHERE j.task_name = %s AND j.status::text = ANY(%s)")
+        sql = (
+            "SELECT j.id, j.args, j.status::text AS status, j.attempts, j.scheduled_at, w.id::text AS worker "
+            "FROM procrastinate_jobs j LEFT JOIN procrastinate_workers w ON w.id = j.worker_id "
+            "WHERE j.task_name = %s AND j.status::text = ANY(%s)"
+        )
         params: list[Any] = [SYNC_TASK, list(statuses)]
         if integration_id:
             sql += " AND j.lock = %s"
@@ -66,9 +79,19 @@ class SyncQueue:
         params.append(limit)
         with psycopg.connect(self.store_url, row_factory=dict_row, connect_timeout=5) as conn:
             rows = conn.execute(sql, params).fetchall()
-        return [QueuedJob(r["id"], r["args"].get("integration_id", ""), r["args"].get("kind", "delta"),
-                          r["args"].get("reason", ""), r["status"], r["attempts"], r["scheduled_at"], r["worker"])
-                for r in rows]
+        return [
+            QueuedJob(
+                r["id"],
+                r["args"].get("integration_id", ""),
+                r["args"].get("kind", "delta"),
+                r["args"].get("reason", ""),
+                r["status"],
+                r["attempts"],
+                r["scheduled_at"],
+                r["worker"],
+            )
+            for r in rows
+        ]
 
     def running(self, integration_id: str) -> QueuedJob | None:
         """The sync job of the integration running now, if any."""

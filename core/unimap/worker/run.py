@@ -18,12 +18,22 @@ from unimap.worker.app import QUEUE, RUNTIME, app, busy_integrations, configure_
 log = logging.getLogger("unimap.worker")
 
 
-def run_worker(store_url: str, *, concurrency: int = 1, delta_every: float = 300.0, full_every: float = 86400.0,
-               stalled_after: float = 30.0, wait: bool = True, name: str | None = None) -> None:
+def run_worker(
+    store_url: str,
+    *,
+    concurrency: int = 1,
+    delta_every: float = 300.0,
+    full_every: float = 86400.0,
+    stalled_after: float = 30.0,
+    wait: bool = True,
+    name: str | None = None,
+) -> None:
     """Run jobs until SIGTERM/SIGINT (the running syncs finish their current page) or, without ``wait``, idle."""
     if not is_postgres_url(store_url):
-        raise ConfigError(f"unimap worker needs a PostgreSQL store (postgresql://…), not {redact_url(store_url)!r}; "
-                          "on SQLite, `unimap serve` runs the syncs itself")
+        raise ConfigError(
+            f"unimap worker needs a PostgreSQL store (postgresql://…), not {redact_url(store_url)!r}; "
+            "on SQLite, `unimap serve` runs the syncs itself"
+        )
     configure_logging()
     RUNTIME.store_url = store_url
     RUNTIME.delta_every, RUNTIME.full_every, RUNTIME.stalled_after = delta_every, full_every, stalled_after
@@ -57,15 +67,21 @@ async def _work(worker_app: procrastinate.App, concurrency: int, wait: bool, nam
     async with worker_app.open_async():
         worker_app.perform_import_paths()
         worker = procrastinate_worker.Worker(
-            app=worker_app, queues=[QUEUE], concurrency=concurrency, name=name, wait=wait,
-            install_signal_handlers=False, fetch_job_polling_interval=1.0,
+            app=worker_app,
+            queues=[QUEUE],
+            concurrency=concurrency,
+            name=name,
+            wait=wait,
+            install_signal_handlers=False,
+            fetch_job_polling_interval=1.0,
             update_heartbeat_interval=max(0.5, min(10.0, RUNTIME.stalled_after / 4)),
-            stalled_worker_timeout=RUNTIME.stalled_after, delete_jobs="successful")
+            stalled_worker_timeout=RUNTIME.stalled_after,
+            delete_jobs="successful",
+        )
         loop = asyncio.get_running_loop()
 
         def stop(signum: int) -> None:
-            log.warning("%s: stopping after the current page of each running sync",
-                        signal.Signals(signum).name)
+            log.warning("%s: stopping after the current page of each running sync", signal.Signals(signum).name)
             RUNTIME.cancel.set()
             worker.stop()
 

@@ -31,7 +31,11 @@ def unimap_register_sandboxes(register: Callable[..., None]) -> None:
         from unimap_connectors.greenhouse.sandbox import Sandbox
 
         sandbox = Sandbox(seed=seed, size=size, rate_limit=None).start()
-        return RunningSandbox(sandbox.base_url, sandbox.credentials.as_dict(), sandbox.stop,
-                              {"token_url": sandbox.token_url, "allow_private_urls": True})
+        return RunningSandbox(
+            sandbox.base_url,
+            sandbox.credentials.as_dict(),
+            sandbox.stop,
+            {"token_url": sandbox.token_url, "allow_private_urls": True},
+        )
 
     register("greenhouse", start)

@@ -17,5 +17,15 @@ from .settings import SandboxSettings
 from .stats import Stats
 from .store import Tenant
 
-__all__ = ["PRESETS", "FaultSpec", "Sandbox", "SandboxSettings", "Stats", "Tenant", "TenantData", "generate",
-           "parse_size", "preset"]
+__all__ = [
+    "PRESETS",
+    "FaultSpec",
+    "Sandbox",
+    "SandboxSettings",
+    "Stats",
+    "Tenant",
+    "TenantData",
+    "generate",
+    "parse_size",
+    "preset",
+]

@@ -24,8 +24,9 @@ from .stats import Stats
 from .store import Tenant
 
 JSON = "application/json; charset=utf-8"
-_PHP_WARNING = (b"<br />\n<b>Warning</b>:  Unexpected output in <b>/var/www/ows/jservice.php</b> "
-                b"on line <b>412</b><br />\n")
+_PHP_WARNING = (
+    b"<br />\n<b>Warning</b>:  Unexpected output in <b>/var/www/ows/jservice.php</b> on line <b>412</b><br />\n"
+)
 _REASONS = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}
 
 
@@ -47,8 +48,18 @@ def dump(obj: Any) -> bytes:
 class App:
     """Turns request bodies into responses for /jservice.php and /fileService.php."""
 
-    def __init__(self, *, engine: Engine, tenant: Tenant, sessions: SessionStore, limiter: RateLimiter,
-                 faults: FaultInjector, stats: Stats, settings: SandboxSettings, stop: threading.Event) -> None:
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        tenant: Tenant,
+        sessions: SessionStore,
+        limiter: RateLimiter,
+        faults: FaultInjector,
+        stats: Stats,
+        settings: SandboxSettings,
+        stop: threading.Event,
+    ) -> None:
         self.engine = engine
         self.tenant = tenant
         self.sessions = sessions
@@ -84,14 +95,23 @@ class App:
                 return self._batch(request)
             return Response(200, dump(self.engine.handle(request)))
 
-        return self._pipeline(method, key, run, upload=False, rid=request.get("id") if isinstance(request, dict)
-                              else None, cost=self._cost(request))
+        return self._pipeline(
+            method,
+            key,
+            run,
+            upload=False,
+            rid=request.get("id") if isinstance(request, dict) else None,
+            cost=self._cost(request),
+        )
 
     def _batch(self, requests: list[Any]) -> Response:
         """A JSON-RPC 2.0 batch: refused (``batch_requests: refuse``) or answered entry by entry."""
         if self.settings.batch_requests != "answer" or not requests:
-            why = ("an empty batch" if requests else "a batch") if self.settings.batch_requests == "answer" \
+            why = (
+                ("an empty batch" if requests else "a batch")
+                if self.settings.batch_requests == "answer"
                 else "batch arrays (use Otys.Services.MultiService.execute)"
+            )
             err = RpcError("invalid_request", f"Invalid Request: {why} is not supported")
             return Response(200, dump(self.engine.error_envelope(err, None)))
         answers = []
@@ -148,8 +168,9 @@ class App:
 
     # -- pipeline ------------------------------------------------------------------------
 
-    def _pipeline(self, method: str, key: str, run: Callable[[], Response], *, upload: bool, rid: Any,
-                  cost: int = 1) -> Response:
+    def _pipeline(
+        self, method: str, key: str, run: Callable[[], Response], *, upload: bool, rid: Any, cost: int = 1
+    ) -> Response:
         fault = self.faults.decide(method, upload=upload)
         unlimited = self.settings.unlimited_remaining
         if fault is not None and fault.kind == "429":
@@ -171,8 +192,10 @@ class App:
         status = fault.status
         if status is not None:
             reason = _REASONS.get(status, "Error")
-            page = (f"<html><head><title>{status} {reason}</title></head><body><center><h1>{status} {reason}"
-                    f"</h1></center><hr><center>nginx</center></body></html>\n").encode()
+            page = (
+                f"<html><head><title>{status} {reason}</title></head><body><center><h1>{status} {reason}"
+                f"</h1></center><hr><center>nginx</center></body></html>\n"
+            ).encode()
             return Response(status, page, "text/html; charset=utf-8")
         if fault.kind == "error":
             err = RpcError("injected", "Injected fault: internal error, please try again")

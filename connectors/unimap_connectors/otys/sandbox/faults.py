@@ -131,8 +131,7 @@ def method_matches(pattern: str, method: str) -> bool:
 class FaultInjector:
     """Decides, per request, whether and how to fail it."""
 
-    def __init__(self, spec: str | FaultSpec | None, *, hang_seconds: float, burst_length: int,
-                 stats: Stats) -> None:
+    def __init__(self, spec: str | FaultSpec | None, *, hang_seconds: float, burst_length: int, stats: Stats) -> None:
         self.default_hang = hang_seconds
         self.default_burst = burst_length
         self.stats = stats
@@ -207,8 +206,7 @@ class FaultInjector:
                     if kind == "5xx":
                         return Fault(("500", "502", "503")[min(2, int((u - edge) / p * 3))])
                     if kind == "hang":
-                        return Fault("hang", spec.hang_seconds if spec.hang_seconds is not None
-                                     else self.default_hang)
+                        return Fault("hang", spec.hang_seconds if spec.hang_seconds is not None else self.default_hang)
                     if kind == "burst429":
                         length = spec.burst_length if spec.burst_length is not None else self.default_burst
                         self._burst = max(0, length - 1)

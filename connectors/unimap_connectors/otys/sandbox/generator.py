@@ -36,15 +36,19 @@ T_MOD_END = calendar.timegm((2025, 9, 30, 20, 0, 0))
 T_USERS_START = calendar.timegm((2021, 3, 1, 8, 0, 0))
 T_CATALOGUE = calendar.timegm((2022, 11, 14, 9, 30, 0))
 #: nightly bulk imports: many candidates share one of these modified stamps (sort tie-breaks)
-T_IMPORTS = (calendar.timegm((2025, 7, 15, 1, 0, 0)), calendar.timegm((2025, 8, 20, 1, 0, 0)),
-             calendar.timegm((2025, 9, 10, 1, 0, 0)))
+T_IMPORTS = (
+    calendar.timegm((2025, 7, 15, 1, 0, 0)),
+    calendar.timegm((2025, 8, 20, 1, 0, 0)),
+    calendar.timegm((2025, 9, 10, 1, 0, 0)),
+)
 DAY = 86_400
 CLIENT_DOMAIN = "sandbox-werving.example"
 
 _INFIXES = tuple(name for name, _ in v.NL_INFIX_WEIGHTS)
 _INFIX_WEIGHTS = tuple(w for _, w in v.NL_INFIX_WEIGHTS)
-_FOLD = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "ß": "ss", "ı": "i", "æ": "ae", "đ": "d",
-                       "'": "", " ": "", "’": ""})
+_FOLD = str.maketrans(
+    {"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "ß": "ss", "ı": "i", "æ": "ae", "đ": "d", "'": "", " ": "", "’": ""}
+)
 
 
 @lru_cache(maxsize=256)
@@ -122,8 +126,9 @@ class _Gen:
         self.seed = seed
         self.n = n
         self.settings = settings
-        self.clock = Clockface(settings.timezone, settings.datetime_format, settings.date_format,
-                                settings.datetime_offset)
+        self.clock = Clockface(
+            settings.timezone, settings.datetime_format, settings.date_format, settings.datetime_offset
+        )
         self.fmt = self.clock.format
         self.fdate = self.clock.format_date
         self.mod = settings.modified_field
@@ -155,13 +160,15 @@ class _Gen:
             email = f"{ascii_fold(local).replace('..', '.')}@{CLIENT_DOMAIN}"
             if uid > 1 and r.random() < 0.03:
                 email = None
-            out.append({
-                "uid": uid,
-                "blocked": blocked,
-                "Person": {"firstName": first, "infix": infix, "lastName": last, "emailPrimary": email},
-                "entryDateTime": self.fmt(entry),
-                self.mod: self.fmt(modified),
-            })
+            out.append(
+                {
+                    "uid": uid,
+                    "blocked": blocked,
+                    "Person": {"firstName": first, "infix": infix, "lastName": last, "emailPrimary": email},
+                    "entryDateTime": self.fmt(entry),
+                    self.mod: self.fmt(modified),
+                }
+            )
         return out
 
     @staticmethod
@@ -270,8 +277,13 @@ class _Gen:
         return out
 
     def _texts(self, r: random.Random, title: str, client: str, city: str) -> dict[str, Any]:
-        titles = {"description": "Functieomschrijving", "requirements": "Functie-eisen",
-                  "companyProfile": "Bedrijfsprofiel", "salary": "Salaris", "summary": "Samenvatting"}
+        titles = {
+            "description": "Functieomschrijving",
+            "requirements": "Functie-eisen",
+            "companyProfile": "Bedrijfsprofiel",
+            "salary": "Salaris",
+            "summary": "Samenvatting",
+        }
         chance = {"description": 0.97, "requirements": 0.9, "companyProfile": 0.7, "salary": 0.5, "summary": 0.6}
         out: dict[str, Any] = {}
         for name in TEXT_FIELDS:
@@ -288,8 +300,10 @@ class _Gen:
                     text = r.choice(v.COMPANY).format(client=client)
                 elif name == "salary":
                     low = 2600 + 100 * r.randrange(0, 25)
-                    text = (f"<p>Salaris tussen <strong>€&nbsp;{low:,}</strong> en €&nbsp;{low + 900:,} bruto per "
-                            f"maand, 8% vakantiegeld en een reiskostenvergoeding.</p>").replace(",", ".")
+                    text = (
+                        f"<p>Salaris tussen <strong>€&nbsp;{low:,}</strong> en €&nbsp;{low + 900:,} bruto per "
+                        f"maand, 8% vakantiegeld en een reiskostenvergoeding.</p>"
+                    ).replace(",", ".")
                 else:
                     text = f"<p>{title} in {city} — {r.choice(('fulltime', 'parttime', '32–40 uur'))}.</p>"
             out[f"textField_{name}"] = {"title": titles[name], "text": text}
@@ -305,9 +319,15 @@ class _Gen:
             letters = "ABCDEFGHJKLMNPRTVWXZ"
             pair = r.choice(letters) + r.choice(letters)
             sep = "" if r.random() < 0.1 else " "
-            return {"address": f"{r.choice(v.STREETS)} {number}{suffix}", "city": city,
-                    "postcode": f"{r.randint(lo, hi)}{sep}{pair}", "state": v.NL_PROVINCES[prov],
-                    "stateCode": prov, "countryCode": "NL", "country": v.COUNTRY_NAMES["NL"]}
+            return {
+                "address": f"{r.choice(v.STREETS)} {number}{suffix}",
+                "city": city,
+                "postcode": f"{r.randint(lo, hi)}{sep}{pair}",
+                "state": v.NL_PROVINCES[prov],
+                "stateCode": prov,
+                "countryCode": "NL",
+                "country": v.COUNTRY_NAMES["NL"],
+            }
         if country == "BE":
             city, code, postcode = r.choice(v.BE_CITIES)
         elif country == "DE":
@@ -315,16 +335,28 @@ class _Gen:
         else:
             city, code, postcode = r.choice(v.OTHER_CITIES[country])
         street = r.choice(v.FOREIGN_STREETS[country])
-        return {"address": f"{street} {number}", "city": city, "postcode": postcode, "state": code,
-                "stateCode": code, "countryCode": country, "country": v.COUNTRY_NAMES[country]}
+        return {
+            "address": f"{street} {number}",
+            "city": city,
+            "postcode": postcode,
+            "state": code,
+            "stateCode": code,
+            "countryCode": country,
+            "country": v.COUNTRY_NAMES[country],
+        }
 
     @staticmethod
     def _phone(r: random.Random, country: str, mobile: bool) -> str:
         if country == "NL":
             if mobile:
                 digits = f"{r.randrange(10_000_000, 99_999_999)}"
-                return (f"06-{digits}", f"06{digits}", f"+31 6 {digits}", f"+316{digits}",
-                        f"06 {digits[:2]} {digits[2:4]} {digits[4:6]} {digits[6:]}")[r.randrange(5)]
+                return (
+                    f"06-{digits}",
+                    f"06{digits}",
+                    f"+31 6 {digits}",
+                    f"+316{digits}",
+                    f"06 {digits[:2]} {digits[2:4]} {digits[4:6]} {digits[6:]}",
+                )[r.randrange(5)]
             area = r.choice(v.NL_AREA_CODES)
             rest = f"{r.randrange(10 ** (9 - len(area)), 10 ** (10 - len(area)))}"
             return f"{area}-{rest}" if r.random() < 0.6 else f"+31 {area[1:]} {rest}"
@@ -353,14 +385,15 @@ class _Gen:
             first, last = r.choice(v.ES_FEMALE if female else v.ES_MALE), r.choice(v.ES_LAST)
         else:
             first, last = r.choice(v.NORDIC_FEMALE if female else v.NORDIC_MALE), r.choice(v.NORDIC_LAST)
-        initials = ("IJ." if first.startswith("IJ") else f"{first[0]}.")
+        initials = "IJ." if first.startswith("IJ") else f"{first[0]}."
         if r.random() < 0.2:
             initials += f"{r.choice('ABCDEFGHJKLMNPRSTW')}."
         email = None
         if r.random() < 0.92:
             f, lname = ascii_fold(first), ascii_fold((infix or "") + last)
-            local = r.choice((f"{f}.{lname}", f"{f[0]}.{lname}", f"{f}{lname}{r.randrange(1, 99)}",
-                              f"{lname}.{f}", f"{f}_{lname}"))
+            local = r.choice(
+                (f"{f}.{lname}", f"{f[0]}.{lname}", f"{f}{lname}{r.randrange(1, 99)}", f"{lname}.{f}", f"{f}_{lname}")
+            )
             email = f"{local}@{r.choice(v.EMAIL_DOMAINS[country])}"
             if r.random() < 0.03:
                 email = email[0].upper() + email[1:]
@@ -384,17 +417,30 @@ class _Gen:
             if r.random() < 0.05:
                 address["address"] = None
         else:
-            address = {"address": None, "city": None, "postcode": None, "stateCode": None,
-                       "countryCode": None, "country": None}
+            address = {
+                "address": None,
+                "city": None,
+                "postcode": None,
+                "stateCode": None,
+                "countryCode": None,
+                "country": None,
+            }
         birth = None
         if r.random() < 0.85:
             birth = self.fdate(calendar.timegm((1958, 1, 1, 12, 0, 0)) + r.randrange(0, 48 * 365) * DAY)
         gender = None if r.random() < 0.05 else ("female" if female else "male")
         lang = {"NL": "nl", "BE": "nl", "DE": "de", "FR": "fr"}.get(country, "en")
         person = {
-            "firstName": first, "infix": infix, "lastName": last, "initials": initials,
-            "emailPrimary": email, "gender": gender, "birthdate": birth, "languageCode": lang,
-            "PhoneNumbers": phones, "AddressPrimary": address,
+            "firstName": first,
+            "infix": infix,
+            "lastName": last,
+            "initials": initials,
+            "emailPrimary": email,
+            "gender": gender,
+            "birthdate": birth,
+            "languageCode": lang,
+            "PhoneNumbers": phones,
+            "AddressPrimary": address,
         }
         return person, country
 
@@ -426,13 +472,15 @@ class _Gen:
                 portal_id = pick(r, portal_ids, portal_weights)
                 source = cat.PORTALS[portal_id - 1][1]
             web = portal_id == 1
-            utm = {"utm_source": None, "utm_medium": None, "utm_campaign": None, "utm_term": None,
-                   "utm_content": None}
+            utm = {"utm_source": None, "utm_medium": None, "utm_campaign": None, "utm_term": None, "utm_content": None}
             if portal_id in (2, 3) and r.random() < 0.7:
-                utm = {"utm_source": source.lower() if source else None,
-                       "utm_medium": r.choice(("cpc", "organic", "social")),
-                       "utm_campaign": f"vacatures-{r.randrange(2023, 2026)}", "utm_term": None,
-                       "utm_content": None}
+                utm = {
+                    "utm_source": source.lower() if source else None,
+                    "utm_medium": r.choice(("cpc", "organic", "social")),
+                    "utm_campaign": f"vacatures-{r.randrange(2023, 2026)}",
+                    "utm_term": None,
+                    "utm_content": None,
+                }
             history = []
             start = entry - r.randrange(2, 20) * 365 * DAY
             for _ in range(pick(r, (0, 1, 2, 3, 4), (20, 30, 25, 15, 10))):
@@ -442,27 +490,34 @@ class _Gen:
             employment = []
             for h, (s0, e0) in enumerate(history):
                 current = h == len(history) - 1 and r.random() < 0.6
-                employment.append({
-                    "employer": r.choice(v.EMPLOYERS),
-                    "function": r.choice(v.JOB_TITLES)[0] if r.random() < 0.9 else None,
-                    "startDate": self.fdate(s0),
-                    "endDate": None if current else self.fdate(e0),
-                    "current": current,
-                })
-            tags = [{"uid": t, "tag": cat.TAGS[t]}
-                    for t in sorted(r.sample(list(cat.TAGS), pick(r, (0, 1, 2, 3), (55, 25, 15, 5))))]
+                employment.append(
+                    {
+                        "employer": r.choice(v.EMPLOYERS),
+                        "function": r.choice(v.JOB_TITLES)[0] if r.random() < 0.9 else None,
+                        "startDate": self.fdate(s0),
+                        "endDate": None if current else self.fdate(e0),
+                        "current": current,
+                    }
+                )
+            tags = [
+                {"uid": t, "tag": cat.TAGS[t]}
+                for t in sorted(r.sample(list(cat.TAGS), pick(r, (0, 1, 2, 3), (55, 25, 15, 5))))
+            ]
             gdpr_due = gdpr_reason = None
             if r.random() < 0.75:
                 gdpr_reason = "otherYes" if r.random() < 0.6 else "cron"
                 gdpr_due = self.fdate(entry + (730 if gdpr_reason == "otherYes" else 30) * DAY)
             extras = (
                 r.choice(("B", "B, BE", "C, CE", "Geen")) if r.random() < 0.5 else None,
-                r.choice(("€ 2.800", "€ 3.200 - € 3.600", "€ 4.500", "€ 55.000 per jaar")) if r.random() < 0.35
+                r.choice(("€ 2.800", "€ 3.200 - € 3.600", "€ 4.500", "€ 55.000 per jaar"))
+                if r.random() < 0.35
                 else None,
                 r.choice(("Direct", "1 maand", "2 maanden", "3 maanden")) if r.random() < 0.4 else None,
                 r.choice(v.CANDIDATE_NOTES) if r.random() < 0.25 else None,
                 f"https://www.linkedin.com/in/{ascii_fold(person['firstName'])}-{ascii_fold(person['lastName'])}"
-                f"-{r.randrange(1000, 9999)}" if r.random() < 0.3 else None,
+                f"-{r.randrange(1000, 9999)}"
+                if r.random() < 0.3
+                else None,
             )
             cand: dict[str, Any] = {
                 "uid": self.hex_uid(ur),
@@ -493,8 +548,9 @@ class _Gen:
 
     # -- procedures ----------------------------------------------------------------------
 
-    def procedures(self, candidates: list[dict[str, Any]], vacancies: list[dict[str, Any]],
-                   instants: dict[str, int]) -> list[dict[str, Any]]:
+    def procedures(
+        self, candidates: list[dict[str, Any]], vacancies: list[dict[str, Any]], instants: dict[str, int]
+    ) -> list[dict[str, Any]]:
         r = self.rng("procedures")
         ur = self.rng("procedure-uids")
         open_vacs = [vac for vac in vacancies if vac["statusId"] != 5] or vacancies
@@ -524,13 +580,19 @@ class _Gen:
                     "ProcedureStatus1": {"uid": s1, "status": st1[s1]},
                     "ProcedureStatus2": {"uid": s2, "status": st2[s2]},
                     "ProcedureStatus3": {"uid": s3, "status": st3[s3]},
-                    "UtmTags": {"utm_source": None, "utm_medium": None, "utm_campaign": None,
-                                "utm_term": None, "utm_content": None},
+                    "UtmTags": {
+                        "utm_source": None,
+                        "utm_medium": None,
+                        "utm_campaign": None,
+                        "utm_term": None,
+                        "utm_content": None,
+                    },
                     "KillerQuestions": [],
                 }
                 if r.random() < 0.05:
-                    proc["KillerQuestions"] = [{"answer": "Ik ben erg gemotiveerd en direct beschikbaar.",
-                                                "questionId": "q-motivation"}]
+                    proc["KillerQuestions"] = [
+                        {"answer": "Ik ben erg gemotiveerd en direct beschikbaar.", "questionId": "q-motivation"}
+                    ]
                 out.append(proc)
                 if r.random() < 0.01:  # OTYS does not forbid a second procedure on the same pair
                     dup = dict(proc)
@@ -547,8 +609,11 @@ class _Gen:
         ur = self.rng("document-uids")
         fr = self.rng("file-uids")
         s = self.settings
-        kinds = ((s.cv_type_id, "CV", 0.4), (s.cover_letter_type_id, "Cover letter", 0.1),
-                 (s.other_type_id, "Other document", 0.05))
+        kinds = (
+            (s.cv_type_id, "CV", 0.4),
+            (s.cover_letter_type_id, "Cover letter", 0.1),
+            (s.other_type_id, "Other document", 0.05),
+        )
         docs: list[dict[str, Any]] = []
         files: dict[str, Any] = {}
         for cand in candidates:
@@ -556,22 +621,46 @@ class _Gen:
                 if r.random() >= chance:
                     continue
                 p = cand["Person"]
-                ext, mime = r.choice((("pdf", "application/pdf"), ("pdf", "application/pdf"),
-                                      ("docx", "application/vnd.openxmlformats-officedocument."
-                                               "wordprocessingml.document"), ("doc", "application/msword")))
+                ext, mime = r.choice(
+                    (
+                        ("pdf", "application/pdf"),
+                        ("pdf", "application/pdf"),
+                        ("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+                        ("doc", "application/msword"),
+                    )
+                )
                 stem = {"CV": "CV", "Cover letter": "Motivatiebrief", "Other document": "Diploma"}[label]
                 name = f"{stem} {p['firstName']} {p['lastName']}.{ext}"
                 ouid = self.hex_uid(fr)
                 size = r.randrange(18_000, 900_000)
-                files[ouid] = {"ouid": ouid, "name": name, "size": size, "mimeType": mime,
-                               "entryDateTime": cand["entryDateTime"], "content": None}
-                docs.append({
-                    "uid": self.hex_uid(ur), "candidateUid": cand["uid"], "fileUid": ouid, "fileName": name,
-                    "mimeType": mime, "size": size, "subject": label, "description": None,
-                    "typeId": type_id, "type": label, "private": False, "customerRightsLevel": None,
-                    "alwaysOnTop": type_id == s.cv_type_id, "applicationUid": None,
-                    "entryDateTime": cand["entryDateTime"], self.mod: cand["entryDateTime"],
-                })
+                files[ouid] = {
+                    "ouid": ouid,
+                    "name": name,
+                    "size": size,
+                    "mimeType": mime,
+                    "entryDateTime": cand["entryDateTime"],
+                    "content": None,
+                }
+                docs.append(
+                    {
+                        "uid": self.hex_uid(ur),
+                        "candidateUid": cand["uid"],
+                        "fileUid": ouid,
+                        "fileName": name,
+                        "mimeType": mime,
+                        "size": size,
+                        "subject": label,
+                        "description": None,
+                        "typeId": type_id,
+                        "type": label,
+                        "private": False,
+                        "customerRightsLevel": None,
+                        "alwaysOnTop": type_id == s.cv_type_id,
+                        "applicationUid": None,
+                        "entryDateTime": cand["entryDateTime"],
+                        self.mod: cand["entryDateTime"],
+                    }
+                )
         return docs, files
 
     # -- fixed catalogues ----------------------------------------------------------------
@@ -584,19 +673,36 @@ class _Gen:
                 {"uid": uid, "code": code, "status": name, "automaticallySelectEvent": ase, self.mod: stamp}
                 for uid, code, name, ase in rows
             ]
-        blank_utm = {"utm_source": None, "utm_medium": None, "utm_campaign": None, "utm_term": None,
-                     "utm_content": None}
+        blank_utm = {
+            "utm_source": None,
+            "utm_medium": None,
+            "utm_campaign": None,
+            "utm_term": None,
+            "utm_content": None,
+        }
         out["ReferrerPortalService"] = [
-            {"uid": uid, "portal": name, "domain": domain, "alias1": name.lower(), "alias2": None, "alias3": None,
-             "originalId": None,
-             "utmTags": {**blank_utm, "utm_source": name.lower().replace(" ", "-"),
-                         "utm_medium": "jobboard" if uid > 1 else "website"},
-             "CustomUtmTags": {"useCustom": False, "utmTags": dict(blank_utm)},
-             "entryDateTime": stamp, self.mod: stamp}
+            {
+                "uid": uid,
+                "portal": name,
+                "domain": domain,
+                "alias1": name.lower(),
+                "alias2": None,
+                "alias3": None,
+                "originalId": None,
+                "utmTags": {
+                    **blank_utm,
+                    "utm_source": name.lower().replace(" ", "-"),
+                    "utm_medium": "jobboard" if uid > 1 else "website",
+                },
+                "CustomUtmTags": {"useCustom": False, "utmTags": dict(blank_utm)},
+                "entryDateTime": stamp,
+                self.mod: stamp,
+            }
             for uid, name, domain in cat.PORTALS
         ]
-        out["WebsiteService"] = [{"uid": uid, "siteId": site, "website": name, "url": url}
-                                 for uid, site, name, url in cat.WEBSITES]
+        out["WebsiteService"] = [
+            {"uid": uid, "siteId": site, "website": name, "url": url} for uid, site, name, url in cat.WEBSITES
+        ]
         out["WebhooksService"] = []
         return out
 

@@ -49,8 +49,7 @@ def parse(content_type: str, body: bytes) -> dict[str, Part]:
         name = params.get("name")
         if name is None:
             continue
-        parts[name] = Part(name, params.get("filename"), headers.get("content-type", "application/octet-stream"),
-                           data)
+        parts[name] = Part(name, params.get("filename"), headers.get("content-type", "application/octet-stream"), data)
     if not parts:
         raise ValueError("no form parts found")
     return parts

@@ -263,8 +263,9 @@ class Compiler:
             norm = self._value_norm(f.kind)
             empty: Any = "" if f.kind in ("str", "date") else 0.0
 
-            def key(r: Record, get: Callable[[Record], Any] = get, norm: Callable[[Any], Any] = norm,
-                    empty: Any = empty) -> Any:
+            def key(
+                r: Record, get: Callable[[Record], Any] = get, norm: Callable[[Any], Any] = norm, empty: Any = empty
+            ) -> Any:
                 x = norm(get(r))
                 return (0, empty) if x is None else (1, x)
 

@@ -25,8 +25,11 @@ class Decision:
     def headers(self, unlimited_remaining: int) -> dict[str, str]:
         """The ``X-Orl-*`` headers (and ``Retry-After`` when blocked)."""
         if self.limit is None:
-            return {"X-Orl-Requests-Remaining": str(unlimited_remaining), "X-Orl-Remaining-Timeframe": "60",
-                    "X-Orl-Limit-Blocked": "0"}
+            return {
+                "X-Orl-Requests-Remaining": str(unlimited_remaining),
+                "X-Orl-Remaining-Timeframe": "60",
+                "X-Orl-Limit-Blocked": "0",
+            }
         timeframe = max(1, math.ceil(self.reset_in))
         out = {
             "X-Orl-Requests-Remaining": str(self.remaining),
@@ -41,8 +44,7 @@ class Decision:
 class RateLimiter:
     """Counts requests per key in fixed windows."""
 
-    def __init__(self, limit: int | None, window: float = 60.0,
-                 clock: Callable[[], float] | None = None) -> None:
+    def __init__(self, limit: int | None, window: float = 60.0, clock: Callable[[], float] | None = None) -> None:
         import time
 
         self.window = window

@@ -70,9 +70,23 @@ ANONYMISED: dict[str, tuple[tuple[str, str], ...]] = {
     "CandidateService": (("AttachedDocumentsService", "candidateUid"),),
 }
 #: candidate fields an anonymisation keeps (statistics); every other field is blanked
-KEPT_ON_ANONYMISE = frozenset({"uid", "internalId", "status", "statusId", "entryDateTime", "source", "portalId",
-                               "pointOfEntry", "originSiteId", "UtmTags", "gdprDueDate", "gdprReason",
-                               "currencyId"})
+KEPT_ON_ANONYMISE = frozenset(
+    {
+        "uid",
+        "internalId",
+        "status",
+        "statusId",
+        "entryDateTime",
+        "source",
+        "portalId",
+        "pointOfEntry",
+        "originSiteId",
+        "UtmTags",
+        "gdprDueDate",
+        "gdprReason",
+        "currencyId",
+    }
+)
 
 
 def anonymised(tenant: Tenant, service: str, rec: Record) -> Record:
@@ -123,8 +137,9 @@ def after_write(tenant: Tenant, service: str, rec: Record, current: Record | Non
         if rec.get("publicationStatusId") is None:
             rec["publicationStatusId"] = 1 if rec.get("published") else 2
         rec["status"] = _lookup(cat.VACANCY_STATUSES, rec.get("statusId"), "statusId")
-        rec["publicationStatus"] = _lookup(cat.PUBLICATION_STATUSES, rec.get("publicationStatusId"),
-                                           "publicationStatusId")
+        rec["publicationStatus"] = _lookup(
+            cat.PUBLICATION_STATUSES, rec.get("publicationStatusId"), "publicationStatusId"
+        )
         rec["category"] = _lookup(cat.CATEGORIES, rec.get("categoryId"), "categoryId")
         if rec.get("published") is None:
             rec["published"] = False
@@ -154,8 +169,9 @@ def after_write(tenant: Tenant, service: str, rec: Record, current: Record | Non
                 if not new and current.get(key, {}).get("uid") is not None:
                     rec[key] = current[key]
                     continue
-                uid = next((u for u, row in sorted(catalogue.items()) if row.get("automaticallySelectEvent") == 1),
-                           None)
+                uid = next(
+                    (u for u, row in sorted(catalogue.items()) if row.get("automaticallySelectEvent") == 1), None
+                )
             if uid is None:
                 rec[key] = {"uid": None, "status": None}
                 continue
@@ -188,10 +204,11 @@ def after_write(tenant: Tenant, service: str, rec: Record, current: Record | Non
         if not call or "." not in call:
             raise validation("serviceCall must look like 'CandidateService.update'")
         if call.startswith("Otys.Services."):  # OTYS names calls without the prefix (S1, S5)
-            raise validation(f"serviceCall {call!r}: name the call without the 'Otys.Services.' prefix, "
-                             f"e.g. {call[len('Otys.Services.'):]!r}")
+            raise validation(
+                f"serviceCall {call!r}: name the call without the 'Otys.Services.' prefix, "
+                f"e.g. {call[len('Otys.Services.') :]!r}"
+            )
         rec["klantid"] = tenant.settings.client_id
         rec["userid"] = tenant.api_user_uid
         if rec.get("klantGlobal") is None:
             rec["klantGlobal"] = False
-

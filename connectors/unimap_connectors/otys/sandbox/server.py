@@ -147,10 +147,20 @@ class Sandbox:
     ``session_lifetime`` override both; ``faults`` is a fault SPEC string (see faults.py).
     """
 
-    def __init__(self, seed: int = 1, size: str | int = "small", rate_limit: int | None = _UNSET,
-                 faults: str | FaultSpec | None = None, host: str = "127.0.0.1", port: int = 0,
-                 settings: SandboxSettings | None = None, *, session_lifetime: float | None = None,
-                 tenant_data: TenantData | None = None, preset: str | None = None) -> None:
+    def __init__(
+        self,
+        seed: int = 1,
+        size: str | int = "small",
+        rate_limit: int | None = _UNSET,
+        faults: str | FaultSpec | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        settings: SandboxSettings | None = None,
+        *,
+        session_lifetime: float | None = None,
+        tenant_data: TenantData | None = None,
+        preset: str | None = None,
+    ) -> None:
         if not is_loopback_host(host):
             raise ValueError(f"the OTYS sandbox only listens on loopback addresses, not {host!r}")
         settings = resolve_preset(preset, settings)
@@ -170,13 +180,22 @@ class Sandbox:
         self.stats = Stats()
         self.sessions = SessionStore(settings, {data.api_key})
         self._stop = threading.Event()
-        self.faults = FaultInjector(faults, hang_seconds=settings.hang_seconds, burst_length=settings.burst_length,
-                                    stats=self.stats)
+        self.faults = FaultInjector(
+            faults, hang_seconds=settings.hang_seconds, burst_length=settings.burst_length, stats=self.stats
+        )
         self.limiter = RateLimiter(settings.rate_limit, settings.rate_window, settings.monotonic)
         self.webhooks = WebhookDispatcher(self.tenant, self.stats, settings.webhook_timeout, settings.webhooks_enabled)
         self.engine = Engine(self.tenant, self.sessions, settings, self.stats, self.faults, self.webhooks)
-        self.app = App(engine=self.engine, tenant=self.tenant, sessions=self.sessions, limiter=self.limiter,
-                       faults=self.faults, stats=self.stats, settings=settings, stop=self._stop)
+        self.app = App(
+            engine=self.engine,
+            tenant=self.tenant,
+            sessions=self.sessions,
+            limiter=self.limiter,
+            faults=self.faults,
+            stats=self.stats,
+            settings=settings,
+            stop=self._stop,
+        )
         self.tenant.listeners.append(self._on_tenant_change)
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -192,8 +211,12 @@ class Sandbox:
         self._server = cls((self.host, self.port), self.app, self.stats)
         self.port = self._server.server_address[1]
         self.webhooks.start()
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name=f"otys-sandbox-{self.port}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"otys-sandbox-{self.port}",
+            daemon=True,
+        )
         self._thread.start()
         return self
 

@@ -32,10 +32,28 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 #: service -> methods served (generic ones come from the engine, special ones from Engine._special)
 SERVICE_METHODS: dict[str, tuple[str, ...]] = {
     "UserService": ("getList", "getListEx", "getDetail"),
-    "VacancyService": ("getListEx", "getList", "getDetail", "getOptionLists", "getExtraFieldsList", "add", "update",
-                       "updateEx", "delete"),
-    "CandidateService": ("getListEx", "getDetail", "add", "update", "updateEx", "delete", "setGdprDueDatePartner",
-                         "getExtraFieldsList", "getOptionLists"),
+    "VacancyService": (
+        "getListEx",
+        "getList",
+        "getDetail",
+        "getOptionLists",
+        "getExtraFieldsList",
+        "add",
+        "update",
+        "updateEx",
+        "delete",
+    ),
+    "CandidateService": (
+        "getListEx",
+        "getDetail",
+        "add",
+        "update",
+        "updateEx",
+        "delete",
+        "setGdprDueDatePartner",
+        "getExtraFieldsList",
+        "getOptionLists",
+    ),
     "ProcedureService": ("getListEx", "getDetail", "add", "update", "updateEx", "delete"),
     "ProcedureStatus1Service": ("getList", "getListEx", "getDetail"),
     "ProcedureStatus2Service": ("getList", "getListEx", "getDetail"),
@@ -47,8 +65,20 @@ SERVICE_METHODS: dict[str, tuple[str, ...]] = {
     "WebhooksService": ("add", "getList", "update", "delete", "getLogs"),
 }
 #: getListEx/getList options the engine implements; any other key is refused by name
-LIST_OPTIONS = frozenset({"what", "condition", "sort", "order", "limit", "offset", "getTotalCount", "totalCount",
-                          "excludeLimitCheck", "search"})
+LIST_OPTIONS = frozenset(
+    {
+        "what",
+        "condition",
+        "sort",
+        "order",
+        "limit",
+        "offset",
+        "getTotalCount",
+        "totalCount",
+        "excludeLimitCheck",
+        "search",
+    }
+)
 
 Handler = Callable[["CallContext", list[Any]], Any]
 
@@ -82,8 +112,15 @@ def _data_param(value: Any) -> dict[str, Any]:
 class Engine:
     """Runs JSON-RPC requests against one tenant."""
 
-    def __init__(self, tenant: Tenant, sessions: SessionStore, settings: SandboxSettings, stats: Stats,
-                 faults: FaultInjector, webhooks: WebhookDispatcher) -> None:
+    def __init__(
+        self,
+        tenant: Tenant,
+        sessions: SessionStore,
+        settings: SandboxSettings,
+        stats: Stats,
+        faults: FaultInjector,
+        webhooks: WebhookDispatcher,
+    ) -> None:
         self.tenant = tenant
         self.sessions = sessions
         self.settings = settings
@@ -154,9 +191,13 @@ class Engine:
         sess = self.sessions.peek(params[0] if params else None)
         if sess is None:
             return False
-        return {"id": self.tenant.api_user_uid, "clientId": self.settings.client_id,
-                "client": self.settings.client_name, "partnerId": self.settings.partner_id,
-                "defaultContentLanguage": self.settings.default_language}
+        return {
+            "id": self.tenant.api_user_uid,
+            "clientId": self.settings.client_id,
+            "client": self.settings.client_name,
+            "partnerId": self.settings.partner_id,
+            "defaultContentLanguage": self.settings.default_language,
+        }
 
     def _logout(self, ctx: CallContext, params: list[Any]) -> bool:
         return self.sessions.logout(params[0] if params else None)
@@ -229,8 +270,10 @@ class Engine:
             raise invalid_params("options must be an object")
         for key in options:
             if key not in LIST_OPTIONS:
-                raise invalid_params(f"unknown {'getList' if bare else 'getListEx'} option '{key}' "
-                                     f"(the sandbox implements {', '.join(sorted(LIST_OPTIONS))})")
+                raise invalid_params(
+                    f"unknown {'getList' if bare else 'getListEx'} option '{key}' "
+                    f"(the sandbox implements {', '.join(sorted(LIST_OPTIONS))})"
+                )
         t = self.tenant
         schema = t.schemas[service]
         comp = t.compilers[service]
@@ -260,11 +303,12 @@ class Engine:
             limit = None if bare or exclude else s.default_limit
         elif not exclude and limit > s.max_limit:
             if s.limit_behaviour == "error":
-                raise RpcError("limit_exceeded",
-                               f"Limit of {s.max_limit} exceeded (got {limit}); set excludeLimitCheck to bypass")
+                raise RpcError(
+                    "limit_exceeded", f"Limit of {s.max_limit} exceeded (got {limit}); set excludeLimitCheck to bypass"
+                )
             if s.limit_behaviour == "cap":
                 limit = s.max_limit
-        page = rows[offset:] if limit is None else rows[offset:offset + limit]
+        page = rows[offset:] if limit is None else rows[offset : offset + limit]
         out = [project(r) for r in page]
         if bare:
             return out
@@ -330,8 +374,9 @@ class Engine:
         uid, due, reason = params[0], params[1], params[2]
         for pos, flag in enumerate(params[3:], start=4):
             if flag not in (False, None, 0, "0", "false"):
-                raise invalid_params(f"setGdprDueDatePartner param {pos + 1} is only implemented as false, "
-                                     f"got {flag!r}")
+                raise invalid_params(
+                    f"setGdprDueDatePartner param {pos + 1} is only implemented as false, got {flag!r}"
+                )
         if not isinstance(due, str) or not _DATE.match(due):
             raise invalid_params(f"due date must be YYYY-MM-DD, got {due!r}")
         if reason not in ("otherYes", "cron"):
@@ -357,15 +402,20 @@ class Engine:
             names = [names]
         if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
             raise invalid_params("getOptionLists needs a list of field names")
-        users = {str(u): " ".join(x for x in (r["Person"].get("firstName"), r["Person"].get("infix"),
-                                             r["Person"].get("lastName")) if x)
-                 for u, r in sorted(self.tenant.collection("UserService").records.items())}
+        users = {
+            str(u): " ".join(
+                x for x in (r["Person"].get("firstName"), r["Person"].get("infix"), r["Person"].get("lastName")) if x
+            )
+            for u, r in sorted(self.tenant.collection("UserService").records.items())
+        }
         options: dict[str, dict[str, tuple[str, dict[str, Any]]]] = {
             "VacancyService": {
                 "publishedWebsites": ("publishedWebsites", {str(site): name for _, site, name, _ in cat.WEBSITES}),
                 "statusId": ("statusId", {str(k): v for k, v in cat.VACANCY_STATUSES.items()}),
-                "publicationStatusId": ("publicationStatusId",
-                                        {str(k): v for k, v in cat.PUBLICATION_STATUSES.items()}),
+                "publicationStatusId": (
+                    "publicationStatusId",
+                    {str(k): v for k, v in cat.PUBLICATION_STATUSES.items()},
+                ),
                 "categoryId": ("categoryId", {str(k): v for k, v in cat.CATEGORIES.items()}),
                 "userId": ("userId", users),
             },
@@ -394,10 +444,17 @@ class Engine:
             raise invalid_params("getValue needs a list of setting codes")
         s = self.settings
         if len(params) > 1 and params[1] is not None and str(params[1]) != str(s.client_id):
-            raise RpcError("validation", f"Validation failed: clientId {params[1]!r} is not this client "
-                                         f"({s.client_id})")
-        values = {"DB103": s.client_code, "SE2995": "1" if s.gdpr_writes_enabled else "0", "SE3004": "1",
-                  "SE3348": "1", "SE2997": "30", "SE2999": "24"}
+            raise RpcError(
+                "validation", f"Validation failed: clientId {params[1]!r} is not this client ({s.client_id})"
+            )
+        values = {
+            "DB103": s.client_code,
+            "SE2995": "1" if s.gdpr_writes_enabled else "0",
+            "SE3004": "1",
+            "SE3348": "1",
+            "SE2997": "30",
+            "SE2999": "24",
+        }
         return {str(code): {"value": values.get(str(code))} for code in codes}
 
     def _WebhooksService_getLogs(self, service: str, ctx: CallContext, params: list[Any]) -> list[Any]:

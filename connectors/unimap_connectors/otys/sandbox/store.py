@@ -115,8 +115,9 @@ class Tenant:
         self.seed = data.seed
         self.api_key = data.api_key
         self.api_user_uid = data.api_user_uid
-        self.clock = Clockface(settings.timezone, settings.datetime_format, settings.date_format,
-                                settings.datetime_offset)
+        self.clock = Clockface(
+            settings.timezone, settings.datetime_format, settings.date_format, settings.datetime_offset
+        )
         self.schemas = build_schemas(settings)
         self.collections = {name: Collection(sc) for name, sc in self.schemas.items()}
         self.compilers = {name: Compiler(name, sc.fields, self.clock) for name, sc in self.schemas.items()}
@@ -273,8 +274,14 @@ class Tenant:
                 ouid = f"{self._uid_rng.getrandbits(128):032x}"
                 if ouid not in self.files:
                     break
-            meta = {"ouid": ouid, "name": name, "size": len(content), "mimeType": mime_type,
-                    "entryDateTime": self.now(), "content": content}
+            meta = {
+                "ouid": ouid,
+                "name": name,
+                "size": len(content),
+                "mimeType": mime_type,
+                "entryDateTime": self.now(),
+                "content": content,
+            }
             self.files[ouid] = meta
             return meta
 
@@ -362,4 +369,3 @@ class Tenant:
     def _notify(self, service: str, action: str, uid: Any, data: Any) -> None:
         for listener in list(self.listeners):
             listener(service, action, uid, data)
-

@@ -13,9 +13,7 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 
-_ISO = re.compile(
-    r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?$"
-)
+_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?$")
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 
 
@@ -69,8 +67,7 @@ class Zone:
 class Clockface:
     """Formats and parses date-times the way the sandbox's settings say."""
 
-    def __init__(self, zone: str, datetime_format: str, date_format: str = "%Y-%m-%d",
-                 offset: bool = False) -> None:
+    def __init__(self, zone: str, datetime_format: str, date_format: str = "%Y-%m-%d", offset: bool = False) -> None:
         self.zone = Zone(zone)
         self.datetime_format = datetime_format
         self.date_format = date_format
@@ -100,8 +97,12 @@ class Clockface:
             return got
         if self._fast and len(text) == 19:
             ts: float = self.zone.from_local(
-                int(text[0:4]), int(text[5:7]), int(text[8:10]),
-                int(text[11:13]), int(text[14:16]), int(text[17:19]),
+                int(text[0:4]),
+                int(text[5:7]),
+                int(text[8:10]),
+                int(text[11:13]),
+                int(text[14:16]),
+                int(text[17:19]),
             )
         else:
             ts = self.parse_param(text)

@@ -77,12 +77,11 @@ class WebhookDispatcher:
         """Queue deliveries for every webhook whose serviceCall names ``method``."""
         if not self.enabled or self._thread is None:
             return
-        short = method[len(PREFIX):] if method.startswith(PREFIX) else method
+        short = method[len(PREFIX) :] if method.startswith(PREFIX) else method
         hooks = [h for h in self.tenant.collection("WebhooksService").records.values() if h.get("serviceCall") == short]
         if not hooks:
             return
-        payload = {"request": {"method": PREFIX + short, "args": args},
-                   "result": {"status": "success", "data": result}}
+        payload = {"request": {"method": PREFIX + short, "args": args}, "result": {"status": "success", "data": result}}
         for hook in hooks:
             with self._idle:
                 self._pending += 1
@@ -108,8 +107,14 @@ class WebhookDispatcher:
 
     def _deliver(self, hook: dict[str, Any], payload: dict[str, Any]) -> None:
         url = hook.get("webhookUrl", "")
-        entry: dict[str, Any] = {"uid": hook.get("uid"), "webhook_url": url, "serviceCall": hook.get("serviceCall"),
-                                 "entryDateTime": self.tenant.now(), "status": None, "error": None}
+        entry: dict[str, Any] = {
+            "uid": hook.get("uid"),
+            "webhook_url": url,
+            "serviceCall": hook.get("serviceCall"),
+            "entryDateTime": self.tenant.now(),
+            "status": None,
+            "error": None,
+        }
         try:
             check_url(url)
             parts = urlsplit(url)

@@ -48,8 +48,9 @@ class Merger:
         self.clock = clock
         self.strict = strict
 
-    def merge(self, fields: Mapping[str, Field], current: dict[str, Any] | None, change: Any,
-              *, ex: bool, path: str = "") -> dict[str, Any]:
+    def merge(
+        self, fields: Mapping[str, Field], current: dict[str, Any] | None, change: Any, *, ex: bool, path: str = ""
+    ) -> dict[str, Any]:
         """``current`` with ``change`` applied (a new dict; ``current`` is not touched)."""
         if change is None:
             return blank(fields)
@@ -111,14 +112,20 @@ class Merger:
                 out[str(key)] = self._item(f, item, f"{path}.{key}", out.get(str(key)))
         if "ADD" in value:
             adds = value["ADD"]
-            typed = f.item is not None and f.item.children is not None and "type" in f.item.children \
+            typed = (
+                f.item is not None
+                and f.item.children is not None
+                and "type" in f.item.children
                 and f.item.children["type"].enum == PHONE_TYPES
+            )
             for item in adds if isinstance(adds, list) else [adds]:
                 if typed and isinstance(item, dict) and item.get("type") in PHONE_TYPES:
                     key = PHONE_TYPES.index(item["type"]) + 1  # a phone's key is the slot of its type
                     if str(key) in out:
-                        raise validation(f"'{path}.ADD': slot {key} ({item['type']}) is taken; "
-                                         f"DELETE it first or write key \"{key}\"")
+                        raise validation(
+                            f"'{path}.ADD': slot {key} ({item['type']}) is taken; "
+                            f'DELETE it first or write key "{key}"'
+                        )
                 else:
                     key = 1
                     while str(key) in out:
@@ -158,8 +165,9 @@ class Merger:
         """Append ``new``, giving items of uid-carrying lists a fresh int uid when they lack one."""
         if f.item is None or f.item.children is None or "uid" not in f.item.children:
             return existing + new
-        top = max([e.get("uid") or 0 for e in existing + new if isinstance(e, dict)
-                   and isinstance(e.get("uid"), int)] or [0])
+        top = max(
+            [e.get("uid") or 0 for e in existing + new if isinstance(e, dict) and isinstance(e.get("uid"), int)] or [0]
+        )
         out = list(existing)
         for item in new:
             if isinstance(item, dict) and item.get("uid") is None:
