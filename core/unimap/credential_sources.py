@@ -1,7 +1,7 @@
 """Where ``unimap connect`` may read credentials from besides flags (which show in the process list).
 
 Order: a ``--credential``/``--api-key`` flag, then the environment variable
-``UNIMAP_<CONNECTOR>_<NAME>`` (e.g. ``UNIMAP_OTYS_API_KEY``), then a hidden prompt on a terminal.
+``UNIMAP_<CONNECTOR>_<NAME>`` (e.g. ``UNIMAP_ACME_API_KEY``), then a hidden prompt on a terminal.
 """
 
 from __future__ import annotations

@@ -181,7 +181,7 @@ def _components() -> dict[str, Any]:
             "headers": {"type": "object", "additionalProperties": {"type": "string"}},
             "params": {"type": "object", "additionalProperties": {"type": "string"}},
             "data": {
-                "description": "For otys/json-rpc: the JSON-RPC request {method, params}; the "
+                "description": "For JSON-RPC connectors (api `json-rpc`): the JSON-RPC request {method, params}; the "
                 "session is inserted as params[0]."
             },
             "response_as_base64": {"type": "boolean"},

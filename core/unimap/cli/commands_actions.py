@@ -106,7 +106,7 @@ def passthrough(
     with open_service(store_url, readonly=True) as um:
         rest = list(args)
         positional = None
-        if rest and ":" in rest[0] and len(rest) >= 2:  # `passthrough otys:<id> METHOD …` (the older form)
+        if rest and ":" in rest[0] and len(rest) >= 2:  # `passthrough <connector>:<id> METHOD …` (the older form)
             positional = rest.pop(0)
         if not rest or len(rest) > 2:
             raise click.UsageError(

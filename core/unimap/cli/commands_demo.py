@@ -99,8 +99,8 @@ def _line(model: str, record: dict[str, Any]) -> str:
 def demo(connector: str | None, size: str, seed: int, store_url: str, verbose: bool, as_json: bool) -> None:
     """Start a connector's local sandbox, sync it into SQLite and show a few unified records.
 
-    CONNECTOR is any connector whose plugin offers a sandbox (default: the first one, OTYS as
-    shipped; ``greenhouse`` is the other shipped one).
+    CONNECTOR is any connector whose plugin offers a sandbox (default: the one a plugin marks as
+    the default demo).
     """
     from unimap.cli.commands_sync import print_report, report_dict, report_ok, report_warnings, run_sync
     from unimap.cli.options import EXIT_FAILURE, UsageFailure, make_console, sqlite_path

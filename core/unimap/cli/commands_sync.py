@@ -98,7 +98,7 @@ def _same_account(
     metavar="NAME=VALUE",
     help="A credential the connector asks for (missing ones are prompted for on a terminal).",
 )
-@click.option("--base-url", help="The vendor host, e.g. https://ows.otys.nl (not an endpoint such as …/jservice.php).")
+@click.option("--base-url", help="The vendor host, e.g. https://api.vendor.example (not an endpoint path).")
 @click.option("--name", help="A name for this integration.")
 @click.option("--setting", "settings", multiple=True, metavar="NAME=VALUE", help="Override a connector setting.")
 @click.option("--no-check", is_flag=True, help="Store without logging in first.")

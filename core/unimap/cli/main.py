@@ -133,7 +133,7 @@ def cli() -> None:
 
 @cli.group()
 def sandbox() -> None:
-    """Run a local vendor sandbox, such as `unimap sandbox otys`."""
+    """Run a local vendor sandbox, such as `unimap sandbox <connector>`."""
 
 
 def _register_commands() -> None:

@@ -73,7 +73,7 @@ def integration_option(func: Any) -> Any:
         "--integration",
         "integration_opt",
         metavar="ID",
-        help="Integration id, e.g. otys:Ab3d… (default: the only one; see `unimap integrations`).",
+        help="Integration id, e.g. acme:Ab3d… (default: the only one; see `unimap integrations`).",
     )(func)
 
 

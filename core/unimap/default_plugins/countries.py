@@ -1,6 +1,6 @@
 """Country data for the built-in ``country_code`` and ``phone`` functions.
 
-Covers Europe and the countries OTYS tenants most often see; unknown values pass through.
+Covers Europe and the countries European ATS tenants most often see; unknown values pass through.
 """
 
 from __future__ import annotations

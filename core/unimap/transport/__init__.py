@@ -1,7 +1,7 @@
 """Talking to vendor APIs: REST and JSON-RPC transports, auth, paginators, rate limits and retries.
 
 ``httpx``'s transport is the only seam to the network: pass ``transport=`` to a client to route its
-requests elsewhere (unit tests use ``httpx.MockTransport``, end-to-end tests the OTYS sandbox).
+requests elsewhere (unit tests use ``httpx.MockTransport``, end-to-end tests the vendor sandboxes).
 """
 
 from unimap.transport.auth import (

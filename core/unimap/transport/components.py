@@ -125,16 +125,18 @@ TIMEOUT = _number("Timeout", "Seconds to wait for each response.", [30], exclusi
 JSONRPC_TRANSPORT = obj(
     "JSON-RPC transport",
     "JSON-RPC 2.0 over HTTP POST with positional params.",
-    [{"type": "jsonrpc", "base_url": "https://ows.otys.nl", "path": "/jservice.php"}],
+    [{"type": "jsonrpc", "base_url": "https://rpc.vendor.example", "path": "/jservice.php"}],
     {
         "base_url": template(
             "Base URL",
             "Scheme and host of the API (may read `{settings.x}`); an integration may override it.",
-            ["https://ows.otys.nl"],
+            ["https://rpc.vendor.example"],
         ),
         "path": _string("Path", "The RPC endpoint below `base_url`.", ["/jservice.php"]),
         "upload_path": _string(
-            "Upload path", "Where files are uploaded as multipart (legacy OTYS file service).", ["/fileService.php"]
+            "Upload path",
+            "Where files are uploaded as multipart (a vendor's separate file endpoint).",
+            ["/fileService.php"],
         ),
         "timeout_seconds": TIMEOUT,
         "error_status_ok": _boolean(
@@ -210,9 +212,9 @@ RESULT = expression(
 JSONRPC_REQUEST = obj(
     "JSON-RPC request",
     "One RPC call: its method and positional params.",
-    [{"method": "Otys.Services.CandidateService.getDetail", "params": "[input.id, `{}`]"}],
+    [{"method": "Candidates.getDetail", "params": "[input.id, `{}`]"}],
     {
-        "method": template("Method", "The RPC method.", ["Otys.Services.CandidateService.getListEx"]),
+        "method": template("Method", "The RPC method.", ["Candidates.getList"]),
         "params": expression(
             "Params", "The positional params (an array; the session is injected by auth).", ["[input.id]"]
         ),
