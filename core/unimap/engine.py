@@ -38,7 +38,7 @@ def connector_header(root: Path) -> dict[str, Any]:
 
 def _lookups_read(expressions: Iterable[Any]) -> frozenset[str]:
     """Names of lookup tables read through ``lookup('name', …)`` or ``labelled_fields(…, 'name')``."""
-    from unimap.loader import _literal_args
+    from unimap.astwalk import literal_args as _literal_args
 
     names: set[str] = set()
     for expression in expressions:

@@ -44,7 +44,7 @@ def _empty_value(node: dict[str, Any]) -> Any:
 
 def _field_chains(expressions: Any) -> list[tuple[str, ...]]:
     """Dotted vendor paths the field expressions read from the record's root (``Person.firstName``)."""
-    from unimap.loader import _chains
+    from unimap.astwalk import chains as _chains
 
     found: set[tuple[str, ...]] = set()
     for expression in expressions:

@@ -143,10 +143,10 @@ def main() -> None:  # pragma: no cover - a developer command
     """``python -m unimap.specdocs [PAGE]``: regenerate the reference in docs/spec-format.md."""
     import sys
 
-    from unimap.engine import Engine
+    from unimap.plugins import default_components
 
     page = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("docs/spec-format.md")
-    print(f"{page}: {'updated' if update_page(page, Engine().components) else 'current'}")
+    print(f"{page}: {'updated' if update_page(page, default_components()) else 'current'}")
 
 
 if __name__ == "__main__":  # pragma: no cover

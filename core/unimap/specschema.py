@@ -96,9 +96,9 @@ def write_generated(registry: ComponentRegistry, folder: Path | None = None) -> 
 
 def main() -> None:  # pragma: no cover - a developer command
     """``python -m unimap.specschema``: regenerate ``schemas/spec/*.schema.json``."""
-    from unimap.engine import Engine
+    from unimap.plugins import default_components
 
-    for path in write_generated(Engine().components):
+    for path in write_generated(default_components()):
         print(path)
 
 
