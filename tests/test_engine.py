@@ -329,6 +329,7 @@ def test_acme_user(clean_env: Path) -> None:
         "last_name": "van Dijk",
         "email": "ann@acme.example",
         "status": "INACTIVE",
+        "system_roles": [],  # required: an unmapped list is carried empty
         "id": unified_id("acme:1", "user", "7"),
         "remote_data": {"/users": ACME_USER},
     }

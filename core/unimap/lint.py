@@ -11,7 +11,6 @@ from unimap.findings import Finding, Findings, Severity
 from unimap.loader import CONNECTOR_FILE, SPEC_SUFFIXES, SpecLoader
 from unimap.settings_check import check_setting_types
 from unimap.specs import ConnectorSpecs
-from unimap.yamlsource import YamlLimitError, YamlSyntaxError, load_yaml
 
 FORMATS = ("text", "json", "github")
 
@@ -49,7 +48,6 @@ def lint_paths(paths: Iterable[Path | str], loader: SpecLoader) -> Findings:
             else:
                 roots.add(root)
     collected = Findings()
-    limited = _yaml_limits(requested)
     for root in sorted(roots):
         specs = loader.load_connector(root, collected)
         if specs is not None:
@@ -60,29 +58,11 @@ def lint_paths(paths: Iterable[Path | str], loader: SpecLoader) -> Findings:
             message = f"no {CONNECTOR_FILE} in this folder or above it, so no connector loads this {spec.kind} spec"
             collected.add(rules.MISSING_CONNECTOR, message, spec.document.location(("kind",), key=True), ("kind",))
     cwd = Path.cwd()
-    for file, error in limited.items():
-        collected.items = [
-            f for f in collected.items if not (f.rule is rules.YAML_SYNTAX and Path(f.location.file).resolve() == file)
-        ]
-        collected.add(rules.YAML_LIMIT, error.message, error.location)
     for finding in collected.items:
         file = Path(finding.location.file).resolve()
         if file in requested:
             findings.items.append(_relative(finding, file, cwd))
     return findings
-
-
-def _yaml_limits(files: set[Path]) -> dict[Path, YamlLimitError]:
-    """Files that break the YAML limits (too deep, alias bomb, recursive); the loader reports them as syntax."""
-    found: dict[Path, YamlLimitError] = {}
-    for file in sorted(files):
-        try:
-            load_yaml(file)
-        except YamlLimitError as exc:
-            found[file] = exc
-        except (YamlSyntaxError, OSError):
-            continue
-    return found
 
 
 def check_settings(specs: ConnectorSpecs, findings: Findings) -> None:

@@ -27,6 +27,7 @@ from unimap.expressions import (
     compile_template,
 )
 from unimap.findings import Findings, did_you_mean
+from unimap.mapping import empty_value
 from unimap.registry import ComponentRegistry
 from unimap.schemaerrors import Problem, problems
 from unimap.slots import iter_slots
@@ -256,6 +257,9 @@ class SpecLoader:
                 self._check_transforms(spec, name, value.get("transform"), findings)
         where = spec.document.location(("fields",), key=True)
         for name in unified.required_fields(model):
+            empty = empty_value(known[name]) if name in known else None
+            if isinstance(empty, list | dict):
+                continue  # an unmapped list or object is carried empty, which is a valid value
             if name in mappable and name not in fields and name not in self.coverage.get(model, ()):
                 findings.add(
                     rules.UNMAPPED_REQUIRED_FIELD,

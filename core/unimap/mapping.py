@@ -29,7 +29,8 @@ def _resolved(node: dict[str, Any]) -> dict[str, Any]:
     return node
 
 
-def _empty_value(node: dict[str, Any]) -> Any:
+def empty_value(node: dict[str, Any]) -> Any:
+    """What a record carries for an unmapped required field of schema ``node``: null, ``[]`` or ``{}``."""
     node = _resolved(node)
     types = node.get("type")
     types = types if isinstance(types, list) else [types]
@@ -70,7 +71,7 @@ class RecordMapper:
         mapped = {f.name for f in spec.fields}
         fields = unified.model_fields(spec.model)
         self.fillers = {
-            name: _empty_value(fields[name])
+            name: empty_value(fields[name])
             for name in unified.required_fields(spec.model)
             if name not in mapped and unified.origin(spec.model, name) == "mapped"
         }
