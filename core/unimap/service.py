@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -55,8 +56,25 @@ class Unimap:
     # -- integrations ----------------------------------------------------------------------------
 
     def client(self, integration: Integration, **options: Any) -> VendorClient:
-        """A vendor client for ``integration`` (see :meth:`Engine.client`)."""
-        return self.engine.client(integration, **options)
+        """A vendor client for ``integration`` (see :meth:`Engine.client`), sharing its account's budget."""
+        return self.engine.client(integration, **self._budget(integration, options))
+
+    def _budget(self, integration: Integration, options: dict[str, Any]) -> dict[str, Any]:
+        """On a shared (PostgreSQL) store, every process spends one request budget per vendor account."""
+        if "budget" in options or type(self.store).__name__ != "PostgresStore":
+            return options
+        settings = self.engine.settings(integration.connector, integration.settings)
+        limits = self.engine.connector(integration.connector).data.get("rate_limit") or {}
+        per_minute = settings.get("requests_per_minute")
+        per_minute = float(per_minute if per_minute is not None else limits.get("requests_per_minute") or 0)
+        if per_minute <= 0:
+            return options
+        from unimap.store.budget import shared_limit
+
+        return {
+            **options,
+            "budget": shared_limit(self.store, integration, per_minute, sleep=options.get("sleep", time.sleep)),
+        }
 
     def connect(
         self,
@@ -143,6 +161,7 @@ class Unimap:
         ``allow_mass_delete`` lets one sync mark more than ``max_delete_share`` of a model deleted.
         """
         integration = self.integration(integration_id)
+        client_options = self._budget(integration, client_options)
         syncer = Syncer(
             self.engine,
             self.store,

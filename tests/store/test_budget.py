@@ -70,3 +70,25 @@ def test_the_real_clock_and_account_keys(budget):
     two = Integration("otys:b", "otys", base_url="https://ows.otys.nl", credentials={"api_key": "s3cret"})
     assert account_key(one) == account_key(two) and "s3cret" not in account_key(one)
     assert account_key(one) != account_key(Integration("otys:c", "otys", credentials={"api_key": "other"}))
+
+
+def test_clients_of_one_account_share_the_budget_on_a_shared_store(store_url, make_sandbox):  # type: ignore[no-untyped-def]
+    """On PostgreSQL every client of an integration takes from one bucket; SQLite keeps the in-process limit."""
+    from unimap.service import Unimap
+
+    sb = make_sandbox()
+    with Unimap(store_url) as first, Unimap(store_url) as second:
+        integration = first.connect(
+            "otys", {"api_key": sb.api_key}, base_url=sb.base_url, settings={"requests_per_minute": 60}
+        )
+        slept: list[float] = []
+        clients = [um.client(integration, sleep=slept.append) for um in (first, second)]
+        shared = type(first.store).__name__ == "PostgresStore"
+        assert all((c.limiter.budget is not None) == shared for c in clients)
+        if shared:
+            for client in clients * 2:  # 4 requests of one account, from two "processes": 1 a second
+                client.limiter.budget()
+            # connecting spent the one-request burst: each of the 4 waits one interval (1 s) more than the last
+            assert len(slept) == 4 and all(0.5 < b - a < 1.5 for a, b in zip(slept, slept[1:], strict=False)), slept
+        for client in clients:
+            client.close()

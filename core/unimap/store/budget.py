@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -121,3 +122,23 @@ class RequestBudget:
                 db.execute(
                     "UPDATE request_budget SET tokens=?, updated=MAX(updated, ?) WHERE key=?", (tokens, stamp, key)
                 )
+
+
+def shared_limit(
+    store: Any, integration: Integration, per_minute: float, sleep: Callable[[float], None] = time.sleep
+) -> Callable[[], float]:
+    """The rate limiter's budget seam for ``integration``: one request taken from the shared bucket.
+
+    The token is taken once per request: when the bucket says to wait, this waits (the token is
+    already reserved) and tells the limiter to go on, so waiting never takes a second token.
+    """
+    budget = RequestBudget(store)
+    key = account_key(integration)
+
+    def take() -> float:
+        wait = budget.acquire(key, per_minute)
+        if wait > 0:
+            sleep(wait)
+        return 0.0
+
+    return take

@@ -144,6 +144,7 @@ class VendorClient:
         settings: dict[str, Any] | None = None,
         functions: FunctionRegistry | None = None,
         registry: ComponentRegistry | None = None,
+        budget: Callable[[], float] | None = None,
     ) -> None:
         self.connector = connector
         self.spec = spec
@@ -155,7 +156,7 @@ class VendorClient:
         self.functions = functions or default_functions()
         self.registry = registry or default_registry()
         self._sleep = sleep
-        options = {"connector": connector, "sleep": sleep, "requests_per_minute": requests_per_minute}
+        options = {"connector": connector, "sleep": sleep, "requests_per_minute": requests_per_minute, "budget": budget}
         self.env = BuildEnv(self.functions, hook, self.registry, options=options)
         built = self.registry.build("transport", self.transport_spec, env=self.env)
         if not isinstance(built, JsonRpcTransport | RestTransport):
