@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 
@@ -89,6 +90,6 @@ def test_clients_of_one_account_share_the_budget_on_a_shared_store(store_url, ma
             for client in clients * 2:  # 4 requests of one account, from two "processes": 1 a second
                 client.limiter.budget()
             # connecting spent the one-request burst: each of the 4 waits one interval (1 s) more than the last
-            assert len(slept) == 4 and all(0.5 < b - a < 1.5 for a, b in zip(slept, slept[1:], strict=False)), slept
+            assert len(slept) == 4 and all(0.5 < b - a < 1.5 for a, b in itertools.pairwise(slept)), slept
         for client in clients:
             client.close()
