@@ -220,6 +220,20 @@ def _running_kind(um: Any, integration_id: str, row: dict[str, Any]) -> str:
     return row["type"]
 
 
+def _queued_jobs(um: Any, integration_ids: list[str]) -> list[dict[str, Any]] | None:
+    """Queued, running and failed sync jobs of these integrations on a PostgreSQL store (``None`` elsewhere)."""
+    if type(um.store).__name__ != "PostgresStore":
+        return None
+    from unimap.worker.queue import SyncQueue
+
+    queue = SyncQueue(um.store.url)
+    try:
+        wanted = set(integration_ids)
+        return [j.public() for j in queue.jobs() if j.integration_id in wanted]
+    finally:
+        queue.close()
+
+
 @cli.command(epilog="Exit status: 0 ok, 1 unknown integration, 2 usage error (or no store at --store).")
 @click.argument("integration_id", required=False, metavar="[ID]")
 @integration_option
@@ -245,8 +259,9 @@ def status(integration_id: str | None, integration_opt: str | None, limit: int, 
                 row["type"] = _running_kind(um, i.id, row)
                 row["status"] = _real_status(row["status"], raw.get("stats") or {})
             found[i.id] = rows
+        queued = _queued_jobs(um, [i.id for i in chosen])
     if as_json:
-        echo_json(found)
+        echo_json(found if queued is None else {**found, "jobs": queued})
         return
     console = _console()
     wide = console.width >= 110
@@ -286,5 +301,17 @@ def status(integration_id: str | None, integration_opt: str | None, limit: int, 
                 del cells[4]
             table.add_row(*cells)
         console.print(table)
+    if queued is not None:
+        counts = {state: sum(j["status"] == state for j in queued) for state in ("queued", "running", "failed")}
+        console.print(
+            f"jobs: {counts['queued']} queued, {counts['running']} running, {counts['failed']} failed", highlight=False
+        )
+        for j in queued:
+            console.print(
+                f"  {j['id']:>8}  {j['status']:<8} {j['integration']}  {j['kind']}  attempts {j['attempts']}"
+                f"{'  on ' + j['worker'] if j['worker'] else ''}",
+                markup=False,
+                highlight=False,
+            )
     for line in errors:
         console.print(f"error: {line}", markup=False, highlight=False, soft_wrap=True)

@@ -78,10 +78,14 @@ def integration_option(func: Any) -> Any:
 
 
 def sqlite_path(store_url: str) -> Path | None:
-    """The file of a ``sqlite:///`` store URL (``None`` for ``:memory:``); a usage error for anything else."""
+    """The file of a ``sqlite:///`` store URL (``None`` for ``:memory:`` and server stores); a usage error else."""
+    if store_url.startswith(("postgresql://", "postgres://")):
+        return None  # a database server: it exists or the store says why not
     if not store_url.startswith("sqlite://"):
         hint = f"; did you mean sqlite:///{store_url}?" if "://" not in store_url else ""
-        raise UsageFailure(f"unsupported store URL {store_url!r}: use sqlite:///path/to/file.db{hint}")
+        raise UsageFailure(
+            f"unsupported store URL {store_url!r}: use sqlite:///path/to/file.db or postgresql://…{hint}"
+        )
     path = store_url[len("sqlite://") :]
     path = path[1:] if path.startswith("/") else path
     return None if path in ("", ":memory:") else Path(path)
