@@ -320,7 +320,10 @@ def test_objects_and_lists() -> None:
     assert fn.items({"2": "b", "10": "c", "1": "a", "x": "z"}) == [["1", "a"], ["2", "b"], ["10", "c"], ["x", "z"]]
     assert fn.from_items([["a", 1], [None, 2], ["b"], [3, 4]]) == {"a": 1, "3": 4}
     assert fn.as_list({"2": "b", "1": "a"}) == ["a", "b"]
-    assert [fn.as_list(None), fn.as_list("s"), fn.as_list([1])] == [[], ["s"], [1]]
+    assert [fn.as_list(None), fn.as_list([1]), fn.as_list({})] == [[], [1], []]
+    for wrong in ("s", 5, {"uid": 1, "tag": "x"}):  # a string, a number, one object where a list is read
+        with pytest.raises(ValueError, match="as_list"):
+            fn.as_list(wrong)
     assert fn.get({"a": 1, "1": 2}, "a") == 1
     assert fn.get({"1": 2}, 1) == 2
     assert fn.get([1], 0) is None

@@ -43,6 +43,11 @@ def empty_value(node: dict[str, Any]) -> Any:
     return None
 
 
+def _a(noun: str) -> str:
+    """``a user``, ``an application``."""
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
+
+
 def _field_chains(expressions: Any) -> list[tuple[str, ...]]:
     """Dotted vendor paths the field expressions read from the record's root (``Person.firstName``)."""
     from unimap.astwalk import chains as _chains
@@ -125,7 +130,7 @@ class RecordMapper:
         problem = self._shape_problem(raw) if self._chains else None
         if problem is not None:
             raise MappingError(
-                f"{self.spec.file.path}: a {self.model} record does not have the shape the spec reads: {problem}"
+                f"{self.spec.file.path}: {_a(self.model)} record does not have the shape the spec reads: {problem}"
             )
         try:
             record = {name: evaluate(raw) for name, evaluate in plain}
@@ -134,14 +139,14 @@ class RecordMapper:
         except Exception as exc:
             failing = self._failing_field(raw, plain, rich)
             raise MappingError(
-                f"{self.spec.file.path}: mapping a {self.model} record failed"
+                f"{self.spec.file.path}: mapping {_a(self.model)} record failed"
                 f"{f' at field {failing!r}' if failing else ''}: {exc}"
             ) from exc
         for name, value in self.fillers.items():
             record.setdefault(name, value if not isinstance(value, list | dict) else type(value)())
         remote_id = record.get("remote_id")
         if remote_id is None or remote_id == "":
-            raise MappingError(f"{self.spec.file.path}: a {self.model} record has no remote_id")
+            raise MappingError(f"{self.spec.file.path}: {_a(self.model)} record has no remote_id")
         if not isinstance(remote_id, str):
             record["remote_id"] = _enum_key(remote_id)
         return record

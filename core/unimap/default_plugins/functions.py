@@ -200,14 +200,19 @@ def from_items(pairs: Any) -> dict[str, Any]:
 
 
 def as_list(value: Any) -> list[Any]:
-    """A list from a list, an object keyed by position (its values) or a scalar; ``[]`` for null."""
+    """A list from a list or an object keyed by position (its values, in order); ``[]`` for null.
+
+    Anything else (text, a number, an object with other keys) is not a list the spec can read, so
+    it is an error: the record is skipped with a warning instead of stored with an empty list.
+    """
     if value is None:
         return []
     if isinstance(value, list):
         return value
-    if isinstance(value, dict):
+    if isinstance(value, dict) and all(str(k).isdigit() for k in value):
         return [value[k] for k in sorted(value, key=_sort_key)]
-    return [value]
+    kind = "an object with other keys than positions" if isinstance(value, dict) else type(value).__name__
+    raise ValueError(f"as_list() needs a list or an object keyed by position, got {kind}")
 
 
 def setting(name: str, default: Any = None) -> Any:
