@@ -45,7 +45,7 @@ def empty_value(node: dict[str, Any]) -> Any:
 
 def _a(noun: str) -> str:
     """``a user``, ``an application``."""
-    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
+    return f"{'an' if noun[:1].lower() in 'aeio' else 'a'} {noun}"  # a user, an application
 
 
 def _field_chains(expressions: Any) -> list[tuple[str, ...]]:

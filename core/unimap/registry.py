@@ -193,16 +193,12 @@ class ComponentRegistry:
             component = self.find(category, selected[category])
             if component is None:
                 return {"type": "object", "title": category, "description": f"A {category}.", "examples": [{}]}
-            node = _resolve(component.fragment(), self, selected)
-            node["properties"].pop("type", None)
-            return node
+            return _resolve(component.fragment(), self, selected)  # `type` may be given, but need not
         names = sorted(self.names(category))
         if category in UNTYPED:  # no `type` to dispatch on: any registered shape will do
             shapes = []
             for name in names:
-                shape = _resolve(self.get(category, name).fragment(), self, selected)
-                shape["properties"].pop("type", None)
-                shapes.append(shape)
+                shapes.append(_resolve(self.get(category, name).fragment(), self, selected))  # `type` optional
             return {
                 "title": f"{category.capitalize()}",
                 "description": f"A {category} of any transport (the connector's transport decides which keys apply).",

@@ -11,7 +11,9 @@ from .helpers import connect, unimap
 def test_every_record_failing_makes_the_model_failed_and_the_exit_non_zero(otys_sandbox, tmp_path: Path) -> None:
     store = f"sqlite:///{tmp_path / 's.db'}"
     iid = connect(otys_sandbox, store)
-    assert unimap("integrations", "update", iid, "--setting", "app_url=5", "--store", store).returncode == 0
+    # a label that is no text: every candidate's integration_fields fail the unified schema
+    bad = 'candidate_integration_fields={"extraInfo1": 5}'
+    assert unimap("integrations", "update", iid, "--setting", bad, "--store", store).returncode == 0
     result = unimap("sync", "--store", store)
     assert result.returncode == 1, result.stderr
     assert "warning" not in result.stdout  # the table alone on stdout

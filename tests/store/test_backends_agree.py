@@ -80,7 +80,7 @@ def test_full_and_delta_syncs_export_identically(make_sandbox, make_pg_url, tmp_
         uids = [r["uid"] for r in sb.tenant.records("CandidateService")][:6]
         for i, uid in enumerate(uids[:3]):
             sb.tenant.update("CandidateService", uid, {"Person": {"firstName": f"Edited{i}"}})
-        sb.tenant.delete("CandidateService", uids[3])
+        sb.tenant.delete("CandidateService", uids[3], hard=True)
         vacancy = sb.tenant.records("VacancyService")[0]
         sb.tenant.update("VacancyService", vacancy["uid"], {"userId2": None})
         delta = sync_all(full=False)

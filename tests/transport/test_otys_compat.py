@@ -82,7 +82,7 @@ def test_upload_sends_the_session_as_a_form_field(otys: dict[str, Any]) -> None:
     assert b'filename="cv.pdf"' in upload.content
 
 
-def test_the_legacy_write_patterns_keep_writes_safe(otys: dict[str, Any]) -> None:
+def test_declared_writes_are_never_repeated(otys: dict[str, Any]) -> None:
     calls = {"n": 0}
 
     def slow_writes(request: httpx.Request) -> httpx.Response:
@@ -94,7 +94,7 @@ def test_the_legacy_write_patterns_keep_writes_safe(otys: dict[str, Any]) -> Non
 
     client = make_client(otys, slow_writes, {"api_key": "KEY-123456"})
     with pytest.raises(RemoteUnavailable, match="not repeated"):
-        client.call(P + "update", ["u1", {}])
+        client.call(P + "update", ["u1", {}], write=True)  # writes are declared by the caller
     assert calls["n"] == 1
     with pytest.raises(RemoteUnavailable, match="after 6 attempt"):
         client.call(P + "getDetail", ["u1"])

@@ -12,7 +12,10 @@ from unimap.errors import ConfigError
 from unimap.store.base import is_postgres_url, redact_url
 
 
-@cli.command()
+@cli.command(
+    epilog="Exit status: 0 stopped cleanly (SIGTERM or --burst done), 1 the store is not PostgreSQL or "
+    "unreachable, 2 usage error."
+)
 @click.option(
     "--concurrency",
     default=1,
@@ -69,7 +72,7 @@ def _queue(store_url: str):  # type: ignore[no-untyped-def]
     return SyncQueue(store_url)
 
 
-@cli.command()
+@cli.command(epilog="Exit status: 0 ok, 1 the store is not PostgreSQL or unreachable, 2 usage error.")
 @click.option("--integration", "integration_id", default=None, help="Only this integration's jobs.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @store_option
@@ -92,7 +95,7 @@ def jobs(integration_id: str | None, as_json: bool, store_url: str) -> None:
         )
 
 
-@cli.command()
+@cli.command(epilog="Exit status: 0 ok, 1 unknown integration or the store cannot be opened, 2 usage error.")
 @click.argument("integration_id")
 @click.option(
     "--delta-every",
@@ -119,12 +122,14 @@ def schedule(integration_id: str, delta_every: float | None, full_every: float |
         store.close()
 
 
-@cli.group()
+@cli.group(epilog="Exit status: 0 ok, 1 the command failed, 2 usage error.")
 def store() -> None:
     """Store maintenance."""
 
 
-@store.command("copy")
+@store.command(
+    "copy", epilog="Exit status: 0 copied and verified, 1 a count differs or a store cannot be opened, 2 usage error."
+)
 @click.argument("source")
 @click.argument("target")
 def store_copy(source: str, target: str) -> None:

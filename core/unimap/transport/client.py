@@ -455,7 +455,7 @@ class VendorClient:
             path=path,
             files={"file": (filename, content, content_type)},
             form={},
-            write=self.retry.is_write("upload"),
+            write=True,  # an upload whose answer is lost may have stored the file: never repeated
             label="upload",
         )
         ctx = self._parse_context()
@@ -512,7 +512,7 @@ class VendorClient:
                     json=envelope,
                     params=list(sent) if isinstance(sent, list) else None,
                     label=method,
-                    write=self.retry.is_write(method),
+                    write=True,  # a raw call may change anything: never repeated when its outcome is unknown
                     query=dict(query or {}),
                 )
             else:
@@ -521,7 +521,7 @@ class VendorClient:
                     path=path or "",
                     params=list(params or []),
                     label=method,
-                    write=self.retry.is_write(method),
+                    write=True,  # a raw call may change anything: never repeated when its outcome is unknown
                     query=dict(query or {}),
                 )
         else:
