@@ -35,3 +35,9 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]
 def engine(clean_env: Path) -> Engine:
     """An engine with the built-in plugins and entry points, and no user configuration."""
     return Engine(config=Config())
+
+
+@pytest.fixture(scope="session")
+def otys_preset() -> str:
+    """The OTYS sandbox preset outside the read- and write-side suites (which run every preset): today's."""
+    return "today"

@@ -2,14 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
 from api.conftest import live, make_live  # noqa: F401
 from writeside.conftest import engine, env, file_server, make_env  # noqa: F401
 
 from unimap_connectors.otys.sandbox.pytest_plugin import otys_sandbox, otys_sandbox_factory  # noqa: F401
-
-
-@pytest.fixture(scope="session")
-def otys_preset() -> str:
-    """The integrity tests run against today's tenant (the write-side suite covers every preset)."""
-    return "today"

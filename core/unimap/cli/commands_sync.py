@@ -418,7 +418,8 @@ def interruptible(
     try:
         yield {"cancel": cancel} if accepts_cancel else {}
     finally:
-        signal.signal(signal.SIGINT, previous)
+        # once stopping, a late second Ctrl-C still exits 130 (never the default handler's -SIGINT)
+        signal.signal(signal.SIGINT, (lambda *_: os._exit(EXIT_INTERRUPTED)) if cancel.is_set() else previous)
 
 
 def report_interrupted(report: Any) -> bool:
