@@ -98,7 +98,7 @@ class Engine:
     """Loads plugins and connector specs, and maps vendor records onto unified records.
 
     >>> engine = Engine()
-    >>> engine.map_record("otys", "user", {"uid": 7, "Person": {"firstName": "Ann"}})  # doctest: +SKIP
+    >>> engine.map_record("acme", "user", {"id": 7, "first": "Ann"})  # doctest: +SKIP
 
     Connectors come from the shipped ``mappings/``, from ``spec_dirs`` (and ``unimap.toml`` /
     ``UNIMAP_SPEC_PATH``) and from plugins' ``unimap_register_connectors``; a later source of

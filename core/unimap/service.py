@@ -1,7 +1,7 @@
 """The Python API over engine and store: connect, sync, list and export.
 
 >>> um = Unimap("sqlite:///unimap.db")                       # doctest: +SKIP
->>> integration = um.connect("otys", {"api_key": "…"})      # doctest: +SKIP
+>>> integration = um.connect("acme", {"api_key": "…"})      # doctest: +SKIP
 >>> um.sync(integration.id)                                  # doctest: +SKIP
 >>> um.list_records("candidate", integration.id).results    # doctest: +SKIP
 """
