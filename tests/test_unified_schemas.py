@@ -37,6 +37,8 @@ MODEL_ENDPOINTS = {
     "application_stage": "/ats/application-stages",
     "application": "/ats/applications",
     "job_hiring_team_member": None,
+    "tag": "/ats/tags",
+    "rejection_reason": "/ats/rejection-reasons",
 }
 ACTION_ENDPOINTS = {
     "create_candidate": "POST /ats/candidates",
@@ -45,6 +47,11 @@ ACTION_ENDPOINTS = {
     "add_candidate_attachment": "POST /ats/candidates/{candidate_id}/attachments",
     "add_application_result_link": "POST /ats/applications/{application_id}/result-links",
     "add_candidate_result_link": "POST /ats/candidates/{candidate_id}/result-links",
+    "add_candidate_tag": "POST /ats/candidates/{candidate_id}/tags",
+    "remove_candidate_tag": "DELETE /ats/candidates/{candidate_id}/tags",
+    "move_application_stage": "PUT /ats/applications/{application_id}/stage",
+    "reject_application": "POST /ats/applications/{application_id}/reject",
+    "add_application_note": "POST /ats/applications/{application_id}/notes",
 }
 
 # The minimal objects of the reference's §2.7 that parse with the Kombo SDK 1.4.0 (reproduced as data).
@@ -117,6 +124,8 @@ OPTIONAL_KEYS = {
     "application_stage": set(),
     "application": {"screening_question_answers"},
     "job_hiring_team_member": set(),
+    "tag": set(),
+    "rejection_reason": set(),
 }
 # Fields marked ★ (the OTYS seed coverage list) in the reference.
 SEED_FIELDS = {
@@ -175,6 +184,8 @@ SEED_FIELDS = {
         "remote_data",
     },
     "job_hiring_team_member": {"id", "job_id", "user_id", "roles", "changed_at", "remote_deleted_at"},
+    "tag": set(),
+    "rejection_reason": set(),
 }
 ENGINE_FIELDS = {"id", "changed_at", "remote_deleted_at", "remote_data"}
 NESTED_FIELDS = {
@@ -184,6 +195,8 @@ NESTED_FIELDS = {
     "application_stage": set(),
     "application": {"candidate", "current_stage", "job", "interviews", "offers"},
     "job_hiring_team_member": set(),
+    "tag": set(),
+    "rejection_reason": set(),
 }
 FOREIGN_KEYS = {
     "job": {"contact_id"},

@@ -41,6 +41,8 @@ FILTERS: dict[str, dict[str, tuple[str, str]]] = {
         "remote_created_after": ("after", "remote_created_at"),
     },
     "job_hiring_team_member": {"job_ids": ("list", "job_id")},
+    "tag": {},
+    "rejection_reason": {},
 }
 ENUMS = {
     "statuses": {"OPEN", "CLOSED", "DRAFT", "ARCHIVED"},

@@ -23,7 +23,16 @@ from referencing.jsonschema import DRAFT202012
 
 from unimap.resources import schemas_dir
 
-MODELS = ("user", "job", "candidate", "application_stage", "application", "job_hiring_team_member")
+MODELS = (
+    "user",
+    "job",
+    "candidate",
+    "application_stage",
+    "application",
+    "job_hiring_team_member",
+    "tag",
+    "rejection_reason",
+)
 ACTIONS = (
     "create_candidate",
     "create_application",
@@ -31,6 +40,11 @@ ACTIONS = (
     "add_candidate_attachment",
     "add_application_result_link",
     "add_candidate_result_link",
+    "add_candidate_tag",
+    "remove_candidate_tag",
+    "move_application_stage",
+    "reject_application",
+    "add_application_note",
 )
 SPEC_KINDS = ("connector", "model", "action")
 

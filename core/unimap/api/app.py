@@ -345,8 +345,8 @@ def routes() -> list[Route]:
     """Every route below ``/v1``."""
     out = [Route(f"/ats/{segment}", list_handler(model), methods=["GET"]) for segment, model in ENDPOINTS.items()]
     out += [
-        Route(path, action_handler(action, id_param), methods=["POST"])
-        for action, (path, id_param) in ACTION_PATHS.items()
+        Route(path, action_handler(action, id_param), methods=[method])
+        for action, (method, path, id_param) in ACTION_PATHS.items()
     ]
     out += [
         Route("/passthrough/{tool}/{api}", passthrough, methods=["POST"]),

@@ -14,6 +14,8 @@ READ_MODELS = {
     "application_stage": ("ats_application_stages", "Application stages"),
     "application": ("ats_applications", "Applications"),
     "job_hiring_team_member": ("ats_join_jobs_users", "Job hiring team members"),
+    "tag": ("ats_tags", "Tags"),
+    "rejection_reason": ("ats_rejection_reasons", "Rejection reasons"),
 }
 ACTION_LABELS = {
     "create_candidate": "Create candidate",
@@ -22,6 +24,11 @@ ACTION_LABELS = {
     "add_candidate_attachment": "Add attachment to candidate",
     "add_application_result_link": "Add result link to application",
     "add_candidate_result_link": "Add result link to candidate",
+    "add_candidate_tag": "Add tag to candidate",
+    "remove_candidate_tag": "Remove tag from candidate",
+    "move_application_stage": "Move application to stage",
+    "reject_application": "Reject application",
+    "add_application_note": "Add note to application",
 }
 
 

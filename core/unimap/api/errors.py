@@ -97,9 +97,7 @@ UNSERVED: dict[tuple[str, str], tuple[str, str]] = {
     **{
         ("GET", path): ("INTEGRATION.MODEL_NOT_AVAILABLE", what)
         for path, what in {
-            "/ats/rejection-reasons": "rejection reasons",
             "/ats/notes": "notes",
-            "/ats/tags": "tags",
             "/ats/attachments": "attachments",
             "/ats/interviews": "interviews",
             "/ats/offers": "offers",
@@ -109,26 +107,6 @@ UNSERVED: dict[tuple[str, str], tuple[str, str]] = {
             "/ats/applications/{application_id}/attachments": "reading application attachments",
         }.items()
     },
-    ("PUT", "/ats/applications/{application_id}/stage"): (
-        "INTEGRATION.ACTION_NOT_AVAILABLE",
-        "moving an application to a stage",
-    ),
-    ("POST", "/ats/applications/{application_id}/reject"): (
-        "INTEGRATION.ACTION_NOT_AVAILABLE",
-        "rejecting an application",
-    ),
-    ("POST", "/ats/applications/{application_id}/notes"): (
-        "INTEGRATION.ACTION_NOT_AVAILABLE",
-        "adding a note to an application",
-    ),
-    ("POST", "/ats/candidates/{candidate_id}/tags"): (
-        "INTEGRATION.ACTION_NOT_AVAILABLE",
-        "adding a tag to a candidate",
-    ),
-    ("DELETE", "/ats/candidates/{candidate_id}/tags"): (
-        "INTEGRATION.ACTION_NOT_AVAILABLE",
-        "removing a tag from a candidate",
-    ),
     ("POST", "/ats/applications/{application_id}/interviews"): (
         "INTEGRATION.ACTION_NOT_AVAILABLE",
         "scheduling an interview",

@@ -19,6 +19,8 @@ ENDPOINTS: dict[str, str] = {
     "candidates": "candidate",
     "application-stages": "application_stage",
     "applications": "application",
+    "tags": "tag",
+    "rejection-reasons": "rejection_reason",
 }
 COMMON = ("cursor", "page_size", "updated_after", "include_deleted", "ignore_unsupported_filters", "ids", "remote_ids")
 TIMESTAMP_FILTERS = ("updated_after", "remote_created_after")

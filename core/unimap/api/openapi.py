@@ -19,14 +19,20 @@ from unimap.resources import schemas_dir
 from .listing import ENDPOINTS, MAX_PAGE_SIZE
 
 _REF = re.compile(r"^(?:(?P<file>[\w-]+)\.schema\.json)?(?:#(?:/\$defs/(?P<def>[\w-]+))?)?$")
-ACTION_PATHS = {
-    "create_candidate": ("/ats/candidates", None),
-    "create_application": ("/ats/jobs/{job_id}/applications", "job_id"),
-    "add_application_attachment": ("/ats/applications/{application_id}/attachments", "application_id"),
-    "add_candidate_attachment": ("/ats/candidates/{candidate_id}/attachments", "candidate_id"),
-    "add_application_result_link": ("/ats/applications/{application_id}/result-links", "application_id"),
-    "add_candidate_result_link": ("/ats/candidates/{candidate_id}/result-links", "candidate_id"),
-}
+
+
+def _action_paths() -> dict[str, tuple[str, str, str | None]]:
+    """``action → (method, path, path id)`` from each action schema's ``x-unimap-endpoint``."""
+    out: dict[str, tuple[str, str, str | None]] = {}
+    for action in unified.ACTIONS:
+        method, path = unified.schema("actions", action)["x-unimap-endpoint"].split(" ", 1)
+        ids = re.findall(r"\{(\w+)\}", path)
+        out[action] = (method, path, ids[0] if ids else None)
+    return out
+
+
+#: action → (HTTP method, path below /v1, the path's id parameter or None)
+ACTION_PATHS = _action_paths()
 
 
 def pascal(name: str) -> str:
@@ -272,14 +278,14 @@ def _paths() -> dict[str, Any]:
             }
         }
     responses = {"create_candidate": _ref_to("Candidate"), "create_application": _ref_to("CreatedApplication")}
-    for action, (path, id_param) in ACTION_PATHS.items():
+    for action, (method, path, id_param) in ACTION_PATHS.items():
         params: list[dict[str, Any]] = [{"$ref": "#/components/parameters/IntegrationId"}]
         if id_param:
             text = "A unified id" + (", or `remote:<remote id>`." if id_param == "job_id" else ".")
             params.append(
                 {"name": id_param, "in": "path", "required": True, "schema": {"type": "string"}, "description": text}
             )
-        paths.setdefault(path, {})["post"] = {
+        paths.setdefault(path, {})[method.lower()] = {
             "operationId": action,
             "summary": unified.schema("actions", action).get("title", action),
             "tags": ["ATS"],
