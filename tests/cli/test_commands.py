@@ -168,9 +168,10 @@ def _wait_until_running(store: str, iid: str, proc: subprocess.Popen[str]) -> No
 
 
 def _slow_store(otys_sandbox_factory, tmp_path: Path) -> tuple[str, str]:
-    sb = otys_sandbox_factory(size=2000, rate_limit=40)  # about 1.5 s a request: a sync of a minute and more
+    # every list page takes a second (a rate limit would let the first requests through in a burst)
+    sb = otys_sandbox_factory(size=1000, faults="hang=1:1.0,only=CandidateService.getListEx|ProcedureService.getListEx")
     store = f"sqlite:///{tmp_path / 's.db'}"
-    return store, connect(sb, store, "--setting", "requests_per_minute=40")
+    return store, connect(sb, store)
 
 
 def test_a_second_ctrl_c_exits_at_once_and_records_the_run_as_interrupted(otys_sandbox_factory, tmp_path: Path) -> None:
