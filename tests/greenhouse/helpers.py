@@ -46,6 +46,8 @@ def tenant_rows(sb: Sandbox) -> dict[str, list[dict[str, Any]]]:
         "candidate": t.rows("candidates"),
         "application": [a for a in t.rows("applications") if not a["prospect"]],
         "job_hiring_team_member": owners + managers,
+        "tag": t.rows("candidate_tags"),
+        "rejection_reason": t.rows("rejection_reasons"),
     }
 
 

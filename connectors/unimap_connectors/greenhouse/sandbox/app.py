@@ -220,6 +220,7 @@ class App:
                 "attachments": self._post_attachment,
                 "notes": self._post_note,
                 "applied_candidate_tags": self._post_tag,
+                "candidate_tags": self._post_candidate_tag,
                 "webhooks": self._post_webhook,
             }
             if method == "POST" and res in posts:
@@ -233,7 +234,7 @@ class App:
         if (
             action is None
             and method == "DELETE"
-            and res in ("candidates", "applications", "applied_candidate_tags", "webhooks")
+            and res in ("candidates", "applications", "applied_candidate_tags", "candidate_tags", "webhooks")
         ):
             return (
                 Route(f"harvest:{res}:destroy", False, lambda p, q, b, i, res=res: self.delete(res, i, p.client_id)),
@@ -347,6 +348,10 @@ class App:
         with self.tenant.lock:
             return _json(201, self.render("applied_candidate_tags", writes.apply_tag(self.tenant, body)))
 
+    def _post_candidate_tag(self, p: Principal, q: Any, body: Any, rid: int | None) -> Response:
+        with self.tenant.lock:
+            return _json(201, self.render("candidate_tags", writes.create_candidate_tag(self.tenant, body)))
+
     def _post_webhook(self, p: Principal, q: Any, body: Any, rid: int | None) -> Response:
         return _json(201, self.webhooks.create(p.client_id, body))
 
@@ -361,10 +366,12 @@ class App:
             return _json(200, self.render("applications", writes.reject_application(self.tenant, rid, body, p.user_id)))
 
     def delete(self, resource: str, rid: int, client_id: str) -> Response:
-        """Hard deletes of candidates, applications, applied tags and webhooks."""
+        """Hard deletes of candidates, applications, applied tags, candidate tags and webhooks."""
         with self.tenant.lock:
             if resource == "applied_candidate_tags":
                 return _json(200, writes.remove_tag(self.tenant, rid))
+            if resource == "candidate_tags":
+                return _json(200, writes.delete_candidate_tag(self.tenant, rid))
             if resource == "webhooks":
                 return _json(200, self.webhooks.delete(client_id, rid))
             return _json(200, writes.delete(self.tenant, resource, rid))

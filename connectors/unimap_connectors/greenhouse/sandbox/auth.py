@@ -40,6 +40,8 @@ WRITE_SCOPES = (
     "harvest:notes:create",
     "harvest:applied_candidate_tags:create",
     "harvest:applied_candidate_tags:destroy",
+    "harvest:candidate_tags:create",
+    "harvest:candidate_tags:destroy",
     "harvest:webhooks:create",
     "harvest:webhooks:destroy",
 )

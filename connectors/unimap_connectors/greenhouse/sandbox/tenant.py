@@ -251,3 +251,16 @@ class Tenant:
                     "jobs", job["id"], {"status": "closed", "closed_at": row["updated_at"]}, event="job_updated"
                 )
             return row
+
+    def delete_tag(self, tag_id: int) -> None:
+        """Hard-delete a candidate tag: it leaves every candidate (their ``tags`` and applied rows)."""
+        with self.lock:
+            tag = self.need("candidate_tags", tag_id)
+            for row in self._where("applied_candidate_tags", "candidate_tag_id", {tag_id}):
+                self.remove("applied_candidate_tags", row["id"])
+                cand = self.tables["candidates"].get(row["candidate_id"])
+                if cand is not None:
+                    cand["tags"] = [name for name in cand["tags"] if name != tag["name"]]
+                    self.touch("candidates", cand)
+                    self.emit("update_candidate", "candidates", cand)
+            self.remove("candidate_tags", tag_id)

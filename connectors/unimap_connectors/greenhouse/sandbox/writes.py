@@ -760,6 +760,33 @@ def remove_tag(tenant: Tenant, rid: int) -> dict[str, Any]:
         return {"message": f"Applied candidate tag {rid} deleted successfully"}
 
 
+def create_candidate_tag(tenant: Tenant, body: Any) -> dict[str, Any]:
+    """``POST /v3/candidate_tags`` ``{name}``: a new tag; names are unique ignoring case (422)."""
+    body = body_object(body)
+    errors: Errors = []
+    _unknown(body, {"name"}, errors)
+    _string(body, "name", errors, required=True)
+    with tenant.lock:
+        name = body.get("name")
+        if isinstance(name, str) and any(
+            t["name"].lower() == name.strip().lower() for t in tenant.tables["candidate_tags"].values()
+        ):
+            errors.append(("name", f"a candidate tag named {name.strip()!r} already exists"))
+        if errors:
+            raise validation(*errors)
+        row = tenant.insert("candidate_tags", {"name": body["name"].strip()})
+        return row
+
+
+def delete_candidate_tag(tenant: Tenant, rid: int) -> dict[str, Any]:
+    """``DELETE /v3/candidate_tags/{id}``: the tag leaves every candidate it was on."""
+    with tenant.lock:
+        if tenant.get("candidate_tags", rid) is None:
+            raise not_found("Candidate tag", rid)
+        tenant.delete_tag(rid)
+    return {"message": f"Candidate tag {rid} deleted successfully"}
+
+
 def delete(tenant: Tenant, resource: str, rid: int) -> dict[str, Any]:
     """``DELETE /v3/candidates/{id}`` and ``/v3/applications/{id}``: hard deletes (cascading)."""
     label = "Candidate" if resource == "candidates" else "Application"
@@ -779,8 +806,10 @@ __all__ = [
     "create_application",
     "create_attachment",
     "create_candidate",
+    "create_candidate_tag",
     "create_note",
     "delete",
+    "delete_candidate_tag",
     "move_application",
     "reject_application",
     "remove_tag",
