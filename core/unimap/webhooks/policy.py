@@ -67,8 +67,9 @@ class UrlPolicy:
         addresses = _resolve(host, port, field_name, self.resolver)
         for address in addresses:
             if not self.permits(address):
+                where = f"{host} is" if host.strip("[]") == str(address) else f"{host} resolves to {address},"
                 raise InputInvalid(
-                    f"{field_name}: {host} resolves to {address}, a private or local address; unimap only calls "
+                    f"{field_name}: {where} a private or local address; unimap only calls "
                     f"public addresses unless {ALLOW_VAR} allows it (e.g. {ALLOW_VAR}={address})",
                     fields=[field_name],
                 )
