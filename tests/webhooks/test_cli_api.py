@@ -75,7 +75,9 @@ def test_cli_add_list_remove_and_deliveries(
 
 
 def test_cli_inbound_prints_the_url_to_register(store: str) -> None:
-    first = run("webhooks", "inbound", "--integration", "otys:A", "--base-url", "http://127.0.0.1:8000/v1", "--store", store)
+    first = run(
+        "webhooks", "inbound", "--integration", "otys:A", "--base-url", "http://127.0.0.1:8000/v1", "--store", store
+    )
     assert first.exit_code == 0, first.output
     (line,) = first.stdout.splitlines()  # the token scheme carries the secret in the URL: no secret line
     assert line.startswith("url: http://127.0.0.1:8000/v1/integrations/otys:A/vendor-webhooks?token=")

@@ -136,7 +136,10 @@ def test_otys_change_reaches_the_subscriber(
             assert "error" not in answer, answer
             return answer["result"]
 
-        rpc("WebhooksService.add", {"serviceCall": "CandidateService.update", "webhookUrl": f"{served.inbound_url()}?token={token}"})
+        rpc(
+            "WebhooksService.add",
+            {"serviceCall": "CandidateService.update", "webhookUrl": f"{served.inbound_url()}?token={token}"},
+        )
         uid = um.store.all(iid, "candidate")[0]["remote_id"]
 
         started = time.monotonic()
@@ -151,9 +154,7 @@ def test_otys_change_reaches_the_subscriber(
         sb.stop()
 
 
-def test_vendor_webhooks_need_a_valid_signature(
-    tmp_path: Path, serve: Callable[[Unimap, str], Served]
-) -> None:
+def test_vendor_webhooks_need_a_valid_signature(tmp_path: Path, serve: Callable[[Unimap, str], Served]) -> None:
     sb = GreenhouseSandbox(seed=1, size=20, rate_limit=None).start()
     try:
         um = Unimap(f"sqlite:///{tmp_path / 'gh.db'}")
@@ -177,7 +178,9 @@ def test_vendor_webhooks_need_a_valid_signature(
         bad = httpx.post(served.inbound_url(), content=body + b" ", headers={"Signature": good}, timeout=10)
         assert bad.status_code == 401 and bad.json()["error"]["code"] == "PLATFORM.AUTHENTICATION_INVALID"
         unknown = httpx.post(
-            f"{served.server.url}/integrations/greenhouse:nope/vendor-webhooks", content=body, headers={"Signature": good}
+            f"{served.server.url}/integrations/greenhouse:nope/vendor-webhooks",
+            content=body,
+            headers={"Signature": good},
         )
         assert unknown.status_code == 401
         ok = httpx.post(served.inbound_url(), content=body, headers={"Signature": good}, timeout=10)

@@ -6,7 +6,14 @@ import click
 from rich.table import Table
 
 from unimap.cli.main import cli
-from unimap.cli.options import echo_json, integration_option, make_console, open_service, resolve_integration, store_option
+from unimap.cli.options import (
+    echo_json,
+    integration_option,
+    make_console,
+    open_service,
+    resolve_integration,
+    store_option,
+)
 
 
 @cli.group()
@@ -34,8 +41,7 @@ def webhooks_add(url: str, integration_opt: str | None, store_url: str) -> None:
     click.echo(secret)
     scope = f"integration {integration_id}" if integration_id else "every integration"
     click.echo(
-        f"webhook {sub.id} for {scope}; the line above is its signing secret. "
-        "Store it now: it cannot be shown again.",
+        f"webhook {sub.id} for {scope}; the line above is its signing secret. Store it now: it cannot be shown again.",
         err=True,
     )
 

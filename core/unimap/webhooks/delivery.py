@@ -57,7 +57,7 @@ class DeliverySettings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> DeliverySettings:
-        """``UNIMAP_WEBHOOK_RETRY_SECONDS``, ``UNIMAP_WEBHOOK_MAX_ATTEMPTS``, ``UNIMAP_WEBHOOK_TIMEOUT``, ``…_ALLOW``."""
+        """The settings of ``UNIMAP_WEBHOOK_RETRY_SECONDS``, ``…_MAX_ATTEMPTS``, ``…_TIMEOUT`` and ``…_ALLOW``."""
         env = os.environ if environ is None else environ
         return cls(
             _env_number(env, "UNIMAP_WEBHOOK_RETRY_SECONDS", 30.0, 0.0),

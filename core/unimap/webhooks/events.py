@@ -35,8 +35,10 @@ def changed_models(report: Any) -> list[str]:
     return out
 
 
-def data_changed_event(integration_id: str, tool: str, models: list[str], event_id: str | None = None) -> dict[str, Any]:
-    """``{id, type: "data-changed", data: {integration_id, integration_tool, integration_category, changed_models}}``."""
+def data_changed_event(
+    integration_id: str, tool: str, models: list[str], event_id: str | None = None
+) -> dict[str, Any]:
+    """Kombo's event: ``{id, type: "data-changed", data: {integration_id, integration_tool, …, changed_models}}``."""
     names = list(dict.fromkeys(kombo_name(m) for m in models))
     return {
         "id": event_id or uuid.uuid4().hex,

@@ -234,9 +234,7 @@ class WebhookStore:
         now = utc_now()
         with self.store.transaction() as db:
             if delivery_ids is None:
-                cur = db.execute(
-                    "UPDATE webhook_deliveries SET next_attempt_at = ? WHERE status = 'pending'", (now,)
-                )
+                cur = db.execute("UPDATE webhook_deliveries SET next_attempt_at = ? WHERE status = 'pending'", (now,))
                 return int(cur.rowcount)
             count = 0
             for did in delivery_ids:
