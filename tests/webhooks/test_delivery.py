@@ -171,3 +171,24 @@ def test_delivery_rechecks_the_address_and_unchanged_syncs_send_nothing(
         assert hooks.deliveries()[0].status == "cancelled"
     finally:
         store.close()  # type: ignore[attr-defined]
+
+
+def test_key_rotation_reseals_webhook_secrets(tmp_path: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    from unimap import secrets
+
+    old, new = secrets.generate_key(), secrets.generate_key()
+    monkeypatch.setenv("UNIMAP_SECRET_KEY", old)
+    store = _store(f"sqlite:///{tmp_path}/r.db")
+    try:
+        hooks = WebhookStore(store)
+        sub, secret = hooks.add("http://127.0.0.1:9/x", IID)
+        inbound = hooks.set_inbound_secret(IID)
+        (row,) = hooks._read("SELECT secret FROM webhook_subscriptions")
+        assert row["secret"].startswith(secrets.PREFIX) and secret not in row["secret"]  # encrypted at rest
+        monkeypatch.setenv("UNIMAP_SECRET_KEY", new)
+        monkeypatch.setenv("UNIMAP_SECRET_KEY_OLD", old)
+        secrets.rotate(store)
+        monkeypatch.delenv("UNIMAP_SECRET_KEY_OLD")  # the old key is gone: everything still reads
+        assert hooks.secret(sub.id) == secret and hooks.inbound_secret(IID) == inbound
+    finally:
+        store.close()  # type: ignore[attr-defined]

@@ -197,3 +197,83 @@ def webhook_routes() -> list[Route]:
         Route("/webhooks/{webhook_id}/deliveries", webhook_deliveries, methods=["GET"]),
         Route("/integrations/{integration_id}/vendor-webhooks", vendor_webhook, methods=["POST"]),
     ]
+
+
+def webhook_paths() -> dict[str, Any]:
+    """The OpenAPI paths of :func:`webhook_routes`."""
+    from .openapi import _success
+
+    def op(op_id: str, summary: str, data: dict[str, Any], **extra: Any) -> dict[str, Any]:
+        return {"operationId": op_id, "summary": summary, "tags": ["General"], "responses": _success(data), **extra}
+
+    sub = {
+        "type": "object",
+        "required": ["id", "url", "integration_id", "created_at"],
+        "properties": {
+            "id": {"type": "string"},
+            "url": {"type": "string"},
+            "integration_id": {"type": ["string", "null"]},
+            "created_at": {"type": "string"},
+        },
+    }
+    listing = {"type": "object", "required": ["results"], "properties": {"results": {"type": "array"}}}
+    path_id = [{"name": "webhook_id", "in": "path", "required": True, "schema": {"type": "string"}}]
+    body = {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["url"],
+                    "properties": {"url": {"type": "string"}, "integration_id": {"type": ["string", "null"]}},
+                }
+            }
+        },
+    }
+    created = {**sub, "required": [*sub["required"], "secret"]}
+    created["properties"] = {**sub["properties"], "secret": {"type": "string"}}
+    return {
+        "/webhooks": {
+            "post": op(
+                "create_webhook",
+                "Subscribe a URL to data-changed events; answers its secret once (unimap extension)",
+                created,
+                requestBody=body,
+            ),
+            "get": op("list_webhooks", "The key's webhook subscriptions (unimap extension)", listing),
+        },
+        "/webhooks/{webhook_id}": {
+            "delete": op(
+                "delete_webhook",
+                "Remove a webhook subscription (unimap extension)",
+                {"type": "object"},
+                parameters=path_id,
+            ),
+        },
+        "/webhooks/{webhook_id}/deliveries": {
+            "get": op(
+                "list_webhook_deliveries",
+                "A subscription's delivery log (unimap extension)",
+                listing,
+                parameters=[
+                    *path_id,
+                    {
+                        "name": "limit",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 50},
+                    },
+                ],
+            ),
+        },
+        "/integrations/{integration_id}/vendor-webhooks": {
+            "post": op(
+                "vendor_webhook",
+                "The vendor's own webhook, verified by its signature; starts a delta sync (unimap extension)",
+                {"type": "object", "required": ["event", "models", "sync"]},
+                security=[],
+                parameters=[{"name": "integration_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                requestBody={"required": True, "content": {"application/json": {"schema": {}}}},
+            ),
+        },
+    }

@@ -264,6 +264,18 @@ class WebhookStore:
             r["delivered_at"],
         )
 
+    def reseal(self) -> int:
+        """Seal every stored webhook secret again with the current key (key rotation); returns how many."""
+        count = 0
+        for table, column in (("webhook_subscriptions", "id"), ("webhook_inbound", "integration_id")):
+            for row in self._read(f"SELECT {column} AS k, secret FROM {table}"):
+                with self.store.transaction() as db:
+                    db.execute(
+                        f"UPDATE {table} SET secret = ? WHERE {column} = ?", (seal(unseal(row["secret"])), row["k"])
+                    )
+                count += 1
+        return count
+
     # -- inbound secrets (vendor webhooks) ---------------------------------------------------------
 
     def inbound_secret(self, integration_id: str) -> str | None:
