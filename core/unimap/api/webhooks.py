@@ -206,15 +206,11 @@ def webhook_paths() -> dict[str, Any]:
     def op(op_id: str, summary: str, data: dict[str, Any], **extra: Any) -> dict[str, Any]:
         return {"operationId": op_id, "summary": summary, "tags": ["General"], "responses": _success(data), **extra}
 
-    sub = {
-        "type": "object",
-        "required": ["id", "url", "integration_id", "created_at"],
-        "properties": {
-            "id": {"type": "string"},
-            "url": {"type": "string"},
-            "integration_id": {"type": ["string", "null"]},
-            "created_at": {"type": "string"},
-        },
+    fields: dict[str, Any] = {
+        "id": {"type": "string"},
+        "url": {"type": "string"},
+        "integration_id": {"type": ["string", "null"]},
+        "created_at": {"type": "string"},
     }
     listing = {"type": "object", "required": ["results"], "properties": {"results": {"type": "array"}}}
     path_id = [{"name": "webhook_id", "in": "path", "required": True, "schema": {"type": "string"}}]
@@ -230,8 +226,11 @@ def webhook_paths() -> dict[str, Any]:
             }
         },
     }
-    created = {**sub, "required": [*sub["required"], "secret"]}
-    created["properties"] = {**sub["properties"], "secret": {"type": "string"}}
+    created = {
+        "type": "object",
+        "required": [*fields, "secret"],
+        "properties": {**fields, "secret": {"type": "string"}},
+    }
     return {
         "/webhooks": {
             "post": op(
