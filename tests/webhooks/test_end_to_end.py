@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from greenhouse.helpers import connect
 
 from unimap.api import ApiServer, create_app
 from unimap.api.auth import KeyStore
@@ -78,14 +79,7 @@ def test_greenhouse_change_reaches_the_subscriber(
     sb = GreenhouseSandbox(seed=1, size=20, rate_limit=None).start()
     try:
         um = Unimap(f"sqlite:///{tmp_path / 'gh.db'}")
-        c = sb.credentials
-        iid = um.connect(
-            "greenhouse",
-            {"client_id": c.client_id, "client_secret": c.client_secret, "user_id": str(c.user_id)},
-            base_url=sb.base_url,
-            integration_id="greenhouse:hooks",
-            settings={"token_url": sb.token_url},
-        ).id
+        iid = connect(um, sb, "greenhouse:hooks")
         served = serve(um, iid)
         receiver, flaky = make_receiver(), make_receiver(fail_first=3)
         secret = served.subscribe(receiver.url)
@@ -158,14 +152,7 @@ def test_vendor_webhooks_need_a_valid_signature(tmp_path: Path, serve: Callable[
     sb = GreenhouseSandbox(seed=1, size=20, rate_limit=None).start()
     try:
         um = Unimap(f"sqlite:///{tmp_path / 'gh.db'}")
-        c = sb.credentials
-        iid = um.connect(
-            "greenhouse",
-            {"client_id": c.client_id, "client_secret": c.client_secret, "user_id": str(c.user_id)},
-            base_url=sb.base_url,
-            integration_id="greenhouse:sig",
-            settings={"token_url": sb.token_url},
-        ).id
+        iid = connect(um, sb, "greenhouse:sig")
         served = serve(um, iid)
         body = b'{"action":"update_candidate","payload":{}}'
         unsigned = httpx.post(served.inbound_url(), content=body, timeout=10)
