@@ -139,6 +139,9 @@ def rotate(store: Any) -> int:
     for integration in store.integrations():
         store.save_integration(integration)
         count += 1
+    from unimap.webhooks.store import WebhookStore  # webhook signing and inbound secrets are sealed alike
+
+    WebhookStore(store).reseal()
     return count
 
 

@@ -172,9 +172,13 @@ class Unimap:
             allow_mass_delete=allow_mass_delete,
         )
         try:
-            return syncer.run(full=full, models=models)
+            report = syncer.run(full=full, models=models)
         finally:
             syncer.close()
+        from unimap.webhooks.delivery import after_sync
+
+        after_sync(self.store, integration, report)  # data-changed webhooks out (never raises)
+        return report
 
     # -- writing ---------------------------------------------------------------------------------------
 

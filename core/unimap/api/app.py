@@ -26,6 +26,7 @@ from unimap import ids
 from unimap.errors import InputInvalid, IntegrationNotFound, SyncPending, UnimapError
 from unimap.jsoninput import parse_json
 from unimap.query import ListQuery
+from unimap.webhooks.delivery import DeliveryLoop
 
 from .auth import ApiKey, KeyStore, bearer_token, integration_for
 from .describe import integration_details, sync_status
@@ -356,6 +357,9 @@ def routes() -> list[Route]:
         Route("/syncs", list_syncs, methods=["GET"]),
         Route("/openapi.json", openapi, methods=["GET"]),
     ]
+    from .webhooks import webhook_routes  # webhook subscriptions and vendor webhooks in (imports this module)
+
+    out += webhook_routes()
     return out
 
 
@@ -375,10 +379,12 @@ def create_app(
     max_concurrent_actions: int = 30,
     scheduler_tick: float = 1.0,
     sync_options: dict[str, Any] | None = None,
+    webhook_tick: float = 1.0,
 ) -> Starlette:
     """The ASGI app over ``service`` (a :class:`~unimap.service.Unimap`, or a store URL to open one).
 
-    The sync schedule starts and stops with the app's lifespan.
+    The sync schedule and the webhook delivery loop (every ``webhook_tick`` s; 0 = off) start and
+    stop with the app's lifespan.
     """
     owns = not hasattr(service, "store")
     if owns:
@@ -401,9 +407,12 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         scheduler.start()
+        deliveries = DeliveryLoop(service.store, webhook_tick).start() if webhook_tick > 0 else None
         try:
             yield
         finally:
+            if deliveries is not None:
+                await run_in_threadpool(deliveries.stop)
             await run_in_threadpool(scheduler.stop)
             if state.owns_service:
                 service.close()

@@ -380,6 +380,9 @@ def _paths() -> dict[str, Any]:
             "responses": _success({"type": "object", "required": ["running", "syncs"]}),
         }
     }
+    from .webhooks import webhook_paths  # imports this module
+
+    paths.update(webhook_paths())
     return paths
 
 

@@ -37,6 +37,7 @@ class SyncJob:
     sync_id: int | None = None
     error: str | None = None
     job_id: int | None = None  # the queued job (PostgreSQL stores)
+    models: list[str] | None = None  # only these models (e.g. what a vendor webhook said changed)
     started: threading.Event = field(default_factory=threading.Event)
     done: threading.Event = field(default_factory=threading.Event)
 
@@ -217,9 +218,15 @@ class SyncScheduler:
             return self.running.get(integration_id)
 
     def request(
-        self, integration_id: str, kind: str = "delta", *, reason: str = "request", wait_started: float = 0.0
+        self,
+        integration_id: str,
+        kind: str = "delta",
+        *,
+        reason: str = "request",
+        wait_started: float = 0.0,
+        models: list[str] | None = None,
     ) -> tuple[SyncJob, bool]:
-        """Start a ``kind`` sync unless one runs; returns (the running job, whether it was already running).
+        """Start a ``kind`` sync (of ``models``, default all) unless one runs; (the running job, whether it was).
 
         ``wait_started`` waits that long for the new sync's id.
         """
@@ -227,7 +234,7 @@ class SyncScheduler:
             job = self.running.get(integration_id)
             if job is not None:
                 return job, True
-            job = SyncJob(integration_id, kind, reason)
+            job = SyncJob(integration_id, kind, reason, models=list(models) if models else None)
             self.running[integration_id] = job
             worker = threading.Thread(target=self._run, args=(job,), name=f"unimap-sync-{integration_id}", daemon=True)
             self._workers.add(worker)
@@ -241,7 +248,7 @@ class SyncScheduler:
 
         try:
             runner = Unimap(engine=self.service.engine, store=_RecordingStore(self.service.store, job))
-            report = runner.sync(job.integration_id, full=job.kind == "full", **self.sync_options)
+            report = runner.sync(job.integration_id, full=job.kind == "full", models=job.models, **self.sync_options)
             errors = [f"{name}: {row.error}" for name, row in report.models.items() if row.error]
             job.error = "; ".join(errors) or None
         except UnimapError as exc:
@@ -342,9 +349,15 @@ class QueueScheduler(SyncScheduler):
         return job
 
     def request(
-        self, integration_id: str, kind: str = "delta", *, reason: str = "request", wait_started: float = 0.0
+        self,
+        integration_id: str,
+        kind: str = "delta",
+        *,
+        reason: str = "request",
+        wait_started: float = 0.0,
+        models: list[str] | None = None,
     ) -> tuple[SyncJob, bool]:
-        """Defer a ``kind`` sync; (the job, whether one of that kind was already queued).
+        """Defer a ``kind`` sync of every model (``models`` is not queued); (the job, whether one was queued).
 
         ``wait_started`` waits (at most 2 s) for a worker to start it, to answer with its sync id.
         """

@@ -144,6 +144,7 @@ def _register_commands() -> None:
         commands_lint,
         commands_serve,
         commands_sync,
+        commands_webhooks,
     )
     from unimap.config import Config
     from unimap.plugins import make_manager

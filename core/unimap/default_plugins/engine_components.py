@@ -8,11 +8,13 @@ from unimap.hookspecs import hookimpl
 from unimap.keyset import register_keyset
 from unimap.sources import register_source_components
 from unimap.steps import register_step_components
+from unimap.webhooks.inbound import register_signature_components
 
 
 @hookimpl
 def unimap_register_components(register: Callable[..., None]) -> None:
-    """Register sources, ``timestamp`` cursors, deletion checks, steps and the ``keyset`` paginator."""
+    """Register sources, cursors, deletion checks, steps, the ``keyset`` paginator and webhook signatures."""
     register_source_components(register)
     register_step_components(register)
     register_keyset(register)
+    register_signature_components(register)
