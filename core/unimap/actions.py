@@ -190,8 +190,8 @@ class ActionRunner:
         spec = self.specs.actions.get(action)
         if spec is None:
             raise ConfigError(
-                f"connector {self.specs.name!r} has no action {action!r} "
-                f"(known: {', '.join(sorted(self.specs.actions))})",
+                f"the {action} action is not available for the {self.specs.name} connector "
+                f"(its actions: {', '.join(sorted(self.specs.actions)) or 'none'})",
                 code="INTEGRATION.ACTION_NOT_AVAILABLE",
             )
         check_value(payload, "(input)")  # the Python API gets the depth and text checks the CLI and HTTP get
