@@ -35,7 +35,18 @@ __all__ = [
 ]
 
 #: component categories, in the order the docs list them
-CATEGORIES = ("transport", "request", "auth", "paginator", "rate_limit", "source", "incremental", "deletion", "step")
+CATEGORIES = (
+    "transport",
+    "request",
+    "auth",
+    "paginator",
+    "rate_limit",
+    "source",
+    "incremental",
+    "deletion",
+    "step",
+    "download",
+)
 #: a schema node ``{"x-unimap-component": "<category>"}`` stands for "any registered type of that category"
 COMPONENT_KEY = "x-unimap-component"
 #: a fragment's ``x-unimap-extends: <category>`` merges the properties of the selected type of that category

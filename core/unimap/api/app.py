@@ -27,6 +27,7 @@ from unimap.errors import InputInvalid, IntegrationNotFound, SyncPending, Unimap
 from unimap.jsoninput import parse_json
 from unimap.query import ListQuery
 
+from . import attachments, fields, integrations
 from .auth import ApiKey, KeyStore, bearer_token, integration_for
 from .describe import integration_details, sync_status
 from .errors import ApiError, error_response, http_error_handler, unexpected_error_handler
@@ -356,6 +357,8 @@ def routes() -> list[Route]:
         Route("/syncs", list_syncs, methods=["GET"]),
         Route("/openapi.json", openapi, methods=["GET"]),
     ]
+    for module in (attachments, fields, integrations):  # each registers its own routes
+        out += module.routes()
     return out
 
 

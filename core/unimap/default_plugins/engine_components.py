@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from unimap.hookspecs import hookimpl
+from unimap.downloads import register_download_components
 from unimap.keyset import register_keyset
 from unimap.sources import register_source_components
 from unimap.steps import register_step_components
@@ -12,7 +13,8 @@ from unimap.steps import register_step_components
 
 @hookimpl
 def unimap_register_components(register: Callable[..., None]) -> None:
-    """Register sources, ``timestamp`` cursors, deletion checks, steps and the ``keyset`` paginator."""
+    """Register sources, ``timestamp`` cursors, deletion checks, steps, the ``keyset`` paginator and downloads."""
     register_source_components(register)
     register_step_components(register)
     register_keyset(register)
+    register_download_components(register)

@@ -106,6 +106,18 @@ MIGRATIONS: list[tuple[int, str]] = [
     );
     """,
     ),
+    (
+        4,
+        """
+    CREATE TABLE integration_field_settings (
+        integration_id TEXT NOT NULL,
+        field_id TEXT NOT NULL,
+        passthrough_enabled INTEGER NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (integration_id, field_id)
+    );
+    """,
+    ),
 ]
 
 PG_MIGRATIONS: list[tuple[int, str]] = [
@@ -207,6 +219,18 @@ PG_MIGRATIONS: list[tuple[int, str]] = [
     );
     """,
     ),
+    (
+        4,
+        """
+    CREATE TABLE integration_field_settings (
+        integration_id TEXT NOT NULL,
+        field_id TEXT NOT NULL,
+        passthrough_enabled INTEGER NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (integration_id, field_id)
+    );
+    """,
+    ),
 ]
 
 LATEST = MIGRATIONS[-1][0]
@@ -222,4 +246,5 @@ TABLES = (
     "tracked",
     "pending_attachments",
     "sync_schedules",
+    "integration_field_settings",
 )
