@@ -378,7 +378,8 @@ class SpecLoader:
             name = spec.data.get(key)
             if not isinstance(name, str):  # the schema check has reported it
                 continue
-            table: dict[str, Any] = {"model": specs.models, "read": specs.reads}.get(spec.kind, specs.actions)
+            tables: dict[str, dict[str, Any]] = {"model": specs.models, "read": specs.reads, "action": specs.actions}
+            table = tables.get(spec.kind, specs.actions)
             if name in table:
                 first = _shown(table[name].file.path, root)
                 findings.add(
@@ -428,7 +429,8 @@ class SpecLoader:
                     ("source", "from"),
                     did_you_mean(parent, models),
                 )
-        for action in [*specs.actions.values(), *specs.reads.values()]:
+        steps_specs: list[ActionSpec | ReadSpec] = [*specs.actions.values(), *specs.reads.values()]
+        for action in steps_specs:
             data = action.file.data
             for name, ref in _mapping(data.get("refs")).items():
                 target = _mapping(ref).get("model")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from unimap.hookspecs import hookimpl
 from unimap.downloads import register_download_components
+from unimap.hookspecs import hookimpl
 from unimap.keyset import register_keyset
 from unimap.sources import register_source_components
 from unimap.steps import register_step_components
