@@ -380,6 +380,10 @@ def _paths() -> dict[str, Any]:
             "responses": _success({"type": "object", "required": ["running", "syncs"]}),
         }
     }
+    from .openapi_surface import surface_paths
+
+    for path, item in surface_paths(_success, integration_header).items():
+        paths.setdefault(path, {}).update(item)
     return paths
 
 
