@@ -85,6 +85,10 @@ def build_components(specs: ConnectorSpecs, env: BuildEnv) -> None:
         )
     for action in specs.actions.values():
         action.typed_steps = [env.build("step", step) for step in action.steps]
+    for read in specs.reads.values():
+        read.typed_steps = [env.build("step", step) for step in read.steps]
+        download = read.file.data.get("download")
+        read.download = env.build("download", download) if isinstance(download, dict) else None
 
 
 def connector_roots(folder: Path) -> list[Path]:

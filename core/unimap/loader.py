@@ -31,7 +31,7 @@ from unimap.mapping import empty_value
 from unimap.registry import ComponentRegistry
 from unimap.schemaerrors import Problem, problems
 from unimap.slots import iter_slots
-from unimap.specs import ActionSpec, ConnectorSpecs, FieldMapping, ModelSpec, SpecFile
+from unimap.specs import ActionSpec, ConnectorSpecs, FieldMapping, ModelSpec, ReadSpec, SpecFile
 from unimap.specschema import spec_schema, spec_validator
 from unimap.yamlsource import JsonPath, YamlDocument, YamlLimitError, YamlSyntaxError, parse_yaml
 
@@ -123,7 +123,7 @@ class SpecLoader:
         self._compile_expressions(spec, spec_schema(kind, self.components, selected), findings)
         if kind == "model":
             self._check_fields(spec, findings)
-        elif kind == "action":
+        elif kind in ("action", "read"):
             self._check_steps(spec, findings)
         return spec
 
@@ -311,7 +311,7 @@ class SpecLoader:
             if isinstance(step.get("id"), str):
                 defined.add(step["id"])
         for path, expression, offset in expressions:
-            if path[:1] == ("response",):
+            if path[:1] in (("response",), ("records",), ("download",)):
                 self._check_step_refs(spec, path, expression, offset, defined, "the id of a step", findings)
 
     def _check_step_refs(
@@ -374,11 +374,12 @@ class SpecLoader:
         for _, spec in loaded:
             if spec is None or spec.kind == "connector":
                 continue
-            key = "model" if spec.kind == "model" else "action"
+            key = spec.kind
             name = spec.data.get(key)
             if not isinstance(name, str):  # the schema check has reported it
                 continue
-            table: dict[str, Any] = specs.models if spec.kind == "model" else specs.actions
+            tables: dict[str, dict[str, Any]] = {"model": specs.models, "read": specs.reads, "action": specs.actions}
+            table = tables.get(spec.kind, specs.actions)
             if name in table:
                 first = _shown(table[name].file.path, root)
                 findings.add(
@@ -390,6 +391,8 @@ class SpecLoader:
                 continue
             if spec.kind == "model":
                 specs.models[name] = ModelSpec(name, spec, self._field_mappings(spec))
+            elif spec.kind == "read":
+                specs.reads[name] = ReadSpec(name, spec)
             else:
                 specs.actions[name] = ActionSpec(name, spec)
         self._check_references(specs, findings)
@@ -426,7 +429,8 @@ class SpecLoader:
                     ("source", "from"),
                     did_you_mean(parent, models),
                 )
-        for action in specs.actions.values():
+        steps_specs: list[ActionSpec | ReadSpec] = [*specs.actions.values(), *specs.reads.values()]
+        for action in steps_specs:
             data = action.file.data
             for name, ref in _mapping(data.get("refs")).items():
                 target = _mapping(ref).get("model")

@@ -46,6 +46,7 @@ CATEGORIES = (
     "deletion",
     "step",
     "webhook_signature",
+    "download",
 )
 #: a schema node ``{"x-unimap-component": "<category>"}`` stands for "any registered type of that category"
 COMPONENT_KEY = "x-unimap-component"

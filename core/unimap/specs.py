@@ -120,6 +120,21 @@ class ActionSpec:
 
 
 @dataclass
+class ReadSpec:
+    """An on-demand read: its steps, then the rows it returns (lists) or the file's download."""
+
+    read: str
+    file: SpecFile
+    typed_steps: list[Any] = field(default_factory=list)  # unimap.steps.Step, built by the engine
+    download: Any = None  # unimap.downloads.Download, built by the engine
+
+    @property
+    def steps(self) -> list[dict[str, Any]]:
+        """The steps as written."""
+        return list(self.file.data.get("steps") or [])
+
+
+@dataclass
 class ConnectorSpecs:
     """A connector: its connector file, model specs and action specs."""
 
@@ -128,6 +143,7 @@ class ConnectorSpecs:
     connector: SpecFile
     models: dict[str, ModelSpec] = field(default_factory=dict)
     actions: dict[str, ActionSpec] = field(default_factory=dict)
+    reads: dict[str, ReadSpec] = field(default_factory=dict)
     lookups: dict[str, LookupSpec] = field(default_factory=dict)
 
     @property

@@ -23,7 +23,7 @@ from unimap.resources import schemas_dir
 
 __all__ = ["KINDS", "spec_schema", "spec_validator", "write_generated"]
 
-KINDS = ("connector", "model", "action")
+KINDS = ("connector", "model", "action", "read")
 _COMMON = "common.json#/$defs/"
 _IDS = {kind: f"https://unimap.dev/schemas/spec/{kind}.schema.json" for kind in KINDS}
 

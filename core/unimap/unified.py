@@ -46,7 +46,9 @@ ACTIONS = (
     "reject_application",
     "add_application_note",
 )
-SPEC_KINDS = ("connector", "model", "action")
+SPEC_KINDS = ("connector", "model", "action", "read")
+#: on-demand reads (``mappings/<connector>/reads/``): vendor calls made when the API is asked, not synced
+READS = ("candidate_attachments", "application_attachments", "attachment_download")
 
 
 _LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")

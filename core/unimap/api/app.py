@@ -28,6 +28,7 @@ from unimap.jsoninput import parse_json
 from unimap.query import ListQuery
 from unimap.webhooks.delivery import DeliveryLoop
 
+from . import attachments, fields, integrations
 from .auth import ApiKey, KeyStore, bearer_token, integration_for
 from .describe import integration_details, sync_status
 from .errors import ApiError, error_response, http_error_handler, unexpected_error_handler
@@ -360,6 +361,8 @@ def routes() -> list[Route]:
     from .webhooks import webhook_routes  # webhook subscriptions and vendor webhooks in (imports this module)
 
     out += webhook_routes()
+    for module in (attachments, fields, integrations):  # each registers its own routes
+        out += module.routes()
     return out
 
 

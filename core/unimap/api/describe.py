@@ -6,30 +6,69 @@ from typing import Any
 
 from unimap import unified
 
-# unified model → Kombo's read-model id (the names of its data-changed webhooks)
-READ_MODELS = {
-    "user": ("ats_users", "Users"),
-    "job": ("ats_jobs", "Jobs"),
-    "candidate": ("ats_candidates", "Candidates"),
-    "application_stage": ("ats_application_stages", "Application stages"),
-    "application": ("ats_applications", "Applications"),
-    "job_hiring_team_member": ("ats_join_jobs_users", "Job hiring team members"),
-    "tag": ("ats_tags", "Tags"),
-    "rejection_reason": ("ats_rejection_reasons", "Rejection reasons"),
-}
-ACTION_LABELS = {
-    "create_candidate": "Create candidate",
-    "create_application": "Create application",
-    "add_application_attachment": "Add attachment to application",
-    "add_candidate_attachment": "Add attachment to candidate",
-    "add_application_result_link": "Add result link to application",
-    "add_candidate_result_link": "Add result link to candidate",
-    "add_candidate_tag": "Add tag to candidate",
-    "remove_candidate_tag": "Remove tag from candidate",
-    "move_application_stage": "Move application to stage",
-    "reject_application": "Reject application",
-    "add_application_note": "Add note to application",
-}
+
+def kombo_model_name(model: str) -> str:
+    """Kombo's id of a unified model (its ``x-unimap-kombo-name``, the name of its data-changed events)."""
+    return str(unified.schema("models", model).get("x-unimap-kombo-name") or f"ats_{model}s")
+
+
+def kombo_action_name(action: str) -> str:
+    """Kombo's id of a unified action (``x-unimap-kombo-name``, else ``ats_<action>``)."""
+    return str(unified.schema("actions", action).get("x-unimap-kombo-name") or f"ats_{action}")
+
+
+def _entry(id_: str, label: str, available: bool, fields: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "id": id_,
+        "label": label,
+        "is_available": available,
+        "coverage_status": "SUPPORTED" if available else "NOT_IMPLEMENTED",
+        "scope_config_setting": "ENABLED",
+        "opted_out_by_customer": False,
+        "fields": fields,
+    }
+
+
+def read_models(specs: Any) -> list[dict[str, Any]]:
+    """Every unified model with its coverage: available when the connector has a spec for it.
+
+    Ids come from each schema's ``x-unimap-kombo-name``, labels from its ``title``; a field is
+    covered when the engine fills it or the connector's spec maps it.
+    """
+    out = []
+    for model in unified.MODELS:
+        spec = specs.models.get(model)
+        mapped = {f.name for f in spec.fields} if spec is not None else set()
+        fields = []
+        for name in unified.model_fields(model):
+            covered = spec is not None and (unified.origin(model, name) in ("engine", "nested") or name in mapped)
+            fields.append(
+                {
+                    "id": name,
+                    "is_available": covered,
+                    "coverage_status": "SUPPORTED" if covered else "UNSUPPORTED",
+                    "scope_config_setting": "ENABLED",
+                    "opted_out_by_customer": False,
+                }
+            )
+        title = str(unified.schema("models", model).get("title") or model)
+        out.append(_entry(kombo_model_name(model), title, spec is not None, fields))
+    return out
+
+
+def write_actions(specs: Any) -> list[dict[str, Any]]:
+    """Every unified action with its coverage: available when the connector has a spec for it."""
+    out = []
+    for action in unified.ACTIONS:
+        available = action in specs.actions
+        schema = unified.schema("actions", action)
+        fields = [
+            {"id": name, "is_available": available, "coverage_status": "SUPPORTED" if available else "NOT_IMPLEMENTED"}
+            for name, node in schema.get("properties", {}).items()
+            if not node.get("x-unimap-extension")
+        ]
+        out.append(_entry(kombo_action_name(action), str(schema.get("title") or action), available, fields))
+    return out
 
 
 def sync_row(row: dict[str, Any], running_id: int | None = None) -> dict[str, Any]:
@@ -77,55 +116,7 @@ def integration_details(service: Any, scheduler: Any, integration_id: str) -> di
     """Kombo's integration object (every key the SDK requires) plus ``sync`` (a unimap extension)."""
     integration = service.store.integration(integration_id)
     specs = service.engine.connector(integration.connector)
-    mapped = {name: {f.name for f in spec.fields} for name, spec in specs.models.items()}
     status = sync_status(service, scheduler, integration_id)
-    read_models = []
-    for model, (model_id, label) in READ_MODELS.items():
-        available = model in specs.models
-        fields = []
-        for name in unified.model_fields(model):
-            origin = unified.origin(model, name)
-            covered = available and (origin in ("engine", "nested") or name in mapped.get(model, set()))
-            fields.append(
-                {
-                    "id": name,
-                    "is_available": covered,
-                    "coverage_status": "SUPPORTED" if covered else "UNSUPPORTED",
-                    "scope_config_setting": "ENABLED",
-                    "opted_out_by_customer": False,
-                }
-            )
-        read_models.append(
-            {
-                "id": model_id,
-                "label": label,
-                "is_available": available,
-                "coverage_status": "SUPPORTED" if available else "NOT_IMPLEMENTED",
-                "scope_config_setting": "ENABLED",
-                "opted_out_by_customer": False,
-                "fields": fields,
-            }
-        )
-    write_actions = []
-    for action in unified.ACTIONS:
-        available = action in specs.actions
-        properties = unified.schema("actions", action).get("properties", {})
-        fields = [
-            {"id": name, "is_available": available, "coverage_status": "SUPPORTED" if available else "NOT_IMPLEMENTED"}
-            for name, node in properties.items()
-            if not node.get("x-unimap-extension")
-        ]
-        write_actions.append(
-            {
-                "id": f"ats_{action}",
-                "label": ACTION_LABELS[action],
-                "is_available": available,
-                "coverage_status": "SUPPORTED" if available else "NOT_IMPLEMENTED",
-                "scope_config_setting": "ENABLED",
-                "opted_out_by_customer": False,
-                "fields": fields,
-            }
-        )
     return {
         "id": integration.id,
         "tool": {
@@ -143,7 +134,7 @@ def integration_details(service: Any, scheduler: Any, integration_id: str) -> di
         "data_expired_at": None,
         "created_at": integration.created_at,
         "beta": False,
-        "read_models": read_models,
-        "write_actions": write_actions,
+        "read_models": read_models(specs),
+        "write_actions": write_actions(specs),
         "sync": status,
     }

@@ -103,8 +103,6 @@ UNSERVED: dict[tuple[str, str], tuple[str, str]] = {
             "/ats/offers": "offers",
             "/ats/roles": "roles",
             "/ats/scorecards": "scorecards",
-            "/ats/candidates/{candidate_id}/attachments": "reading candidate attachments",
-            "/ats/applications/{application_id}/attachments": "reading application attachments",
         }.items()
     },
     ("POST", "/ats/applications/{application_id}/interviews"): (

@@ -383,6 +383,11 @@ def _paths() -> dict[str, Any]:
     from .webhooks import webhook_paths  # imports this module
 
     paths.update(webhook_paths())
+
+    from .openapi_surface import surface_paths
+
+    for path, item in surface_paths(_success, integration_header).items():
+        paths.setdefault(path, {}).update(item)
     return paths
 
 

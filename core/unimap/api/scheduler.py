@@ -40,6 +40,7 @@ class SyncJob:
     models: list[str] | None = None  # only these models (e.g. what a vendor webhook said changed)
     started: threading.Event = field(default_factory=threading.Event)
     done: threading.Event = field(default_factory=threading.Event)
+    cancel: threading.Event = field(default_factory=threading.Event)  # set: stop after the current page
 
     @property
     def type(self) -> str:
@@ -248,11 +249,12 @@ class SyncScheduler:
 
         try:
             runner = Unimap(engine=self.service.engine, store=_RecordingStore(self.service.store, job))
-            report = runner.sync(job.integration_id, full=job.kind == "full", models=job.models, **self.sync_options)
+            options = {"cancel": job.cancel, **self.sync_options}
+            report = runner.sync(job.integration_id, full=job.kind == "full", models=job.models, **options)
             errors = [f"{name}: {row.error}" for name, row in report.models.items() if row.error]
             job.error = "; ".join(errors) or None
         except UnimapError as exc:
-            job.error = str(exc)
+            job.error = None if job.cancel.is_set() else str(exc)
         except Exception as exc:
             log.exception("sync of %s failed", job.integration_id)
             job.error = f"internal error ({type(exc).__name__}: {exc})"
@@ -267,6 +269,20 @@ class SyncScheduler:
                 self._workers.discard(threading.current_thread())
             job.started.set()
             job.done.set()
+
+    def cancel(self, integration_id: str, wait: float = 30.0) -> bool:
+        """Stop the integration's running sync (after its current page) and forget its schedule state.
+
+        Returns False when the sync was still running after ``wait`` seconds.
+        """
+        job = self.current(integration_id)
+        if job is not None:
+            job.cancel.set()
+            if not job.done.wait(wait):
+                return False
+        self._history.pop(integration_id, None)
+        self.last_error.pop(integration_id, None)
+        return True
 
 
 class _LastErrors:
@@ -347,6 +363,10 @@ class QueueScheduler(SyncScheduler):
         )
         job.started.set()
         return job
+
+    def cancel(self, integration_id: str, wait: float = 30.0) -> bool:
+        """Drop the integration's queued sync jobs, ask its running one to stop, and wait ``wait`` s for it."""
+        return self.queue.cancel(integration_id, wait=wait)
 
     def request(
         self,

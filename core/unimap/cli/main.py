@@ -137,6 +137,7 @@ def sandbox() -> None:
 
 
 def _register_commands() -> None:
+    import unimap.cli.commands_integrations
     import unimap.cli.commands_worker  # noqa: F401  (register: worker, jobs, schedule, store copy)
     from unimap.cli import (  # noqa: F401  (register)
         commands_actions,

@@ -139,6 +139,18 @@ MIGRATIONS: list[tuple[int, str]] = [
     );
     """,
     ),
+    (
+        5,
+        """
+    CREATE TABLE integration_field_settings (
+        integration_id TEXT NOT NULL,
+        field_id TEXT NOT NULL,
+        passthrough_enabled INTEGER NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (integration_id, field_id)
+    );
+    """,
+    ),
 ]
 
 PG_MIGRATIONS: list[tuple[int, str]] = [
@@ -273,6 +285,18 @@ PG_MIGRATIONS: list[tuple[int, str]] = [
     );
     """,
     ),
+    (
+        5,
+        """
+    CREATE TABLE integration_field_settings (
+        integration_id TEXT NOT NULL,
+        field_id TEXT NOT NULL,
+        passthrough_enabled INTEGER NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (integration_id, field_id)
+    );
+    """,
+    ),
 ]
 
 LATEST = MIGRATIONS[-1][0]
@@ -290,4 +314,5 @@ TABLES = (
     "sync_schedules",
     "webhook_subscriptions",
     "webhook_inbound",
+    "integration_field_settings",
 )  # webhook_deliveries (the delivery log and queue) stays behind: a copied store starts it afresh

@@ -5,12 +5,13 @@ Secrets (credentials, tokens, session ids) never reach logs, errors or hooks' ``
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
 import weakref
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -482,6 +483,48 @@ class VendorClient:
 
         record: dict[str, Any] = self._exchange(request, parse=parse).body
         return record
+
+    @contextlib.contextmanager
+    def stream(
+        self, request: Request, *, session_query: str | None = None, session_header: str | None = None
+    ) -> Iterator[httpx.Response]:
+        """A GET on the vendor's host with the auth applied, its body left unread (a file download).
+
+        ``session_query``/``session_header`` place the session or token there instead of where the
+        auth usually puts it. A refused credential is renewed once; the status is the caller's to check.
+        """
+        for attempt in (1, 2):
+            self.limiter.acquire()
+            if session_query or session_header:
+                secret = self.session()
+                outgoing = request.replace()
+                if session_query:
+                    outgoing.query[session_query] = secret
+                if session_header:
+                    outgoing.headers[session_header] = secret
+            else:
+                outgoing, _ = self.auth.apply(request, self)
+            url = resolve_url(self.base_url, outgoing.path, label=request.name)
+            built = build_plain(outgoing, url)
+            try:
+                with self.limiter.slot():
+                    http_request = self._http.build_request(built.method, built.url, **built.kwargs)
+                    response = self._http.send(http_request, stream=True)
+            except httpx.HTTPError as exc:
+                raise RemoteUnavailable(
+                    f"{request.name}: connection failed ({type(exc).__name__})", call=request.name
+                ) from None
+            finally:
+                self.stats.count(request.name)
+            if response.status_code in (401, 403) and attempt == 1:
+                response.close()
+                self.auth.refresh(self, self.session() if (session_query or session_header) else None)
+                continue
+            try:
+                yield response
+            finally:
+                response.close()
+            return
 
     def passthrough(
         self,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -97,6 +98,24 @@ class SyncQueue:
         """The sync job of the integration running now, if any."""
         found = self.jobs(integration_id=integration_id, statuses=("doing",), limit=1)
         return found[0] if found else None
+
+    def cancel(self, integration_id: str, *, wait: float = 30.0) -> bool:
+        """Delete the integration's waiting sync jobs and ask its running one to abort.
+
+        Returns False when a sync of it was still running after ``wait`` seconds.
+        """
+        manager = self._deferrer().job_manager
+        for job in self.jobs(integration_id=integration_id, statuses=("todo", "doing"), limit=1000):
+            manager.cancel_job_by_id(job.id, abort=job.status == "doing", delete_job=job.status == "todo")
+        deadline = time.monotonic() + wait
+        while self.running(integration_id) is not None:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.2)
+        # a retry deferred by the job that just ended
+        for job in self.jobs(integration_id=integration_id, statuses=("todo",), limit=1000):
+            manager.cancel_job_by_id(job.id, delete_job=True)
+        return True
 
     def close(self) -> None:
         with self._lock:

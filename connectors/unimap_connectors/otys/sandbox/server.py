@@ -15,6 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
+from . import downloads
 from .app import App, Response, dump
 from .faults import FaultInjector, FaultSpec
 from .generator import TenantData, generate, parse_size
@@ -74,8 +75,11 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(Response(404, dump({"error": f"no such endpoint: {path}"})))
 
     def do_GET(self) -> None:
-        path = urlsplit(self.path).path
-        if path in ("/jservice.php", "/fileService.php"):
+        parts = urlsplit(self.path)
+        path = parts.path
+        if path == "/fileService.php" and parts.query:  # a document download (downloads.py)
+            self._send(downloads.download(self.server.app, parts.query))
+        elif path in ("/jservice.php", "/fileService.php"):
             self._send(Response(405, dump({"error": "use POST"}), headers={"Allow": "POST"}))
         else:
             self._send(Response(404, dump({"error": f"no such endpoint: {path}"})))
