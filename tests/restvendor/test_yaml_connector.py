@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from fixtures.restvendor import Vendor
 
@@ -710,3 +711,35 @@ def test_a_failing_error_message_still_raises_the_rules_code(clean_env: Path, tm
     finally:
         um.close()
         vendor.stop()
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "code"),
+    [
+        ("GET", "/ats/tags", "INTEGRATION.MODEL_NOT_AVAILABLE"),
+        ("GET", "/ats/rejection-reasons", "INTEGRATION.MODEL_NOT_AVAILABLE"),
+        ("GET", "/ats/candidates/C1/attachments", "INTEGRATION.MODEL_NOT_AVAILABLE"),
+        ("GET", "/ats/applications/A1/attachments", "INTEGRATION.MODEL_NOT_AVAILABLE"),
+        ("PUT", "/ats/applications/A1/stage", "INTEGRATION.ACTION_NOT_AVAILABLE"),
+        ("POST", "/ats/applications/A1/reject", "INTEGRATION.ACTION_NOT_AVAILABLE"),
+        ("POST", "/ats/applications/A1/notes", "INTEGRATION.ACTION_NOT_AVAILABLE"),
+        ("POST", "/ats/candidates/C1/tags", "INTEGRATION.ACTION_NOT_AVAILABLE"),
+        ("DELETE", "/ats/candidates/C1/tags", "INTEGRATION.ACTION_NOT_AVAILABLE"),
+    ],
+)
+def test_capabilities_the_specs_lack_answer_not_available(synced: Setup, method: str, path: str, code: str) -> None:
+    from unimap.api import ApiServer, create_app
+    from unimap.api.auth import KeyStore
+
+    key = KeyStore(synced.um.store).create([synced.iid], "k")[0]
+    server = ApiServer(create_app(synced.um, delta_every=0, full_every=0)).start()
+    try:
+        headers = {"Authorization": f"Bearer {key}", "X-Integration-Id": synced.iid}
+        with httpx.Client(base_url=server.url, headers=headers, timeout=30) as http:
+            response = http.request(method, path, json=None if method == "GET" else {})
+    finally:
+        server.stop()
+    assert response.status_code == 404, response.text
+    error = response.json()["error"]
+    assert error["code"] == code
+    assert "restco" in error["message"] or "not available" in error["message"], error
