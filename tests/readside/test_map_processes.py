@@ -21,9 +21,7 @@ SIZE = 500  # candidates: several pages of candidates and applications
 
 def _report(report: SyncReport) -> dict[str, Any]:
     """What a report says, without timings."""
-    return {
-        m: {k: v for k, v in data.items() if k != "seconds"} for m, data in report.as_dict()["models"].items()
-    }
+    return {m: {k: v for k, v in data.items() if k != "seconds"} for m, data in report.as_dict()["models"].items()}
 
 
 def _sync(um: Unimap, iid: str, monkeypatch: pytest.MonkeyPatch, processes: str, **kwargs: Any) -> SyncReport:
