@@ -35,6 +35,8 @@ SKIP, UNIDENTIFIED, WARN = "skip", "unidentified", "warn"  # event kinds, in rec
 #: a vendor allowing fewer than this keeps one core busy enough, so no processes are started
 CORE_RECORDS_PER_SECOND = 10_000
 MAX_PROCESSES = 8
+#: ``auto`` forks only for integrations at least this big (stored records): below it forking costs more than it saves
+AUTO_MIN_RECORDS = 20_000
 
 
 @dataclass
@@ -136,18 +138,20 @@ def map_page(
     return out
 
 
-def processes_for(setting: str | int | None, per_minute: float, page_size: int) -> int:
+def processes_for(setting: str | int | None, per_minute: float, page_size: int, stored: int | None = None) -> int:
     """How many mapping processes a sync starts (0: map in the syncing process).
 
     ``setting`` is a count, ``0``/``off``, or ``auto`` (the default): processes only when the vendor
     allows more records per second than one core handles (``per_minute`` 0 is no limit) and the
-    machine has more than one core, one per core (at most ``MAX_PROCESSES``).
+    machine has more than one core, one per core (at most ``MAX_PROCESSES``), for an integration
+    whose store already holds ``AUTO_MIN_RECORDS`` records (``stored``; None skips that check).
     """
     text = str(setting if setting is not None else os.environ.get("UNIMAP_MAP_PROCESSES", "auto")).strip().lower()
     if text in ("", "auto"):
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
         allowed = float("inf") if not per_minute else per_minute / 60.0 * max(page_size, 1)
-        count = min(cores, MAX_PROCESSES) if cores > 1 and allowed > CORE_RECORDS_PER_SECOND else 0
+        big = stored is None or stored >= AUTO_MIN_RECORDS
+        count = min(cores, MAX_PROCESSES) if cores > 1 and big and allowed > CORE_RECORDS_PER_SECOND else 0
     elif text in ("off", "no", "false", "none"):
         count = 0
     else:

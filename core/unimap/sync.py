@@ -265,7 +265,8 @@ class Syncer:
         limiter = getattr(self.client, "limiter", None)
         per_minute = float(getattr(limiter, "per_minute", 0) or 0)
         page_size = max(int(getattr(s.paginator, "page_size", 0) or 0) for s in sources) or 100
-        processes = processes_for(self.map_processes, per_minute, page_size)
+        stored = sum(self.store.count(self.integration.id, m) for m in plan)
+        processes = processes_for(self.map_processes, per_minute, page_size, stored)
         if processes:
             self.pool = MappingPool(self.engine, self.specs.name, self._context(), processes)
             log.info("mapping pages in %d processes", processes)

@@ -100,6 +100,8 @@ def test_auto_uses_every_core_only_when_the_vendor_allows_more_than_one_core_of_
     assert processes_for("auto", 0, 200) == 3  # no limit
     assert processes_for("auto", 3500, 200) == 3  # 10× OTYS: 11,667 records/s
     assert processes_for("auto", 350, 200) == 0
+    assert processes_for("auto", 0, 200, stored=50_000) == 3  # a big integration
+    assert processes_for("auto", 0, 200, stored=2_000) == 0  # a small one: forking costs more than it saves
     monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0}, raising=False)
     assert processes_for("auto", 0, 200) == 0  # one core: nothing to gain
 
