@@ -26,7 +26,7 @@ def main() -> int:
         ("bench_mapping.py", ["--records", "1000" if quick else "5000"]),
         ("bench_mapping_models.py", ["--records", "300" if quick else "2000"]),
         ("bench_sandbox_generate.py", ["5000"] if quick else []),
-        ("bench_sync.py", ["--candidates", "5000", "--rate", "35000"] if quick else []),
+        ("bench_sync.py", ["--candidates", "5000", "--rates", "10x"] if quick else []),
         ("bench_api_load.py", ["--requests", "300", "--seconds", "20"] if quick else []),
     ]
     failed = []

@@ -167,14 +167,30 @@ class RecordMapper:
                 return field.name
         return None
 
+    def field_computing(self, expression: Any) -> str | None:
+        """The field whose value is exactly ``expression``'s (same expression, no transform, map or
+        default, no plugin post-processing records), so callers read it instead of evaluating again."""
+        if self.hook is not None or expression is None:
+            return None
+        wanted = getattr(getattr(expression, "parsed", None), "parsed", None)
+        for name, mapped in self._plain:
+            if name != "remote_id" and mapped.registry is expression.registry and mapped.parsed.parsed == wanted:
+                return name
+        return None
+
     def map(self, raw: dict[str, Any], ctx: MappingContext) -> dict[str, Any]:
         """A unified record with ``id`` and ``remote_data``, post-processed by plugins."""
+        if context.current() is ctx:  # a page mapped inside its context: no switch per record
+            return self._map(raw, ctx)
         with context.mapping_context(ctx):
-            record = self.fields(raw)
-            record["id"] = ids.unified_id(ctx.integration_id, self.model, record["remote_id"])
-            record["remote_data"] = {self.spec.remote_data_key: raw}
-            if self.hook is not None:
-                self.hook.unimap_process_record(
-                    connector=self.connector, model=self.model, record=record, raw=raw, settings=ctx.settings
-                )
+            return self._map(raw, ctx)
+
+    def _map(self, raw: dict[str, Any], ctx: MappingContext) -> dict[str, Any]:
+        record = self.fields(raw)
+        record["id"] = ids.unified_id(ctx.integration_id, self.model, record["remote_id"])
+        record["remote_data"] = {self.spec.remote_data_key: raw}
+        if self.hook is not None:
+            self.hook.unimap_process_record(
+                connector=self.connector, model=self.model, record=record, raw=raw, settings=ctx.settings
+            )
         return record

@@ -20,8 +20,10 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from collections.abc import Callable, Generator, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -30,13 +32,12 @@ from unimap import context
 from unimap.context import MappingContext
 from unimap.engine import Engine
 from unimap.errors import MappingError, RemoteError, SyncInterrupted, UnimapError
-from unimap.schemaerrors import first_problem
+from unimap.pagemap import SKIP, UNIDENTIFIED, MappedPage, MappingPool, attach, list_source, map_page, processes_for
 from unimap.sources import DerivedSource, FanOutSource, ListSource, UnionSource
 from unimap.specs import ConnectorSpecs, ModelSpec
 from unimap.store.base import Integration, Store
 from unimap.timeutil import format_utc, parse_datetime, utc_now
 from unimap.transport.client import VendorClient
-from unimap.validate import record_validator
 
 log = logging.getLogger("unimap.sync")
 MAX_WARNINGS = 20  # per model and sync; the rest are only counted
@@ -137,6 +138,7 @@ class Syncer:
         client_options: dict[str, Any] | None = None,
         cancel: threading.Event | None = None,
         allow_mass_delete: bool = False,
+        map_processes: int | str | None = None,
     ) -> None:
         self.engine = engine
         self.store = store
@@ -153,6 +155,8 @@ class Syncer:
         self.lookups: dict[str, dict[str, Any]] = {}
         self.failed_lookups: set[str] = set()
         self.started = datetime.now(UTC)
+        self.map_processes = map_processes  # None: $UNIMAP_MAP_PROCESSES, else "auto" (see pagemap)
+        self.pool: MappingPool | None = None
 
     def close(self) -> None:
         """Close the vendor client if this syncer opened it."""
@@ -211,6 +215,7 @@ class Syncer:
         status = "failed"
         try:
             self._load_lookups(report)
+            self._start_pool(plan)
             workers = concurrency or int((self.specs.data.get("rate_limit") or {}).get("concurrency", 4))
             first = [m for m in plan if not isinstance(self.specs.models[m].component, FanOutSource)]
             later = [m for m in plan if m not in first]
@@ -233,6 +238,9 @@ class Syncer:
             else:
                 status = "success" if report.ok else "failed"
         finally:
+            if self.pool is not None:
+                self.pool.close()
+                self.pool = None
             report.seconds = time.monotonic() - started
             report.requests = self.client.stats.requests - requests_before
             if report.models and all(r.kind == "full" for r in report.models.values()):
@@ -244,6 +252,24 @@ class Syncer:
                 report=report,
             )
         return report
+
+    def _start_pool(self, plan: list[str]) -> None:
+        """Fork mapping processes when the vendor's limit lets records arrive faster than one core maps them."""
+        sources = [
+            list_source(self.specs.models[m].component, i)
+            for m in plan
+            for i in range(len(getattr(self.specs.models[m].component, "parts", (None,))))
+        ]
+        if not sources:
+            return
+        limiter = getattr(self.client, "limiter", None)
+        per_minute = float(getattr(limiter, "per_minute", 0) or 0)
+        page_size = max(int(getattr(s.paginator, "page_size", 0) or 0) for s in sources) or 100
+        stored = sum(self.store.count(self.integration.id, m) for m in plan)
+        processes = processes_for(self.map_processes, per_minute, page_size, stored)
+        if processes:
+            self.pool = MappingPool(self.engine, self.specs.name, self._context(), processes)
+            log.info("mapping pages in %d processes", processes)
 
     def _context(self, parent: Any = None) -> MappingContext:
         return MappingContext(self.integration.id, self.settings, self.lookups, parent)
@@ -467,7 +493,7 @@ class Syncer:
             return None
         return int(number) if number == number and abs(number) < 1e15 else None
 
-    def _prefetched(self, pages: Iterator[_Page], label: str) -> Iterator[_Page]:
+    def _prefetched(self, pages: Iterator[_Page], label: str) -> Generator[_Page, None, None]:
         """``pages`` fetched one ahead in a background thread (so mapping overlaps the next request)."""
         buffer: queue.Queue[Any] = queue.Queue(maxsize=2)
         stop = threading.Event()
@@ -513,108 +539,133 @@ class Syncer:
         parent: Any = None,
         collect: list[Any] | None = None,
     ) -> None:
-        stats = report.models[model.model]
         extra, query = self._incremental_parts(source, run)
         ctx = self._request_context(source, run, extra, parent)
         mapping = self._context(parent)
         mapper = self.engine.mapper(self.specs.name, model.model)
         pages = self._prefetched(self._pages_of(source, ctx, run.get("page"), query), model.model)
-        for page in pages:
-            if page.total is not None and part == 0 and run.get("page") is None:
-                run["total"] = page.total
-            with context.mapping_context(mapping):
-                rows, cursor = self._map(mapper, page.records, mapping, stats, source, parent)
-            if collect is not None:  # a union part: stored with the other parts, merged
-                collect.extend(rows)
-                run["fetched"] = int(run.get("fetched", 0)) + len(page.records)
-                stats.fetched += len(page.records)
-                stats.pages += 1
-                stats.requests += 1
-                continue
-            derived_rows = {
-                d.model: self._derive(d, page.records, mapping, report) for d in self.derived_of(model.model)
-            }
-            seen = run["sync_id"] if run["kind"] == "full" else None
-            now = utc_now()
-            run["page"] = page.next_state
+        mapped = self._mapped(pages, mapper, source, part, mapping, parent)
+        try:
+            for page, outcome in mapped:
+                self._store_page(model, run, report, page, outcome, mapper, mapping, part, collect)
+        finally:
+            mapped.close()
+            pages.close()
+
+    def _store_page(
+        self,
+        model: ModelSpec,
+        run: dict[str, Any],
+        report: SyncReport,
+        page: _Page,
+        outcome: MappedPage,
+        mapper: Any,
+        mapping: MappingContext,
+        part: int,
+        collect: list[Any] | None,
+    ) -> None:
+        """Store one mapped page with its checkpoint (or collect it, for a union)."""
+        stats = report.models[model.model]
+        if page.total is not None and part == 0 and run.get("page") is None:
+            run["total"] = page.total
+        rows, cursor = self._apply(stats, page.records, outcome, mapper)
+        if collect is not None:  # a union part: stored with the other parts, merged
+            collect.extend(rows)
             run["fetched"] = int(run.get("fetched", 0)) + len(page.records)
-            run["unidentified"] = stats.unidentified
-            if cursor and (run["max_cursor"] is None or cursor > run["max_cursor"]):
-                run["max_cursor"] = cursor
-            with self.store.transaction() as db:
-                result = self.store.upsert(self.integration.id, model.model, rows, seen_sync=seen, now=now, db=db)
-                for derived_name, (children, parents) in derived_rows.items():
-                    sub = self.store.upsert(self.integration.id, derived_name, children, seen_sync=seen, now=now, db=db)
-                    gone = self._orphans(derived_name, parents, {c[0]["id"] for c in children})
-                    deleted = self.store.mark_deleted(self.integration.id, derived_name, gone, now=now, db=db)
-                    self._count(report.models[derived_name], sub, len(children), deleted)
-                self.store.set_checkpoint(
-                    self.integration.id, model.model, cursor=run.get("prev_cursor"), run=run, db=db
-                )
-            self._count(stats, result, len(page.records), 0)
+            stats.fetched += len(page.records)
             stats.pages += 1
             stats.requests += 1
-            if self.progress:
-                self.progress(model.model, stats.fetched, run.get("total"))
-            if self.cancel.is_set():
-                raise SyncInterrupted(f"{model.model}: interrupted after a committed page")
+            return
+        derived_rows = {d.model: self._derive(d, page.records, mapping, report) for d in self.derived_of(model.model)}
+        seen = run["sync_id"] if run["kind"] == "full" else None
+        now = utc_now()
+        run["page"] = page.next_state
+        run["fetched"] = int(run.get("fetched", 0)) + len(page.records)
+        run["unidentified"] = stats.unidentified
+        if cursor and (run["max_cursor"] is None or cursor > run["max_cursor"]):
+            run["max_cursor"] = cursor
+        with self.store.transaction() as db:
+            result = self.store.upsert(self.integration.id, model.model, rows, seen_sync=seen, now=now, db=db)
+            for derived_name, (children, parents) in derived_rows.items():
+                sub = self.store.upsert(self.integration.id, derived_name, children, seen_sync=seen, now=now, db=db)
+                gone = self._orphans(derived_name, parents, {c[0]["id"] for c in children})
+                deleted = self.store.mark_deleted(self.integration.id, derived_name, gone, now=now, db=db)
+                self._count(report.models[derived_name], sub, len(children), deleted)
+            self.store.set_checkpoint(self.integration.id, model.model, cursor=run.get("prev_cursor"), run=run, db=db)
+        self._count(stats, result, len(page.records), 0)
+        stats.pages += 1
+        stats.requests += 1
+        if self.progress:
+            self.progress(model.model, stats.fetched, run.get("total"))
+        if self.cancel.is_set():
+            raise SyncInterrupted(f"{model.model}: interrupted after a committed page")
 
-    def _record_id(self, raw: dict[str, Any], source: ListSource) -> tuple[bool, Any]:
-        """Whether ``raw`` has a usable vendor id (``id_field`` present, not null, not an object or list)."""
-        if not source.id_field:
-            return True, None
-        value = raw.get(source.id_field)
-        return value not in (None, "") and not isinstance(value, dict | list | bool), value
-
-    def _map(
+    def _mapped(
         self,
+        pages: Iterator[_Page],
         mapper: Any,
-        records: list[Any],
-        ctx: MappingContext,
-        stats: ModelReport,
         source: ListSource,
-        parent: Any = None,
-    ) -> tuple[list[tuple[dict[str, Any], str | None]], str | None]:
-        rows: list[tuple[dict[str, Any], str | None]] = []
-        cursor: str | None = None
-        validator = record_validator(mapper.model)
+        part: int,
+        mapping: MappingContext,
+        parent: Any,
+    ) -> Generator[tuple[_Page, MappedPage], None, None]:
+        """Each page with its mapped outcome, in page order.
+
+        With a pool, up to ``pool.depth`` pages map in the workers while the next ones are fetched
+        and the finished ones stored; without one (or once it broke), each maps here.
+        """
         limit = _iso(self.started + FUTURE_TOLERANCE)
-        for raw in records:
-            if not isinstance(raw, dict):
-                stats.unidentified += 1
-                self._skip(stats, None, "the vendor sent a record that is not an object")
-                continue
-            usable, remote_id = self._record_id(raw, source)
-            if not usable:
-                stats.unidentified += 1
-                self._skip(stats, None, f"its {source.id_field!r} is {remote_id!r}, not an id")
-                continue
+        pending: deque[tuple[_Page, Future[MappedPage]]] = deque()
+
+        def here(page: _Page) -> MappedPage:
+            return map_page(mapper, source, page.records, mapping, limit)
+
+        def collected(page: _Page, future: Future[MappedPage]) -> tuple[_Page, MappedPage]:
             try:
-                record = mapper.map(raw, ctx)
-            except MappingError as exc:
-                if remote_id is None:
-                    stats.unidentified += 1
-                self._skip(stats, remote_id, str(exc))
-                continue
-            if not validator.is_valid(record):
-                problem = first_problem(validator.reference.iter_errors(record))
-                where = ".".join(str(p) for p in problem.path) if problem else "?"
-                self._skip(stats, record["remote_id"], f"{where}: {problem.message if problem else 'invalid'}")
-                continue
-            parent_id = source.parent_id.search(raw) if source.parent_id is not None else None
-            rows.append((record, None if parent_id is None else str(parent_id)))
-            if source.incremental is not None:
-                value = source.incremental.value.search(raw)
-                if isinstance(value, str):
-                    if value > limit:
-                        self._warn(
-                            stats,
-                            f"{stats.model} {record['remote_id']}: {source.incremental.field} {value} "
-                            "is in the future; it does not move the delta cursor",
-                        )
-                    elif cursor is None or value > cursor:
-                        cursor = value
-        return self._merge(rows), cursor
+                return page, future.result()
+            except BrokenProcessPool:  # a worker died (killed, out of memory): map here from now on
+                log.warning("the mapping processes stopped; mapping in this process")
+                self.pool = None
+                return page, here(page)
+
+        try:
+            for page in pages:
+                pool = self.pool
+                if pool is None or not page.records:
+                    while pending:
+                        yield collected(*pending.popleft())
+                    yield page, here(page)
+                    continue
+                try:
+                    future = pool.submit(mapper.model, part, page.records, parent, limit)
+                except (BrokenProcessPool, RuntimeError):
+                    self.pool = None
+                    while pending:
+                        yield collected(*pending.popleft())
+                    yield page, here(page)
+                    continue
+                pending.append((page, future))
+                while pending and (pending[0][1].done() or len(pending) > pool.depth):
+                    yield collected(*pending.popleft())
+            while pending:
+                yield collected(*pending.popleft())
+        finally:
+            for _, future in pending:
+                future.cancel()
+
+    def _apply(
+        self, stats: ModelReport, records: list[Any], outcome: MappedPage, mapper: Any
+    ) -> tuple[list[tuple[dict[str, Any], str | None]], str | None]:
+        """Count and report a page's skips and warnings, in record order; its rows merged by id."""
+        for kind, remote_id, message in outcome.events:
+            if kind == UNIDENTIFIED:
+                stats.unidentified += 1
+                self._skip(stats, remote_id, message)
+            elif kind == SKIP:
+                self._skip(stats, remote_id, message)
+            else:
+                self._warn(stats, message)
+        return self._merge(attach(records, outcome, mapper.spec.remote_data_key)), outcome.cursor
 
     def _derive(
         self, derived: ModelSpec, parents: list[Any], ctx: MappingContext, report: SyncReport
@@ -779,7 +830,8 @@ class Syncer:
                 records: list[Any] = []
                 for page in self._pages_of(source, request_ctx, None, query, limit=len(chunk)):
                     records.extend(page.records)
-                rows, _ = self._map(mapper, records, ctx, stats, source)
+                limit = _iso(self.started + FUTURE_TOLERANCE)
+                rows, _ = self._apply(stats, records, map_page(mapper, source, records, ctx, limit), mapper)
             derived_rows = {d.model: self._derive(d, records, ctx, report) for d in self.derived_of(model.model)}
             with self.store.transaction() as db:
                 self.store.upsert(

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, tzinfo
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from unimap.errors import ConfigError
 
-__all__ = ["DATE_FORMATS", "format_utc", "parse_datetime", "utc_now", "zone"]
+__all__ = ["DATE_FORMATS", "format_utc", "iso_utc_text", "parse_datetime", "utc_now", "zone"]
 
 DATE_FORMATS = (
     "%Y-%m-%d %H:%M:%S",
@@ -23,10 +24,18 @@ DATE_FORMATS = (
 
 def zone(name: str | None) -> tzinfo:
     """The time zone ``name`` (null or empty is UTC); an unknown zone is a :class:`ConfigError`, never UTC."""
-    if not name or (isinstance(name, str) and name.upper() == "UTC"):
+    if not name:
         return UTC
     if not isinstance(name, str):
         raise ConfigError(f"time zone must be a string such as 'Europe/Amsterdam', not {name!r} (setting timezone)")
+    return _named_zone(name)
+
+
+@lru_cache(maxsize=64)
+def _named_zone(name: str) -> tzinfo:
+    """``zone`` for a non-empty name, remembered (exceptions are not)."""
+    if name.upper() == "UTC":
+        return UTC
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError):
@@ -37,8 +46,22 @@ def zone(name: str | None) -> tzinfo:
 
 def format_utc(moment: datetime) -> str:
     """``YYYY-MM-DDTHH:MM:SS.mmmZ`` for an aware datetime."""
-    moment = moment.astimezone(UTC)
+    if moment.tzinfo is not UTC:
+        moment = moment.astimezone(UTC)
+    if moment.year >= 1000:  # isoformat is C code and pads the year as strftime does from 1000 on
+        return moment.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+@lru_cache(maxsize=8192)
+def iso_utc_text(text: str, zone_name: str | None) -> str | None:
+    """``format_utc(parse_datetime(text, zone_name))`` for vendor text (null when it is no date), remembered.
+
+    Vendor lists repeat timestamps (bulk imports, shared defaults), and the answer for a text and a
+    zone never changes, so each distinct pair is parsed and formatted once.
+    """
+    moment = parse_datetime(text, zone_name)
+    return format_utc(moment) if moment is not None else None
 
 
 def utc_now() -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from functools import cache
+from functools import cache, lru_cache
 from numbers import Number
 from typing import Any
 
@@ -260,11 +260,17 @@ class _Compiler:
             return None  # jsonschema ignores formats it has no checker for
         func, raises = self.format_checker.checkers[fmt]
 
-        def check(instance: Any) -> bool:
+        def conforms(instance: Any) -> bool:
             try:
                 return bool(func(instance))
             except raises:
                 return False
+
+        # a format check is a pure function of the text: mapped records repeat dates, so remember it
+        text_conforms = lru_cache(maxsize=8192)(conforms)
+
+        def check(instance: Any) -> bool:
+            return text_conforms(instance) if type(instance) is str else conforms(instance)
 
         return check
 

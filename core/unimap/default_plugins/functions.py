@@ -10,7 +10,7 @@ from typing import Any
 from unimap import context, ids
 from unimap.default_plugins.countries import BY_NAME, COUNTRIES
 from unimap.hookspecs import hookimpl
-from unimap.timeutil import format_utc, parse_datetime
+from unimap.timeutil import format_utc, iso_utc_text, parse_datetime
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _TAGS = re.compile(r"<[^>]+>")
@@ -28,7 +28,13 @@ def iso_datetime(value: Any, zone: str | None = None) -> str | None:
 
     Null and empty values give null; a value that is not a date is an error (the record is skipped).
     """
-    moment = parse_datetime(value, zone or context.current().settings.get("timezone"))
+    zone_name = zone or context.current().settings.get("timezone")
+    if type(value) is str and (zone_name is None or type(zone_name) is str):
+        text = iso_utc_text(value, zone_name)
+        if text is None and _unreadable(value):
+            raise ValueError(f"{value[:40]!r} is not a date")
+        return text
+    moment = parse_datetime(value, zone_name)
     if moment is None and _unreadable(value):
         raise ValueError(f"{str(value)[:40]!r} is not a date")
     return format_utc(moment) if moment else None
