@@ -75,8 +75,12 @@ def _connect(um: Unimap, sb: Sandbox) -> str:
     return integration.id
 
 
-def _export(um: Unimap, iid: str) -> dict[str, list[dict[str, Any]]]:
-    return {model: list(um.export(model, iid, include_deleted=True, page_size=250)) for model in unified.MODELS}
+#: the models pinned before the engine redesign; models added since have golden files of their own
+SEED_MODELS = ("user", "job", "candidate", "application_stage", "application", "job_hiring_team_member")
+
+
+def _export(um: Unimap, iid: str, models: tuple[str, ...] = SEED_MODELS) -> dict[str, list[dict[str, Any]]]:
+    return {model: list(um.export(model, iid, include_deleted=True, page_size=250)) for model in models}
 
 
 @pytest.mark.parametrize(("seed", "size"), [(1, "small"), (7, "small")])
@@ -88,6 +92,8 @@ def test_full_sync_exports_match_golden(tmp_path: Path, seed: int, size: str) ->
             report = um.sync(iid, full=True)
             assert report.ok, report.as_dict()
             _check(f"export-seed{seed}-{size}", _export(um, iid))
+            later = tuple(m for m in unified.MODELS if m not in SEED_MODELS)
+            _check(f"export-later-models-seed{seed}-{size}", _export(um, iid, later))
     finally:
         sb.stop()
 

@@ -6,11 +6,13 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import yaml
+
 from unimap import unified
 from unimap.service import Unimap
 from unimap.sync import SyncReport
 from unimap_connectors.otys.sandbox import Sandbox
-from unimap_connectors.otys.sandbox.suite import SUITE_PRESETS, preset_connector_settings
+from unimap_connectors.otys.sandbox.suite import SUITE_PRESETS, connector_yaml, preset_connector_settings
 
 __all__ = ["SUITE_PRESETS", "Sleeps", "Synced", "connect", "preset_connector_settings", "snapshot"]
 
@@ -37,7 +39,16 @@ def tenant_counts(sb: Sandbox) -> dict[str, int]:
         if v.get(slot) is not None
     }
     counts["job_hiring_team_member"] = len(members)
+    counts["tag"] = len(sb.tenant.tags.options())
+    counts["rejection_reason"] = len(rejection_statuses(sb))
     return counts
+
+
+def rejection_statuses(sb: Sandbox) -> list[dict[str, Any]]:
+    """The outcome-axis statuses the connector's default ``outcome_map`` reads as rejections."""
+    settings = yaml.safe_load(connector_yaml().read_text(encoding="utf-8"))["settings"]
+    declined = {name for name, outcome in settings["outcome_map"].items() if outcome == "DECLINED"}
+    return [r for r in sb.tenant.records("ProcedureStatus2Service") if r["status"] in declined]
 
 
 def strip_volatile(value: Any) -> Any:

@@ -36,11 +36,14 @@ def test_full_sync_counts_equal_the_tenant(synced):
     assert {r["remote_id"] for r in synced.export("candidate")} == remote
 
 
+UNSEEDED = ("tag", "rejection_reason")  # models beyond the seed: no coverage list, every field is mapped
+
+
 def test_every_record_validates_and_carries_every_seed_field(synced):
     for model in MODELS:
         validator = unified.validator("models", model)
-        seeds = synced.um.engine.connector("otys").data["coverage"][model]
-        assert seeds, model
+        seeds = synced.um.engine.connector("otys").data["coverage"].get(model, [])
+        assert seeds or model in UNSEEDED, model
         records = synced.export(model, include_deleted=True)
         assert records, model
         for record in records:

@@ -168,11 +168,12 @@ def test_update_ex_lists(rpc: Rpc) -> None:
         {"Tags": {"ADD": [{"tag": "Nieuw"}]}, "EmploymentHistory": {"ADD": [{"employer": "B", "current": "true"}]}},
     )
     rec = rpc.sb.tenant.get("CandidateService", uid)
-    assert rec["Tags"] == [{"uid": 1, "tag": "Talentpool"}, {"uid": 2, "tag": "Nieuw"}]
+    # a tag named but not in the catalogue joins it: its uid is the catalogue's next (8 are seeded)
+    assert rec["Tags"] == [{"uid": 1, "tag": "Talentpool"}, {"uid": 9, "tag": "Nieuw"}]
     assert [(e["employer"], e["current"]) for e in rec["EmploymentHistory"]] == [("A", None), ("B", True)]
     rpc.svc("CandidateService.updateEx", uid, {"Tags": {"DELETE": [1]}, "EmploymentHistory": {"DELETE": [0]}})
     rec = rpc.sb.tenant.get("CandidateService", uid)
-    assert rec["Tags"] == [{"uid": 2, "tag": "Nieuw"}]
+    assert rec["Tags"] == [{"uid": 9, "tag": "Nieuw"}]
     assert [e["employer"] for e in rec["EmploymentHistory"]] == ["B"]
     rpc.svc("CandidateService.update", uid, {"Tags": []})
     assert rpc.sb.tenant.get("CandidateService", uid)["Tags"] == []

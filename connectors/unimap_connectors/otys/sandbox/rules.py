@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 from . import catalogue as cat
 from .errors import validation
+from .remarks import check_remark
+from .tags import resolve_tags_write
 
 if TYPE_CHECKING:
     from .store import Tenant
@@ -19,8 +21,13 @@ Record = dict[str, Any]
 
 #: deleting a record of the key service also deletes the child records pointing at it
 CASCADES: dict[str, tuple[tuple[str, str], ...]] = {
-    "CandidateService": (("ProcedureService", "candidateUid"), ("AttachedDocumentsService", "candidateUid")),
-    "VacancyService": (("ProcedureService", "vacancyUid"),),
+    "CandidateService": (
+        ("ProcedureService", "candidateUid"),
+        ("AttachedDocumentsService", "candidateUid"),
+        ("ProcedureRemarkService", "candidateUid"),
+    ),
+    "VacancyService": (("ProcedureService", "vacancyUid"), ("ProcedureRemarkService", "vacancyUid")),
+    "ProcedureService": (("ProcedureRemarkService", "procedureUid"),),
 }
 
 
@@ -58,6 +65,8 @@ def before_write(tenant: Tenant, service: str, data: Any, current: Record | None
             if key in data:
                 uid = _status_uid(axis, data[key])
                 data[key] = {"uid": uid} if uid is not None else None
+    if service == "CandidateService" and "Tags" in data:
+        data = resolve_tags_write(tenant.tags, data, current)
     if service == "CandidateService" and data.get("statusId") in (-1, "-1"):
         if tenant.settings.reject_status_minus_one:
             raise validation("statusId -1 is not allowed for this tenant")
@@ -179,6 +188,8 @@ def after_write(tenant: Tenant, service: str, rec: Record, current: Record | Non
             if row is None:
                 raise validation(f"{key} uid {uid!r} is not in ProcedureStatus{axis}Service")
             rec[key] = {"uid": uid, "status": row["status"]}
+    elif service == "ProcedureRemarkService":
+        check_remark(tenant, rec, current)
     elif service == "AttachedDocumentsService":
         _require(tenant, "CandidateService", rec.get("candidateUid"), "candidateUid")
         rec["candidateUid"] = tenant.find("CandidateService", rec["candidateUid"])["uid"]

@@ -234,6 +234,21 @@ class ServiceSchema:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+def remark_schema(stamps: dict[str, Field]) -> ServiceSchema:
+    """``ProcedureRemarkService``: notes on a procedure (the sandbox's reading, see remarks.py)."""
+    fields = {
+        "uid": s(readonly=True),
+        "procedureUid": s(),
+        "candidateUid": s(readonly=True),
+        "vacancyUid": s(readonly=True),
+        "remark": s(),
+        "userId": i(readonly=True),
+        **stamps,
+    }
+    default = {"uid": 1, "procedureUid": 1, "remark": 1, "entryDateTime": 1}
+    return ServiceSchema("ProcedureRemarkService", fields, "hex", default, indexed=("procedureUid",))
+
+
 def _person_basic() -> Field:
     return obj(firstName=s(), infix=s(), lastName=s(), emailPrimary=s())
 
@@ -459,6 +474,7 @@ def build_schemas(settings: SandboxSettings) -> dict[str, ServiceSchema]:
     for axis in (1, 2, 3):
         name = f"ProcedureStatus{axis}Service"
         schemas.append(ServiceSchema(name, dict(status_row), "int", defaults.get(name), writable=False))
+    schemas.append(remark_schema(stamps))
     return {sc.name: sc for sc in schemas}
 
 

@@ -17,6 +17,7 @@ from . import catalogue as cat
 from .actonomy import compile_search
 from .errors import RpcError, invalid_params, unknown_field
 from .faults import FaultInjector
+from .remarks import METHODS as REMARK_METHODS
 from .sessions import Session, SessionStore
 from .settings import SandboxSettings
 from .stats import Stats
@@ -63,6 +64,7 @@ SERVICE_METHODS: dict[str, tuple[str, ...]] = {
     "WebsiteService": ("getList",),
     "CsmService": ("getValue",),
     "WebhooksService": ("add", "getList", "update", "delete", "getLogs"),
+    **REMARK_METHODS,
 }
 #: getListEx/getList options the engine implements; any other key is refused by name
 LIST_OPTIONS = frozenset(
@@ -423,7 +425,7 @@ class Engine:
                 "Person.languageCode": ("cmsLanguages", dict(cat.LANGUAGES)),
                 "statusId": ("statusId", {str(k): v for k, v in cat.CANDIDATE_STATUSES.items()}),
                 "portalId": ("portalId", {str(uid): name for uid, name, _ in cat.PORTALS}),
-                "Tags": ("Tags", {str(k): v for k, v in cat.TAGS.items()}),
+                "Tags": ("Tags", self.tenant.tags.options()),
             },
         }
         known = options[service]

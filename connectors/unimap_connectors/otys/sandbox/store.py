@@ -15,12 +15,14 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
+from . import catalogue as cat
 from . import rules
 from .errors import RpcError, not_found
 from .generator import TenantData
 from .query import Compiler, index_hint
 from .schema import ServiceSchema, build_schemas
 from .settings import SandboxSettings
+from .tags import TagCatalogue, drop_tag, renamed_tag
 from .timefmt import Clockface
 from .writes import Merger
 
@@ -107,6 +109,16 @@ class Collection:
         return got[1].get(value.lower(), [])
 
 
+def initial_tags(data: TenantData) -> dict[int, str]:
+    """The seeded tag catalogue plus every tag the generated candidates carry."""
+    tags = dict(cat.TAGS)
+    for rec in data.records.get("CandidateService", []):
+        for t in rec.get("Tags") or []:
+            if isinstance(t, dict) and isinstance(t.get("uid"), int) and t["uid"] not in tags:
+                tags[t["uid"]] = str(t.get("tag") or "")
+    return tags
+
+
 class Tenant:
     """One OTYS tenant's data plus the mutation API used by tests and the RPC services."""
 
@@ -131,6 +143,7 @@ class Tenant:
             coll = self.collections[name]
             for rec in rows:
                 coll.records[rec["uid"]] = rec
+        self.tags = TagCatalogue(initial_tags(data))
 
     # -- lookup --------------------------------------------------------------------------
 
@@ -359,7 +372,32 @@ class Tenant:
             for ouid in sorted(self.files):
                 meta = {k: v for k, v in self.files[ouid].items() if k != "content"}
                 h.update(json.dumps(meta, sort_keys=True).encode())
+            h.update(json.dumps(self.tags.options(), ensure_ascii=False).encode())
             return h.hexdigest()
+
+    # -- the tag catalogue (a recruiter's edits in the OTYS UI) -------------------------------
+
+    def add_tag(self, name: str) -> int:
+        """Create a catalogue tag (or find one of that name); returns its uid."""
+        with self.lock:
+            return self.tags.add(name)
+
+    def rename_tag(self, uid: int, name: str) -> None:
+        """Rename a catalogue tag; candidates carrying it show the new name (no modified stamp)."""
+        with self.lock:
+            self.tags.rename(uid, name)
+            self._replace("CandidateService", renamed_tag(self.collection("CandidateService").ordered(), uid, name))
+
+    def delete_tag(self, uid: int) -> None:
+        """Delete a catalogue tag; it disappears from every candidate (no modified stamp)."""
+        with self.lock:
+            self.tags.remove(uid)
+            self._replace("CandidateService", drop_tag(self.collection("CandidateService").ordered(), uid))
+
+    def _replace(self, service: str, records: list[Record]) -> None:
+        coll = self.collection(service)
+        for rec in records:
+            coll.put(rec, new=False)
 
     def _stamp(self, at: str | float | None) -> str | None:
         if at is None or isinstance(at, str):
