@@ -23,7 +23,8 @@ _register_commands()
 
 
 def run(*args: str) -> Result:
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    """``unimap ARGS`` in-process, on a terminal wide enough that tables never wrap."""
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False, env={"COLUMNS": "200"})
 
 
 @pytest.fixture
