@@ -11,6 +11,8 @@ from unimap.errors import IntegrationNotFound
 from unimap.store.base import Integration, open_store
 from unimap.store.integration_rows import field_settings, purge_integration, set_field_setting
 from unimap.timeutil import utc_now
+from unimap.webhooks.events import data_changed_event
+from unimap.webhooks.store import WebhookStore
 
 GONE, KEPT = "otys:gone", "otys:kept"
 
@@ -26,6 +28,10 @@ def _fill(store: Any, integration_id: str) -> None:
     store.add_pending_attachment(integration_id, {"candidate_remote_id": "R1"}, {"name": "cv.pdf"}, "boom")
     store.set_schedule(integration_id, delta_every=60, full_every=None)
     set_field_setting(store, integration_id, "field-1", True)
+    hooks = WebhookStore(store)
+    hooks.add("https://hooks.example/" + integration_id, integration_id)
+    hooks.enqueue(integration_id, data_changed_event(integration_id, "otys", ["candidate"], "ev-" + integration_id))
+    hooks.set_inbound_secret(integration_id)
 
 
 def _counts(store: Any, integration_id: str) -> dict[str, int]:
@@ -38,6 +44,9 @@ def _counts(store: Any, integration_id: str) -> dict[str, int]:
         "pending_attachments",
         "sync_schedules",
         "integration_field_settings",
+        "webhook_subscriptions",
+        "webhook_deliveries",
+        "webhook_inbound",
     ):
         row = store.db.execute(
             f"SELECT COUNT(*) AS n FROM {table} WHERE integration_id = ?", (integration_id,)
