@@ -8,6 +8,8 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
+import orjson
+
 from unimap.errors import ConfigError
 
 DEFAULT_STORE_URL = "sqlite:///unimap.db"
@@ -43,6 +45,39 @@ class RecordPage:
     """One page of a listing: unified records and the opaque cursor of the next page (or ``None``)."""
 
     results: list[dict[str, Any]]
+    next: str | None
+
+
+@dataclass(slots=True)
+class StoredRecord:
+    """A record as stored, unparsed: its unified JSON text, engine columns and ``remote_data`` text.
+
+    ``fields`` holds the top-level unified fields a listing asked the store to extract (as text).
+    """
+
+    id: str
+    remote_id: str | None
+    hash: str
+    data: str
+    changed_at: str
+    remote_deleted_at: str | None
+    remote_data: str | None
+    fields: dict[str, Any]
+
+    def parsed(self) -> dict[str, Any]:
+        """The record as a dict, the way the store's readers return it."""
+        record: dict[str, Any] = orjson.loads(self.data)
+        record["changed_at"] = self.changed_at
+        record["remote_deleted_at"] = self.remote_deleted_at
+        record["remote_data"] = orjson.loads(self.remote_data) if self.remote_data else None
+        return record
+
+
+@dataclass
+class StoredPage:
+    """One page of a listing as stored records, and the opaque cursor of the next page (or ``None``)."""
+
+    records: list[StoredRecord]
     next: str | None
 
 
@@ -157,10 +192,19 @@ class Store(Protocol):
         self, integration_id: str, model: str, *, id: str | None = None, remote_id: str | None = None
     ) -> dict[str, Any] | None: ...
 
-    def by_ids(self, integration_id: str, model: str, ids: Iterable[str]) -> dict[str, dict[str, Any]]: ...
+    def by_ids(
+        self, integration_id: str, model: str, ids: Iterable[str], *, with_remote_data: bool = True
+    ) -> dict[str, dict[str, Any]]: ...
 
     def by_field(
-        self, integration_id: str, model: str, field: str, values: Iterable[str], *, include_deleted: bool = False
+        self,
+        integration_id: str,
+        model: str,
+        field: str,
+        values: Iterable[str],
+        *,
+        include_deleted: bool = False,
+        with_remote_data: bool = True,
     ) -> list[dict[str, Any]]: ...
 
     def all(self, integration_id: str, model: str, *, include_deleted: bool = False) -> list[dict[str, Any]]: ...
@@ -178,6 +222,18 @@ class Store(Protocol):
         page_size: int,
     ) -> RecordPage: ...
 
+    def stored_page(
+        self,
+        integration_id: str,
+        model: str,
+        *,
+        where: list[str],
+        params: list[Any],
+        cursor: str | None,
+        page_size: int,
+        fields: Sequence[str] = (),
+    ) -> StoredPage: ...
+
     # sync schedules (the workers' periodic syncs; ``None`` = the default)
     def schedule(self, integration_id: str) -> dict[str, float | None]: ...
 
@@ -187,6 +243,22 @@ class Store(Protocol):
     def dump(self, table: str) -> Iterator[dict[str, Any]]: ...
 
     def load(self, table: str, rows: Iterable[dict[str, Any]]) -> int: ...
+
+
+def model_literal(model: str) -> str:
+    """``model`` as an SQL string literal (so the planner can use the per-model partial indexes)."""
+    if not re.fullmatch(r"\w+", model):
+        raise ConfigError(f"invalid model name {model!r}")
+    return f"'{model}'"
+
+
+def field_names(fields: Iterable[str]) -> list[str]:
+    """Top-level unified field names safe to put in a JSON path."""
+    names = list(fields)
+    for name in names:
+        if not re.fullmatch(r"\w+", name):
+            raise ConfigError(f"invalid field name {name!r}")
+    return names
 
 
 def redact_url(url: str) -> str:

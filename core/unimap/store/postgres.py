@@ -21,14 +21,23 @@ from urllib.parse import urlsplit
 
 import orjson
 import psycopg
-from psycopg.rows import dict_row
+from psycopg.rows import dict_row, tuple_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from unimap.errors import ConfigError, IntegrationNotFound, StoreError
 from unimap.secrets import seal, unseal
-from unimap.store.base import Integration, RecordPage, UpsertResult, redact_url
+from unimap.store.base import (
+    Integration,
+    RecordPage,
+    StoredPage,
+    StoredRecord,
+    UpsertResult,
+    field_names,
+    model_literal,
+    redact_url,
+)
 from unimap.store.migrations import LATEST, PG_MIGRATIONS, TABLES
-from unimap.store.sqlite import ENGINE_KEYS, _dumps, decode_cursor, encode_cursor, record_hash, utc_now
+from unimap.store.sqlite import _dumps, decode_cursor, encode_cursor, stored_row, utc_now
 
 MIGRATION_LOCK = 0x756E696D6170  # "unimap": one migrating process at a time
 RECORD_COLUMNS = (
@@ -296,9 +305,7 @@ class PostgresStore:
         }
         inserts, changes, touches = [], [], []
         for record, parent in rows:
-            digest = record_hash(record)
-            data = _dumps({k: v for k, v in record.items() if k not in ENGINE_KEYS})
-            raw = _dumps(record.get("remote_data"))
+            digest, data, raw = stored_row(record)
             old = existing.get(record["id"])
             if old is None:
                 result.created += 1
@@ -568,17 +575,17 @@ class PostgresStore:
 
     @staticmethod
     def _row(row: dict[str, Any]) -> dict[str, Any]:
-        record = orjson.loads(row["data_json"])
+        record: dict[str, Any] = orjson.loads(row["data_json"])
         record["changed_at"] = row["changed_at"]
         record["remote_deleted_at"] = row["remote_deleted_at"]
-        record["remote_data"] = orjson.loads(row["remote_data"]) if row["remote_data"] else None
+        if "remote_data" in row:
+            record["remote_data"] = orjson.loads(row["remote_data"]) if row["remote_data"] else None
         return record
 
-    def _records(self, where: str, params: Sequence[Any]) -> list[dict[str, Any]]:
+    def _records(self, where: str, params: Sequence[Any], *, with_remote_data: bool = True) -> list[dict[str, Any]]:
+        columns = RECORD_COLUMNS if with_remote_data else "r.id, r.data_json::text AS data_json, r.changed_at, r.remote_deleted_at"
         with self._conn() as conn:
-            return conn.execute(
-                f"SELECT {RECORD_COLUMNS} FROM records r WHERE {where} ORDER BY r.rid", tuple(params)
-            ).fetchall()
+            return conn.execute(f"SELECT {columns} FROM records r WHERE {where} ORDER BY r.rid", tuple(params)).fetchall()
 
     def get(
         self, integration_id: str, model: str, *, id: str | None = None, remote_id: str | None = None
@@ -588,16 +595,29 @@ class PostgresStore:
         rows = self._records(f"r.integration_id=%s AND r.model=%s AND r.{column}=%s", (integration_id, model, value))
         return self._row(rows[0]) if rows else None
 
-    def by_ids(self, integration_id: str, model: str, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
-        """Records by unified id (for assembling nested objects)."""
+    def by_ids(
+        self, integration_id: str, model: str, ids: Iterable[str], *, with_remote_data: bool = True
+    ) -> dict[str, dict[str, Any]]:
+        """Records by unified id (for assembling nested objects; ``with_remote_data=False`` leaves it out)."""
         wanted = sorted(set(ids))
         if not wanted:
             return {}
-        rows = self._records("r.integration_id=%s AND r.model=%s AND r.id = ANY(%s)", (integration_id, model, wanted))
+        rows = self._records(
+            f"r.integration_id=%s AND r.model={model_literal(model)} AND r.id = ANY(%s)",
+            (integration_id, wanted),
+            with_remote_data=with_remote_data,
+        )
         return {r["id"]: self._row(r) for r in rows}
 
     def by_field(
-        self, integration_id: str, model: str, field: str, values: Iterable[str], *, include_deleted: bool = False
+        self,
+        integration_id: str,
+        model: str,
+        field: str,
+        values: Iterable[str],
+        *,
+        include_deleted: bool = False,
+        with_remote_data: bool = True,
     ) -> list[dict[str, Any]]:
         """Records whose unified ``field`` is one of ``values`` (e.g. applications by candidate_id)."""
         wanted = sorted(set(values))
@@ -605,8 +625,9 @@ class PostgresStore:
             return []
         deleted = "" if include_deleted else " AND r.remote_deleted_at IS NULL"
         rows = self._records(
-            f"r.integration_id=%s AND r.model=%s AND (r.data->>'{field}') = ANY(%s){deleted}",
-            (integration_id, model, wanted),
+            f"r.integration_id=%s AND r.model={model_literal(model)} AND (r.data->>'{field}') = ANY(%s){deleted}",
+            (integration_id, wanted),
+            with_remote_data=with_remote_data,
         )
         return [self._row(r) for r in rows]
 
@@ -641,14 +662,45 @@ class PostgresStore:
         page_size: int,
     ) -> RecordPage:
         """A page of records matching SQL conditions on alias ``r`` (built by :mod:`unimap.query`, SQLite dialect)."""
+        stored = self.stored_page(
+            integration_id, model, where=where, params=params, cursor=cursor, page_size=page_size
+        )
+        return RecordPage([r.parsed() for r in stored.records], stored.next)
+
+    def stored_page(
+        self,
+        integration_id: str,
+        model: str,
+        *,
+        where: list[str],
+        params: list[Any],
+        cursor: str | None,
+        page_size: int,
+        fields: Sequence[str] = (),
+    ) -> StoredPage:
+        """:meth:`page` as stored text, unparsed, with the top-level ``fields`` extracted by SQL."""
         after = decode_cursor(cursor) if cursor else 0
-        clauses = ["r.integration_id = %s", "r.model = %s", "r.rid > %s", *(translate(w) for w in where)]
-        sql = f"SELECT {RECORD_COLUMNS} FROM records r WHERE {' AND '.join(clauses)} ORDER BY r.rid LIMIT %s"
-        with self._conn() as conn:
-            rows = conn.execute(sql, (integration_id, model, after, *params, page_size + 1)).fetchall()
+        names = field_names(fields)
+        extract = "".join(f", r.data->>'{name}'" for name in names)
+        clauses = [
+            "r.integration_id = %s",
+            f"r.model = {model_literal(model)}",
+            "r.rid > %s",
+            *(translate(w) for w in where),
+        ]
+        sql = (
+            "SELECT r.rid, r.id, r.remote_id, r.hash, r.data_json::text, r.changed_at, r.remote_deleted_at, "
+            f"r.remote_data::text{extract} FROM records r WHERE {' AND '.join(clauses)} ORDER BY r.rid LIMIT %s"
+        )
+        with self._conn() as conn, conn.cursor(row_factory=tuple_row) as cur:
+            rows = cur.execute(sql, (integration_id, after, *params, page_size + 1)).fetchall()
         more = len(rows) > page_size
         rows = rows[:page_size]
-        return RecordPage([self._row(r) for r in rows], encode_cursor(rows[-1]["rid"]) if more else None)
+        records = [
+            StoredRecord(r[1], r[2], r[3], r[4], r[5], r[6], r[7], dict(zip(names, r[8:], strict=True)))
+            for r in rows
+        ]
+        return StoredPage(records, encode_cursor(rows[-1][0]) if more else None)
 
     # -- store copy --------------------------------------------------------------------------------
 

@@ -1,0 +1,97 @@
+"""Listed records rendered from their stored JSON text: spliced, never parsed and re-encoded.
+
+A stored record is its unified JSON object (``data``), the engine's columns and the vendor's
+``remote_data`` text. :func:`render` closes the object with the engine's keys, the ``remote_data``
+text as stored and the nested objects the :class:`~unimap.assemble.Assembler` adds, and returns an
+``orjson.Fragment`` that ``orjson.dumps`` copies into the response as it is. The bytes are those
+``orjson.dumps`` gives for the parsed-and-assembled record (the same keys in the same order): an
+addition whose key the stored object already has at its top level (which only a plugin could
+cause) falls back to parsing ``data`` (``remote_data`` still unparsed).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from unimap.assemble import Additions
+from unimap.store.base import StoredRecord
+
+
+@dataclass
+class FragmentPage:
+    """One page of a listing as JSON fragments, and the opaque cursor of the next page (or ``None``)."""
+
+    results: list[orjson.Fragment]
+    next: str | None
+
+
+#: (content hash, keys found in the text) → which of them are top-level keys; bounded
+_TOP_LEVEL: dict[tuple[str, tuple[str, ...]], frozenset[str]] = {}
+_TOP_LEVEL_MAX = 200_000
+
+
+def _text(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+def _top_level(record: StoredRecord, keys: tuple[str, ...]) -> frozenset[str]:
+    """Which of ``keys`` (found somewhere in the text) the stored object has at its top level."""
+    cache_key = (record.hash, keys)
+    found = _TOP_LEVEL.get(cache_key)
+    if found is None:
+        data = orjson.loads(record.data)
+        found = frozenset(k for k in keys if k in data)
+        if len(_TOP_LEVEL) >= _TOP_LEVEL_MAX:
+            _TOP_LEVEL.clear()
+        _TOP_LEVEL[cache_key] = found
+    return found
+
+
+def _reencoded(record: StoredRecord, additions: Additions) -> orjson.Fragment:
+    """The record through a dict (``data`` parsed, ``remote_data`` spliced): the rare conflicting case."""
+    out: dict[str, Any] = orjson.loads(record.data)
+    out["changed_at"] = record.changed_at
+    out["remote_deleted_at"] = record.remote_deleted_at
+    out["remote_data"] = orjson.Fragment(record.remote_data) if record.remote_data else None
+    for key, value, replace in additions:
+        if replace:
+            out[key] = value
+        else:
+            out.setdefault(key, value)
+    return orjson.Fragment(orjson.dumps(out))
+
+
+def render(record: StoredRecord, additions: Additions) -> orjson.Fragment:
+    """One listed record as JSON: the stored object closed with engine keys, ``remote_data`` and ``additions``."""
+    data = record.data
+    if len(data) < 3 or data[-1] != "}":  # "{}" or not our compact text: go through a dict
+        return _reencoded(record, additions)
+    maybe = tuple(key for key, _, _ in additions if f'"{key}":' in data)
+    if maybe:
+        top = _top_level(record, maybe)
+        if top:
+            if any(replace and key in top for key, _, replace in additions):
+                return _reencoded(record, additions)
+            additions = [a for a in additions if a[0] not in top]  # kept where they are, as stored
+    parts = [
+        data[:-1],
+        ',"changed_at":',
+        _text(record.changed_at),
+        ',"remote_deleted_at":',
+        "null" if record.remote_deleted_at is None else _text(record.remote_deleted_at),
+        ',"remote_data":',
+        record.remote_data or "null",
+    ]
+    for key, value, _ in additions:
+        parts.append(f',"{key}":')
+        parts.append(_text(value))
+    parts.append("}")
+    return orjson.Fragment("".join(parts))
+
+
+def render_page(records: list[StoredRecord], additions: list[Additions]) -> list[orjson.Fragment]:
+    """Every record of a page (see :func:`render`)."""
+    return [render(r, a) for r, a in zip(records, additions, strict=True)]
