@@ -46,6 +46,7 @@ class Assembler:
         self.stage_position = stage_position  # a stage record → its sort key among its job's stages
         self._stages: list[dict[str, Any]] | None = None
         self._owners: dict[str, str] | None = None
+        self._indexes: dict[str, int] | None = None
 
     def stages(self) -> list[dict[str, Any]]:
         """Every live stage, in catalogue order (the spec's ``order``, else as synced)."""
@@ -67,15 +68,19 @@ class Assembler:
 
     def stage_index(self, stage_id: str | None) -> int | None:
         """A stage's position among its job's stages (or in the shared catalogue)."""
-        owner = self.owners().get(stage_id or "")
-        position = 0
-        for stage in self.stages():
-            if owner is not None and self.owners().get(stage["id"]) != owner:
-                continue
-            if stage["id"] == stage_id:
-                return position
-            position += 1
-        return None
+        if self._indexes is None:
+            owners = self.owners()
+            counts: dict[str, int] = {}
+            indexes: dict[str, int] = {}
+            for position, stage in enumerate(self.stages()):
+                owner = owners.get(stage["id"])
+                if owner is None:
+                    indexes.setdefault(stage["id"], position)
+                else:
+                    indexes.setdefault(stage["id"], counts.get(owner, 0))
+                    counts[owner] = counts.get(owner, 0) + 1
+            self._indexes = indexes
+        return self._indexes.get(stage_id or "")
 
     #: the top-level fields of a model's own records that its additions read (besides ``id``, ``remote_id``)
     FIELDS: dict[str, tuple[str, ...]] = {"application": ("candidate_id", "job_id", "current_stage_id")}

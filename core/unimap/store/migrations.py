@@ -118,11 +118,11 @@ MIGRATIONS: list[tuple[int, str]] = [
     DROP INDEX records_seen;
     DROP INDEX records_candidate;
     DROP INDEX records_job;
-    CREATE INDEX records_application_candidate ON records (integration_id, json_extract(data, '$.candidate_id'))
+    CREATE INDEX records_application_candidate ON records (integration_id, model, json_extract(data, '$.candidate_id'))
         WHERE model = 'application';
-    CREATE INDEX records_application_job ON records (integration_id, json_extract(data, '$.job_id'))
+    CREATE INDEX records_application_job ON records (integration_id, model, json_extract(data, '$.job_id'))
         WHERE model = 'application';
-    CREATE INDEX records_member_job ON records (integration_id, json_extract(data, '$.job_id'))
+    CREATE INDEX records_member_job ON records (integration_id, model, json_extract(data, '$.job_id'))
         WHERE model = 'job_hiring_team_member';
     """,
     ),
@@ -234,11 +234,11 @@ PG_MIGRATIONS: list[tuple[int, str]] = [
     DROP INDEX records_seen;
     DROP INDEX records_candidate;
     DROP INDEX records_job;
-    CREATE INDEX records_application_candidate ON records (integration_id, (data->>'candidate_id'))
+    CREATE INDEX records_application_candidate ON records (integration_id, model, (data->>'candidate_id'))
         WHERE model = 'application';
-    CREATE INDEX records_application_job ON records (integration_id, (data->>'job_id'))
+    CREATE INDEX records_application_job ON records (integration_id, model, (data->>'job_id'))
         WHERE model = 'application';
-    CREATE INDEX records_member_job ON records (integration_id, (data->>'job_id'))
+    CREATE INDEX records_member_job ON records (integration_id, model, (data->>'job_id'))
         WHERE model = 'job_hiring_team_member';
     """,
     ),

@@ -597,7 +597,7 @@ class SQLiteStore:
                     self._row(r)
                     for r in self.db.execute(
                         f"SELECT {columns} FROM records WHERE integration_id=? AND model={model_literal(model)} AND "
-                        f"json_extract(data, '$.{name}') IN ({marks}){deleted} ORDER BY rowid",
+                        f"json_extract(data, '$.{name}') IN ({marks}){deleted} ORDER BY +rowid",  # + : by the field index
                         (integration_id, *chunk),
                     )
                 )
