@@ -381,10 +381,12 @@ def create_app(
     max_concurrent_actions: int = 30,
     scheduler_tick: float = 1.0,
     sync_options: dict[str, Any] | None = None,
+    shared: bool = False,
 ) -> Starlette:
     """The ASGI app over ``service`` (a :class:`~unimap.service.Unimap`, or a store URL to open one).
 
-    The sync schedule starts and stops with the app's lifespan.
+    The sync schedule starts and stops with the app's lifespan; ``shared``: other processes serve
+    the same store (``unimap serve --workers N``), so they take turns running it.
     """
     owns = not hasattr(service, "store")
     if owns:
@@ -392,7 +394,12 @@ def create_app(
 
         service = Unimap(service)
     scheduler = SyncScheduler(
-        service, delta_every=delta_every, full_every=full_every, tick=scheduler_tick, sync_options=sync_options
+        service,
+        delta_every=delta_every,
+        full_every=full_every,
+        tick=scheduler_tick,
+        sync_options=sync_options,
+        shared=shared,
     )
     state = ApiState(
         service,
