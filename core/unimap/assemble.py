@@ -13,6 +13,36 @@ from collections.abc import Callable
 from typing import Any
 
 HIRING_TEAM_ROLES = {"RECRUITER", "HIRING_MANAGER", "COORDINATOR", "SOURCER", "INTERVIEWER"}
+# the fields of related records that nested objects read (the stores pick just these)
+MEMBER_FIELDS = ("job_id", "user_id", "roles")
+USER_FIELDS = ("id", "remote_id", "first_name", "last_name", "email")
+JOB_FIELDS = ("id", "name", "remote_id")
+APPLICATION_FIELDS = (
+    "id",
+    "remote_id",
+    "outcome",
+    "rejection_reason_name",
+    "rejected_at",
+    "remote_url",
+    "changed_at",
+    "remote_created_at",
+    "remote_updated_at",
+    "current_stage_id",
+    "job_id",
+    "candidate_id",
+)
+CANDIDATE_FIELDS = (
+    "id",
+    "remote_id",
+    "first_name",
+    "last_name",
+    "email_addresses",
+    "phone_numbers",
+    "social_media",
+    "source",
+    "remote_url",
+    "tags",
+)
 #: what to add to one record, in order: (key, value, replace); ``replace=False`` only fills a missing key
 Additions = list[tuple[str, Any, bool]]
 
@@ -123,13 +153,10 @@ class Assembler:
             )
         shared = by_job.get(None, []) if not owners else []
         members = self.store.by_field(
-            self.integration_id, "job_hiring_team_member", "job_id", [r["id"] for r in records], with_remote_data=False
+            self.integration_id, "job_hiring_team_member", "job_id", [r["id"] for r in records], fields=MEMBER_FIELDS
         )
         users = self.store.by_ids(
-            self.integration_id,
-            "user",
-            [m.get("user_id") for m in members if m.get("user_id")],
-            with_remote_data=False,
+            self.integration_id, "user", [m.get("user_id") for m in members if m.get("user_id")], fields=USER_FIELDS
         )
         team: dict[str, list[dict[str, Any]]] = {}
         for member in members:
@@ -158,16 +185,13 @@ class Assembler:
 
     def _candidate(self, records: list[dict[str, Any]]) -> list[Additions]:
         applications = self.store.by_field(
-            self.integration_id, "application", "candidate_id", [r["id"] for r in records], with_remote_data=False
+            self.integration_id, "application", "candidate_id", [r["id"] for r in records], fields=APPLICATION_FIELDS
         )
         if self.tracked_only:
             tracked = self.store.tracked(self.integration_id, "application")
             applications = [a for a in applications if a.get("remote_id") in tracked]
         jobs = self.store.by_ids(
-            self.integration_id,
-            "job",
-            [a.get("job_id") for a in applications if a.get("job_id")],
-            with_remote_data=False,
+            self.integration_id, "job", [a.get("job_id") for a in applications if a.get("job_id")], fields=JOB_FIELDS
         )
         stages = {s["id"]: s for s in self.stages()}
         by_candidate: dict[str, list[dict[str, Any]]] = {}
@@ -195,13 +219,10 @@ class Assembler:
             self.integration_id,
             "candidate",
             [r.get("candidate_id") for r in records if r.get("candidate_id")],
-            with_remote_data=False,
+            fields=CANDIDATE_FIELDS,
         )
         jobs = self.store.by_ids(
-            self.integration_id,
-            "job",
-            [r.get("job_id") for r in records if r.get("job_id")],
-            with_remote_data=False,
+            self.integration_id, "job", [r.get("job_id") for r in records if r.get("job_id")], fields=JOB_FIELDS
         )
         stages = {s["id"]: s for s in self.stages()}
         out: list[Additions] = []

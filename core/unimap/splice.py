@@ -1,7 +1,7 @@
 """Listed records rendered from their stored JSON text: spliced, never parsed and re-encoded.
 
-A stored record is its unified JSON object (``data``), the engine's columns and the vendor's
-``remote_data`` text. :func:`render` closes the object with the engine's keys, the ``remote_data``
+A stored record is its unified JSON object (``data``, UTF-8 bytes), the engine's columns and the
+vendor's ``remote_data`` text. :func:`render` closes the object with the engine's keys, the ``remote_data``
 text as stored and the nested objects the :class:`~unimap.assemble.Assembler` adds, and returns an
 ``orjson.Fragment`` that ``orjson.dumps`` copies into the response as it is. The bytes are those
 ``orjson.dumps`` gives for the parsed-and-assembled record (the same keys in the same order): an
@@ -33,10 +33,6 @@ _TOP_LEVEL: dict[tuple[str, tuple[str, ...]], frozenset[str]] = {}
 _TOP_LEVEL_MAX = 200_000
 
 
-def _text(value: Any) -> str:
-    return orjson.dumps(value).decode()
-
-
 def _top_level(record: StoredRecord, keys: tuple[str, ...]) -> frozenset[str]:
     """Which of ``keys`` (found somewhere in the text) the stored object has at its top level."""
     cache_key = (record.hash, keys)
@@ -50,46 +46,37 @@ def _top_level(record: StoredRecord, keys: tuple[str, ...]) -> frozenset[str]:
     return found
 
 
-def _reencoded(record: StoredRecord, additions: Additions) -> orjson.Fragment:
-    """The record through a dict (``data`` parsed, ``remote_data`` spliced): the rare conflicting case."""
-    out: dict[str, Any] = orjson.loads(record.data)
-    out["changed_at"] = record.changed_at
-    out["remote_deleted_at"] = record.remote_deleted_at
-    out["remote_data"] = orjson.Fragment(record.remote_data) if record.remote_data else None
+def _add(out: dict[str, Any], additions: Additions) -> dict[str, Any]:
     for key, value, replace in additions:
         if replace:
             out[key] = value
         else:
             out.setdefault(key, value)
-    return orjson.Fragment(orjson.dumps(out))
+    return out
+
+
+def _engine(record: StoredRecord) -> dict[str, Any]:
+    """The engine's keys of a listed record (``remote_data`` as stored, unparsed)."""
+    return {
+        "changed_at": record.changed_at,
+        "remote_deleted_at": record.remote_deleted_at,
+        "remote_data": orjson.Fragment(record.remote_data) if record.remote_data else None,
+    }
 
 
 def render(record: StoredRecord, additions: Additions) -> orjson.Fragment:
     """One listed record as JSON: the stored object closed with engine keys, ``remote_data`` and ``additions``."""
     data = record.data
-    if len(data) < 3 or data[-1] != "}":  # "{}" or not our compact text: go through a dict
-        return _reencoded(record, additions)
-    maybe = tuple(key for key, _, _ in additions if f'"{key}":' in data)
+    if len(data) < 3 or data[-1:] != b"}":  # "{}" or not our compact text: go through a dict
+        return orjson.Fragment(orjson.dumps(_add({**orjson.loads(data), **_engine(record)}, additions)))
+    maybe = tuple(key for key, _, _ in additions if b'"%s":' % key.encode() in data)
     if maybe:
         top = _top_level(record, maybe)
-        if top:
-            if any(replace and key in top for key, _, replace in additions):
-                return _reencoded(record, additions)
-            additions = [a for a in additions if a[0] not in top]  # kept where they are, as stored
-    parts = [
-        data[:-1],
-        ',"changed_at":',
-        _text(record.changed_at),
-        ',"remote_deleted_at":',
-        "null" if record.remote_deleted_at is None else _text(record.remote_deleted_at),
-        ',"remote_data":',
-        record.remote_data or "null",
-    ]
-    for key, value, _ in additions:
-        parts.append(f',"{key}":')
-        parts.append(_text(value))
-    parts.append("}")
-    return orjson.Fragment("".join(parts))
+        if any(replace and key in top for key, _, replace in additions):  # replaced where it is: via a dict
+            return orjson.Fragment(orjson.dumps(_add({**orjson.loads(data), **_engine(record)}, additions)))
+        additions = [a for a in additions if a[0] not in top]  # kept where they are, as stored
+    tail = orjson.dumps(_add(_engine(record), additions))  # {"changed_at":…} spliced after the stored keys
+    return orjson.Fragment(b"".join((data[:-1], b",", tail[1:])))
 
 
 def render_page(records: list[StoredRecord], additions: list[Additions]) -> list[orjson.Fragment]:

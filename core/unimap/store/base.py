@@ -50,7 +50,7 @@ class RecordPage:
 
 @dataclass(slots=True)
 class StoredRecord:
-    """A record as stored, unparsed: its unified JSON text, engine columns and ``remote_data`` text.
+    """A record as stored, unparsed: its unified JSON text, engine columns and ``remote_data`` (UTF-8 bytes).
 
     ``fields`` holds the top-level unified fields a listing asked the store to extract (as text).
     """
@@ -58,10 +58,10 @@ class StoredRecord:
     id: str
     remote_id: str | None
     hash: str
-    data: str
+    data: bytes
     changed_at: str
     remote_deleted_at: str | None
-    remote_data: str | None
+    remote_data: bytes | None
     fields: dict[str, Any]
 
     def parsed(self) -> dict[str, Any]:
@@ -193,7 +193,7 @@ class Store(Protocol):
     ) -> dict[str, Any] | None: ...
 
     def by_ids(
-        self, integration_id: str, model: str, ids: Iterable[str], *, with_remote_data: bool = True
+        self, integration_id: str, model: str, ids: Iterable[str], *, fields: Sequence[str] | None = None
     ) -> dict[str, dict[str, Any]]: ...
 
     def by_field(
@@ -204,7 +204,7 @@ class Store(Protocol):
         values: Iterable[str],
         *,
         include_deleted: bool = False,
-        with_remote_data: bool = True,
+        fields: Sequence[str] | None = None,
     ) -> list[dict[str, Any]]: ...
 
     def all(self, integration_id: str, model: str, *, include_deleted: bool = False) -> list[dict[str, Any]]: ...

@@ -46,6 +46,8 @@ RECORD_COLUMNS = (
     "r.created_at, r.seen_sync"
 )
 
+PICKED_COLUMNS = "r.id, r.data_json::text AS data_json, r.changed_at, r.remote_deleted_at"
+
 _JSON_EACH = re.compile(r"json_each\(([\w.]+), '\$\.(\w+)'\) (\w+)")
 _JSON_EXTRACT = re.compile(r"json_extract\(([\w.]+), '\$\.(\w+)'\)")
 
@@ -578,12 +580,21 @@ class PostgresStore:
         record: dict[str, Any] = orjson.loads(row["data_json"])
         record["changed_at"] = row["changed_at"]
         record["remote_deleted_at"] = row["remote_deleted_at"]
-        if "remote_data" in row:
-            record["remote_data"] = orjson.loads(row["remote_data"]) if row["remote_data"] else None
+        record["remote_data"] = orjson.loads(row["remote_data"]) if row["remote_data"] else None
         return record
 
-    def _records(self, where: str, params: Sequence[Any], *, with_remote_data: bool = True) -> list[dict[str, Any]]:
-        columns = RECORD_COLUMNS if with_remote_data else "r.id, r.data_json::text AS data_json, r.changed_at, r.remote_deleted_at"
+    @classmethod
+    def _read(cls, row: dict[str, Any], fields: Sequence[str] | None) -> dict[str, Any]:
+        """A whole record, or (``fields`` named: what the caller reads) one without its ``remote_data``."""
+        if fields is None:
+            return cls._row(row)
+        record: dict[str, Any] = orjson.loads(row["data_json"])  # the exact text, not JSONB's copy
+        record["changed_at"] = row["changed_at"]
+        record["remote_deleted_at"] = row["remote_deleted_at"]
+        return record
+
+    def _records(self, where: str, params: Sequence[Any], *, fields: Sequence[str] | None = None) -> list[Any]:
+        columns = RECORD_COLUMNS if fields is None else PICKED_COLUMNS  # no remote_data read
         with self._conn() as conn:
             return conn.execute(f"SELECT {columns} FROM records r WHERE {where} ORDER BY r.rid", tuple(params)).fetchall()
 
@@ -596,18 +607,18 @@ class PostgresStore:
         return self._row(rows[0]) if rows else None
 
     def by_ids(
-        self, integration_id: str, model: str, ids: Iterable[str], *, with_remote_data: bool = True
+        self, integration_id: str, model: str, ids: Iterable[str], *, fields: Sequence[str] | None = None
     ) -> dict[str, dict[str, Any]]:
-        """Records by unified id (for assembling nested objects; ``with_remote_data=False`` leaves it out)."""
+        """Records by unified id (for nested objects; ``fields``: what the caller reads, ``remote_data`` not read)."""
         wanted = sorted(set(ids))
         if not wanted:
             return {}
         rows = self._records(
             f"r.integration_id=%s AND r.model={model_literal(model)} AND r.id = ANY(%s)",
             (integration_id, wanted),
-            with_remote_data=with_remote_data,
+            fields=fields,
         )
-        return {r["id"]: self._row(r) for r in rows}
+        return {r["id"]: self._read(r, fields) for r in rows}
 
     def by_field(
         self,
@@ -617,7 +628,7 @@ class PostgresStore:
         values: Iterable[str],
         *,
         include_deleted: bool = False,
-        with_remote_data: bool = True,
+        fields: Sequence[str] | None = None,
     ) -> list[dict[str, Any]]:
         """Records whose unified ``field`` is one of ``values`` (e.g. applications by candidate_id)."""
         wanted = sorted(set(values))
@@ -627,9 +638,9 @@ class PostgresStore:
         rows = self._records(
             f"r.integration_id=%s AND r.model={model_literal(model)} AND (r.data->>'{field}') = ANY(%s){deleted}",
             (integration_id, wanted),
-            with_remote_data=with_remote_data,
+            fields=fields,
         )
-        return [self._row(r) for r in rows]
+        return [self._read(r, fields) for r in rows]
 
     def all(self, integration_id: str, model: str, *, include_deleted: bool = False) -> list[dict[str, Any]]:
         """Every record of a (small) model, in insertion order."""
@@ -697,7 +708,16 @@ class PostgresStore:
         more = len(rows) > page_size
         rows = rows[:page_size]
         records = [
-            StoredRecord(r[1], r[2], r[3], r[4], r[5], r[6], r[7], dict(zip(names, r[8:], strict=True)))
+            StoredRecord(
+                r[1],
+                r[2],
+                r[3],
+                r[4].encode(),
+                r[5],
+                r[6],
+                r[7].encode() if r[7] is not None else None,
+                dict(zip(names, r[8:], strict=True)),
+            )
             for r in rows
         ]
         return StoredPage(records, encode_cursor(rows[-1][0]) if more else None)

@@ -542,8 +542,16 @@ class SQLiteStore:
         record: dict[str, Any] = orjson.loads(row["data"])
         record["changed_at"] = row["changed_at"]
         record["remote_deleted_at"] = row["remote_deleted_at"]
-        if "remote_data" in row.keys():  # noqa: SIM118 - sqlite3.Row has no __contains__ for names
-            record["remote_data"] = orjson.loads(row["remote_data"]) if row["remote_data"] else None
+        record["remote_data"] = orjson.loads(row["remote_data"]) if row["remote_data"] else None
+        return record
+
+    def _read(self, row: sqlite3.Row, fields: Sequence[str] | None) -> dict[str, Any]:
+        """A whole record, or (``fields`` named) one without its ``remote_data``."""
+        if fields is None:
+            return self._row(row)
+        record: dict[str, Any] = orjson.loads(row["data"])
+        record["changed_at"] = row["changed_at"]
+        record["remote_deleted_at"] = row["remote_deleted_at"]
         return record
 
     def get(
@@ -559,20 +567,19 @@ class SQLiteStore:
         return self._row(row) if row else None
 
     def by_ids(
-        self, integration_id: str, model: str, ids: Iterable[str], *, with_remote_data: bool = True
+        self, integration_id: str, model: str, ids: Iterable[str], *, fields: Sequence[str] | None = None
     ) -> dict[str, dict[str, Any]]:
-        """Records by unified id (for assembling nested objects; ``with_remote_data=False`` leaves it out)."""
+        """Records by unified id (for nested objects; ``fields``: what the caller reads, see :func:`_picked`)."""
         out: dict[str, dict[str, Any]] = {}
-        columns = _columns(with_remote_data)
         with self._lock:
             for chunk in _chunks(sorted(set(ids)), 500):
                 marks = ",".join("?" * len(chunk))
                 for row in self.db.execute(
-                    f"SELECT {columns} FROM records WHERE integration_id=? AND model={model_literal(model)} "
-                    f"AND id IN ({marks})",
+                    f"SELECT {_picked(fields)} FROM records WHERE integration_id=? AND "
+                    f"model={model_literal(model)} AND id IN ({marks})",
                     (integration_id, *chunk),
                 ):
-                    out[row["id"]] = self._row(row)
+                    out[row["id"]] = self._read(row, fields)
         return out
 
     def by_field(
@@ -583,20 +590,20 @@ class SQLiteStore:
         values: Iterable[str],
         *,
         include_deleted: bool = False,
-        with_remote_data: bool = True,
+        fields: Sequence[str] | None = None,
     ) -> list[dict[str, Any]]:
         """Records whose unified ``field`` is one of ``values`` (e.g. applications by candidate_id)."""
         out: list[dict[str, Any]] = []
         deleted = "" if include_deleted else " AND remote_deleted_at IS NULL"
         (name,) = field_names([field])
-        columns = _columns(with_remote_data)
         with self._lock:
             for chunk in _chunks(sorted(set(values)), 500):
                 marks = ",".join("?" * len(chunk))
                 out.extend(
-                    self._row(r)
+                    self._read(r, fields)
                     for r in self.db.execute(
-                        f"SELECT {columns} FROM records WHERE integration_id=? AND model={model_literal(model)} AND "
+                        f"SELECT {_picked(fields)} FROM records WHERE integration_id=? AND "
+                        f"model={model_literal(model)} AND "
                         f"json_extract(data, '$.{name}') IN ({marks}){deleted} ORDER BY +rowid",  # + : by the field index
                         (integration_id, *chunk),
                     )
@@ -658,8 +665,9 @@ class SQLiteStore:
         extract = "".join(f", json_extract(r.data, '$.{name}')" for name in names)
         clauses = ["r.integration_id = ?", f"r.model = {model_literal(model)}", "r.rowid > ?", *where]
         sql = (
-            "SELECT r.rowid, r.id, r.remote_id, r.hash, r.data, r.changed_at, r.remote_deleted_at, "
-            f"r.remote_data{extract} FROM records r WHERE {' AND '.join(clauses)} ORDER BY r.rowid LIMIT ?"
+            "SELECT r.rowid, r.id, r.remote_id, r.hash, CAST(r.data AS BLOB), r.changed_at, r.remote_deleted_at, "
+            f"CAST(r.remote_data AS BLOB){extract} FROM records r WHERE {' AND '.join(clauses)} "
+            "ORDER BY r.rowid LIMIT ?"
         )
         with self._lock:
             cur = self.db.cursor()
@@ -732,9 +740,12 @@ class SQLiteStore:
         return count
 
 
-def _columns(with_remote_data: bool) -> str:
-    """The record columns readers select (``remote_data`` only when it is wanted)."""
-    return "*" if with_remote_data else "rowid, id, data, changed_at, remote_deleted_at"
+def _picked(fields: Sequence[str] | None) -> str:
+    """The columns of a read: every one, or, when the caller names the ``fields`` it reads, all but ``remote_data``.
+
+    (Parsing the record's text in Python beats building a JSON object of the fields in SQL.)
+    """
+    return "*" if fields is None else "rowid, id, data, changed_at, remote_deleted_at"
 
 
 def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
