@@ -56,8 +56,9 @@ def test_remote_data_given_as_bytes_is_stored_as_those_bytes(store) -> None:  # 
     assert [r.remote_data for r in page.records] == [raw, raw]
     assert store.get(IID, "user", id="u1")["remote_data"] == {"b": 1, "a": [1, 2]}
     with store.transaction() as db:  # the change check hashes the unified content only
-        again = store.upsert(IID, "user", [({"id": "u1", "remote_id": "U1", "remote_data": b"{}"}, None)],
-                             seen_sync=None, now=NOW, db=db)
+        again = store.upsert(
+            IID, "user", [({"id": "u1", "remote_id": "U1", "remote_data": b"{}"}, None)], seen_sync=None, now=NOW, db=db
+        )
     assert again.unchanged == 1 and store.get(IID, "user", id="u1")["remote_data"] == {}
 
 

@@ -7,9 +7,9 @@ import math
 import re
 from typing import Any
 
+import orjson
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-import orjson
 from starlette.responses import JSONResponse
 
 from unimap.errors import RemoteRateLimited, UnimapError
@@ -22,6 +22,7 @@ class OrjsonResponse(JSONResponse):
 
     def render(self, content: Any) -> bytes:
         return orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS)
+
 
 # Kombo's closed code sets (SDK 1.4.0): the ATS scope, and the general scope (PLATFORM.* only).
 PLATFORM_CODES = frozenset(

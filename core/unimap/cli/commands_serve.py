@@ -111,14 +111,14 @@ def serve(
     from unimap.api import create_app
     from unimap.api import serve as run
     from unimap.api.server import serve_workers
-    from unimap.store.base import redact_url
     from unimap.cli.options import sqlite_path
+    from unimap.store.base import redact_url
 
     sqlite_path(store_url)  # a usage error for a URL that is not a store URL
     if host not in LOOPBACK:
         click.echo(f"warning: listening on {host}, beyond this machine; keep API keys secret", err=True)
     port = free_port(host, port)
-    options = {
+    options: dict[str, Any] = {
         "delta_every": delta_every,
         "full_every": full_every,
         "rate_limit": rate_limit,

@@ -596,7 +596,9 @@ class PostgresStore:
     def _records(self, where: str, params: Sequence[Any], *, fields: Sequence[str] | None = None) -> list[Any]:
         columns = RECORD_COLUMNS if fields is None else PICKED_COLUMNS  # no remote_data read
         with self._conn() as conn:
-            return conn.execute(f"SELECT {columns} FROM records r WHERE {where} ORDER BY r.rid", tuple(params)).fetchall()
+            return conn.execute(
+                f"SELECT {columns} FROM records r WHERE {where} ORDER BY r.rid", tuple(params)
+            ).fetchall()
 
     def get(
         self, integration_id: str, model: str, *, id: str | None = None, remote_id: str | None = None
@@ -673,9 +675,7 @@ class PostgresStore:
         page_size: int,
     ) -> RecordPage:
         """A page of records matching SQL conditions on alias ``r`` (built by :mod:`unimap.query`, SQLite dialect)."""
-        stored = self.stored_page(
-            integration_id, model, where=where, params=params, cursor=cursor, page_size=page_size
-        )
+        stored = self.stored_page(integration_id, model, where=where, params=params, cursor=cursor, page_size=page_size)
         return RecordPage([r.parsed() for r in stored.records], stored.next)
 
     def stored_page(

@@ -60,10 +60,7 @@ def stored_row(record: dict[str, Any]) -> tuple[str, str, str]:
     """
     content = content_of(record)
     raw = record.get("remote_data")
-    if isinstance(raw, bytes | bytearray | memoryview):
-        text = bytes(raw).decode()
-    else:
-        text = _dumps(raw)
+    text = bytes(raw).decode() if isinstance(raw, bytes | bytearray | memoryview) else _dumps(raw)
     return content_hash(content), _dumps(content), text
 
 
@@ -604,7 +601,7 @@ class SQLiteStore:
                     for r in self.db.execute(
                         f"SELECT {_picked(fields)} FROM records WHERE integration_id=? AND "
                         f"model={model_literal(model)} AND "
-                        f"json_extract(data, '$.{name}') IN ({marks}){deleted} ORDER BY +rowid",  # + : by the field index
+                        f"json_extract(data, '$.{name}') IN ({marks}){deleted} ORDER BY +rowid",  # +: field index
                         (integration_id, *chunk),
                     )
                 )
@@ -643,9 +640,7 @@ class SQLiteStore:
         page_size: int,
     ) -> RecordPage:
         """A page of records matching SQL conditions on alias ``r`` (built by :mod:`unimap.query`)."""
-        stored = self.stored_page(
-            integration_id, model, where=where, params=params, cursor=cursor, page_size=page_size
-        )
+        stored = self.stored_page(integration_id, model, where=where, params=params, cursor=cursor, page_size=page_size)
         return RecordPage([r.parsed() for r in stored.records], stored.next)
 
     def stored_page(
@@ -676,8 +671,7 @@ class SQLiteStore:
         more = len(rows) > page_size
         rows = rows[:page_size]
         records = [
-            StoredRecord(r[1], r[2], r[3], r[4], r[5], r[6], r[7], dict(zip(names, r[8:], strict=True)))
-            for r in rows
+            StoredRecord(r[1], r[2], r[3], r[4], r[5], r[6], r[7], dict(zip(names, r[8:], strict=True))) for r in rows
         ]
         return StoredPage(records, encode_cursor(rows[-1][0]) if more else None)
 
