@@ -47,6 +47,16 @@ CANDIDATE_FIELDS = (
 Additions = list[tuple[str, Any, bool]]
 
 
+def add(record: dict[str, Any], additions: Additions) -> dict[str, Any]:
+    """``record`` with ``additions`` applied (in place, and returned)."""
+    for key, value, replace in additions:
+        if replace:
+            record[key] = value
+        else:
+            record.setdefault(key, value)
+    return record
+
+
 def _stage_short(stage: dict[str, Any] | None, index: int | None) -> dict[str, Any] | None:
     if stage is None:
         return None
@@ -125,11 +135,7 @@ class Assembler:
     def assemble(self, model: str, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """The records with their nested objects (in place, and returned)."""
         for record, additions in zip(records, self.additions(model, records), strict=True):
-            for key, value, replace in additions:
-                if replace:
-                    record[key] = value
-                else:
-                    record.setdefault(key, value)
+            add(record, additions)
         return records
 
     def _user(self, records: list[dict[str, Any]]) -> list[Additions]:

@@ -234,15 +234,34 @@ class Unimap:
     ) -> RecordPage:
         """One page of unified records, with Kombo's filters and nested objects (``ids``: a list or a comma list)."""
         stored, assembler = self._listing(
-            model, integration_id, updated_after, include_deleted, ids, remote_ids, cursor, page_size, filters
+            model,
+            integration_id,
+            updated_after=updated_after,
+            include_deleted=include_deleted,
+            ids=ids,
+            remote_ids=remote_ids,
+            cursor=cursor,
+            page_size=page_size,
+            **filters,
         )
         records = [r.parsed() for r in stored.records]
         return RecordPage(assembler.assemble(model, records), stored.next)
 
     def list_fragments(
+        self, model: str, integration_id: str | Integration | None = None, **options: Any
+    ) -> FragmentPage:
+        """:meth:`list_records` (the same ``options``) as JSON: each record an ``orjson.Fragment`` spliced
+        from its stored text, never parsed; ``orjson.dumps`` of them gives the bytes it gives for
+        :meth:`list_records`' records.
+        """
+        stored, assembler = self._listing(model, integration_id, **options)
+        light = [{"id": r.id, "remote_id": r.remote_id, **r.fields} for r in stored.records]
+        return FragmentPage(render_page(stored.records, assembler.additions(model, light)), stored.next)
+
+    def _listing(
         self,
         model: str,
-        integration_id: str | Integration | None = None,
+        integration_id: str | Integration | None,
         *,
         updated_after: str | None = None,
         include_deleted: bool = False,
@@ -251,28 +270,6 @@ class Unimap:
         cursor: str | None = None,
         page_size: int = 100,
         **filters: Any,
-    ) -> FragmentPage:
-        """:meth:`list_records` as JSON: each record an ``orjson.Fragment`` spliced from its stored text.
-
-        ``orjson.dumps`` of the results gives the bytes it gives for :meth:`list_records`' records.
-        """
-        stored, assembler = self._listing(
-            model, integration_id, updated_after, include_deleted, ids, remote_ids, cursor, page_size, filters
-        )
-        light = [{"id": r.id, "remote_id": r.remote_id, **r.fields} for r in stored.records]
-        return FragmentPage(render_page(stored.records, assembler.additions(model, light)), stored.next)
-
-    def _listing(
-        self,
-        model: str,
-        integration_id: str | Integration | None,
-        updated_after: str | None,
-        include_deleted: bool,
-        ids: list[str] | str | None,
-        remote_ids: list[str] | str | None,
-        cursor: str | None,
-        page_size: int,
-        filters: dict[str, Any],
     ) -> tuple[StoredPage, Assembler]:
         """A page as stored (filters and cursor resolved in SQL) and the assembler of its nested objects."""
         integration = integration_id if isinstance(integration_id, Integration) else self.integration(integration_id)

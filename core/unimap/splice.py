@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from unimap.assemble import Additions
+from unimap.assemble import Additions, add
 from unimap.store.base import StoredRecord
 
 
@@ -46,15 +46,6 @@ def _top_level(record: StoredRecord, keys: tuple[str, ...]) -> frozenset[str]:
     return found
 
 
-def _add(out: dict[str, Any], additions: Additions) -> dict[str, Any]:
-    for key, value, replace in additions:
-        if replace:
-            out[key] = value
-        else:
-            out.setdefault(key, value)
-    return out
-
-
 def _engine(record: StoredRecord) -> dict[str, Any]:
     """The engine's keys of a listed record (``remote_data`` as stored, unparsed)."""
     return {
@@ -68,14 +59,14 @@ def render(record: StoredRecord, additions: Additions) -> orjson.Fragment:
     """One listed record as JSON: the stored object closed with engine keys, ``remote_data`` and ``additions``."""
     data = record.data
     if len(data) < 3 or data[-1:] != b"}":  # "{}" or not our compact text: go through a dict
-        return orjson.Fragment(orjson.dumps(_add({**orjson.loads(data), **_engine(record)}, additions)))
+        return orjson.Fragment(orjson.dumps(add({**orjson.loads(data), **_engine(record)}, additions)))
     maybe = tuple(key for key, _, _ in additions if b'"%s":' % key.encode() in data)
     if maybe:
         top = _top_level(record, maybe)
         if any(replace and key in top for key, _, replace in additions):  # replaced where it is: via a dict
-            return orjson.Fragment(orjson.dumps(_add({**orjson.loads(data), **_engine(record)}, additions)))
+            return orjson.Fragment(orjson.dumps(add({**orjson.loads(data), **_engine(record)}, additions)))
         additions = [a for a in additions if a[0] not in top]  # kept where they are, as stored
-    tail = orjson.dumps(_add(_engine(record), additions))  # {"changed_at":…} spliced after the stored keys
+    tail = orjson.dumps(add(_engine(record), additions))  # {"changed_at":…} spliced after the stored keys
     return orjson.Fragment(b"".join((data[:-1], b",", tail[1:])))
 
 

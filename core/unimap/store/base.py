@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
@@ -79,6 +79,26 @@ class StoredPage:
 
     records: list[StoredRecord]
     next: str | None
+
+
+class StoredPages:
+    """:meth:`page` of a store that implements ``stored_page``: the same page, its records parsed."""
+
+    stored_page: Callable[..., StoredPage]
+
+    def page(
+        self,
+        integration_id: str,
+        model: str,
+        *,
+        where: list[str],
+        params: list[Any],
+        cursor: str | None,
+        page_size: int,
+    ) -> RecordPage:
+        """A page of records matching SQL conditions on alias ``r`` (built by :mod:`unimap.query`)."""
+        stored = self.stored_page(integration_id, model, where=where, params=params, cursor=cursor, page_size=page_size)
+        return RecordPage([r.parsed() for r in stored.records], stored.next)
 
 
 @dataclass

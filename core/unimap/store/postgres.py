@@ -28,8 +28,8 @@ from unimap.errors import ConfigError, IntegrationNotFound, StoreError
 from unimap.secrets import seal, unseal
 from unimap.store.base import (
     Integration,
-    RecordPage,
     StoredPage,
+    StoredPages,
     StoredRecord,
     UpsertResult,
     field_names,
@@ -138,7 +138,7 @@ def _where(url: str) -> str:
     return f"/postgresql/{host}:{port}/{parts.path.lstrip('/') or parts.username or 'postgres'}"
 
 
-class PostgresStore:
+class PostgresStore(StoredPages):
     """A store in one PostgreSQL database, shared by threads (a pool) and processes (the server)."""
 
     def __init__(self, url: str, *, max_connections: int = 10, connect_timeout: float = 5.0) -> None:
@@ -663,20 +663,6 @@ class PostgresStore:
                     )
                 )["n"]
             )
-
-    def page(
-        self,
-        integration_id: str,
-        model: str,
-        *,
-        where: list[str],
-        params: list[Any],
-        cursor: str | None,
-        page_size: int,
-    ) -> RecordPage:
-        """A page of records matching SQL conditions on alias ``r`` (built by :mod:`unimap.query`, SQLite dialect)."""
-        stored = self.stored_page(integration_id, model, where=where, params=params, cursor=cursor, page_size=page_size)
-        return RecordPage([r.parsed() for r in stored.records], stored.next)
 
     def stored_page(
         self,

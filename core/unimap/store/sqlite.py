@@ -21,8 +21,8 @@ from unimap.errors import InputInvalid, IntegrationNotFound, StoreError
 from unimap.secrets import seal, unseal
 from unimap.store.base import (
     Integration,
-    RecordPage,
     StoredPage,
+    StoredPages,
     StoredRecord,
     UpsertResult,
     field_names,
@@ -134,7 +134,7 @@ def _owner_only(path: str) -> None:
             continue
 
 
-class SQLiteStore:
+class SQLiteStore(StoredPages):
     """A store in one SQLite database; safe to share between threads (one lock, one connection)."""
 
     def __init__(self, path: str) -> None:
@@ -628,20 +628,6 @@ class SQLiteStore:
                     f"SELECT COUNT(*) FROM records WHERE integration_id=? AND model=?{deleted}", (integration_id, model)
                 ).fetchone()[0]
             )
-
-    def page(
-        self,
-        integration_id: str,
-        model: str,
-        *,
-        where: list[str],
-        params: list[Any],
-        cursor: str | None,
-        page_size: int,
-    ) -> RecordPage:
-        """A page of records matching SQL conditions on alias ``r`` (built by :mod:`unimap.query`)."""
-        stored = self.stored_page(integration_id, model, where=where, params=params, cursor=cursor, page_size=page_size)
-        return RecordPage([r.parsed() for r in stored.records], stored.next)
 
     def stored_page(
         self,
