@@ -29,7 +29,7 @@ from unimap.errors import InputInvalid, IntegrationNotFound, SyncPending, Unimap
 from unimap.jsoninput import parse_json
 from unimap.query import ListQuery
 
-from .auth import ApiKey, KeyStore, bearer_token, granted_integration, integration_for
+from .auth import ApiKey, KeyStore, bearer_token, granted_integration
 from .describe import integration_details, sync_status
 from .errors import ApiError, OrjsonResponse, error_response, http_error_handler, unexpected_error_handler
 from .limits import ConcurrencyLimiter, RateLimiter
@@ -106,16 +106,19 @@ async def authenticate(request: Request) -> ApiKey:
     return key
 
 
-async def integration(request: Request, key: ApiKey) -> str:
-    """The ``X-Integration-Id`` integration, if the key may use it."""
-    state = _state(request)
-    return await run_in_threadpool(integration_for, key, request.headers.get("x-integration-id"), state.service.store)
+def caller_integration(state: ApiState, token: str, integration_id: str | None) -> Any:
+    """The integration a caller's key selected (blocking: the key and integration are read from the store)."""
+    key = state.keys.verify(token)
+    state.rate.check(key.id)
+    return granted_integration(key, integration_id, state.service.store)
 
 
 async def scoped(request: Request) -> tuple[ApiState, str]:
-    """The app state and the integration the caller's key selected (the preamble of ATS endpoints)."""
-    key = await authenticate(request)
-    return _state(request), await integration(request, key)
+    """The app state and the integration the caller's key selected (the preamble of ATS endpoints; one hand-off)."""
+    state = _state(request)
+    token = bearer_token(request.headers.get("authorization"))
+    chosen = await run_in_threadpool(caller_integration, state, token, request.headers.get("x-integration-id"))
+    return state, str(chosen.id)
 
 
 async def json_body(request: Request, *, required: bool = True) -> dict[str, Any]:
@@ -160,9 +163,7 @@ def list_handler(model: str) -> Handler:
         wanted_integration = request.headers.get("x-integration-id")
 
         def page() -> bytes:  # everything blocking in one thread hand-off
-            key = state.keys.verify(token)
-            state.rate.check(key.id)
-            integration = granted_integration(key, wanted_integration, state.service.store)
+            integration = caller_integration(state, token, wanted_integration)
             integration_id = integration.id
             connector = integration.connector
             if model not in state.service.engine.connector(connector).models:

@@ -133,13 +133,8 @@ def bearer_token(header: str | None) -> str:
     return token.strip()
 
 
-def integration_for(key: ApiKey, integration_id: str | None, store: Any) -> str:
-    """The integration a request may use: named, existing and granted to the key."""
-    return str(granted_integration(key, integration_id, store).id)
-
-
 def granted_integration(key: ApiKey, integration_id: str | None, store: Any) -> Any:
-    """The stored :class:`~unimap.store.base.Integration` a request may use (see :func:`integration_for`)."""
+    """The stored :class:`~unimap.store.base.Integration` a request may use: named, existing and granted to the key."""
     if not integration_id:
         raise ApiError("PLATFORM.INTEGRATION_NOT_FOUND", "send the integration id in the X-Integration-Id header")
     if not key.grants(integration_id):
