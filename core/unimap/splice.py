@@ -60,7 +60,7 @@ def render(record: StoredRecord, additions: Additions) -> orjson.Fragment:
     data = record.data
     if len(data) < 3 or data[-1:] != b"}":  # "{}" or not our compact text: go through a dict
         return orjson.Fragment(orjson.dumps(add({**orjson.loads(data), **_engine(record)}, additions)))
-    maybe = tuple(key for key, _, _ in additions if b'"%s":' % key.encode() in data)
+    maybe = tuple(key for key, _, _ in additions if b'"%s"' % key.encode() in data)  # as a key or a value
     if maybe:
         top = _top_level(record, maybe)
         if any(replace and key in top for key, _, replace in additions):  # replaced where it is: via a dict

@@ -137,3 +137,13 @@ def test_a_version_3_store_migrates_to_the_indexes_listings_use(tmp_path) -> Non
         assert "records_page" in plan and "TEMP B-TREE" not in plan  # a page never sorts the whole model
     finally:
         store.close()
+
+
+def test_stored_text_with_spaces_is_spliced_without_duplicate_keys() -> None:
+    text = b'{"id": "c6", "tags": ["x"], "name": "tags"}'
+    record = StoredRecord("c6", None, "h-spaced", text, NOW, None, None, {})
+    additions = [("applications", [], True), ("tags", [], False)]
+    out = orjson.dumps(render(record, additions))
+    expected = orjson.loads(_via_dict(record, additions))
+    assert orjson.loads(out) == expected and list(orjson.loads(out)) == list(expected)  # same keys, same order
+    assert out.count(b'"tags":') == 1
