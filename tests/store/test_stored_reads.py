@@ -106,7 +106,7 @@ def test_every_model_has_the_fields_its_additions_read() -> None:
     assert set(Assembler.FIELDS) <= {"user", "job", "candidate", "application", "application_stage"}
 
 
-def test_a_version_3_store_migrates_to_the_indexes_listings_use(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_an_older_store_migrates_to_the_indexes_listings_use(tmp_path) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "old.db"
     db = sqlite3.connect(path)
     db.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")

@@ -6,7 +6,7 @@ exact JSON text (``data_json``, ``remote_data``: the ``json`` type keeps the ven
 both stores export byte-identical records; ``rid`` is the monotonically increasing row id that
 listings page by, like SQLite's rowid.
 
-Version 4 indexes what the queries use: ``records_page`` serves listings in row-id order (SQLite's
+Version 6 indexes what the queries use: ``records_page`` serves listings in row-id order (SQLite's
 indexes end in the rowid), and the JSON field indexes are partial, one per model whose field the
 filters and nested objects look up (queries name the model as a literal so the planner can use
 them); ``seen_sync`` is no longer indexed (nothing looks it up by value).
@@ -112,7 +112,7 @@ MIGRATIONS: list[tuple[int, str]] = [
     """,
     ),
     (
-        4,
+        6,  # after main's 4 (webhooks) and 5 (integration field settings)
         """
     CREATE INDEX records_page ON records (integration_id, model);
     DROP INDEX records_seen;
@@ -228,7 +228,7 @@ PG_MIGRATIONS: list[tuple[int, str]] = [
     """,
     ),
     (
-        4,
+        6,  # after main's 4 (webhooks) and 5 (integration field settings)
         """
     CREATE INDEX records_page ON records (integration_id, model, rid);
     DROP INDEX records_seen;
