@@ -28,6 +28,7 @@ def main() -> int:
         ("bench_sandbox_generate.py", ["5000"] if quick else []),
         ("bench_sync.py", ["--candidates", "5000", "--rates", "10x"] if quick else []),
         ("bench_api_load.py", ["--requests", "300", "--seconds", "20"] if quick else []),
+        ("bench_serve.py", ["--candidates", "500", "--seconds", "5"] if quick else []),
     ]
     failed = []
     for script, extra in runs:

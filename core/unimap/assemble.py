@@ -2,7 +2,9 @@
 
 ``jobs[].stages`` and ``jobs[].hiring_team``, ``candidates[].applications``, and
 ``applications[].candidate`` / ``current_stage`` / ``job`` are built per page with one store
-query per relation.
+query per relation. :meth:`Assembler.additions` says what to add to each record (so a listing can
+splice the additions into the stored JSON text); :meth:`Assembler.assemble` adds them to dicts.
+Related records are read without their ``remote_data`` unless it is sent (stages).
 """
 
 from __future__ import annotations
@@ -11,6 +13,48 @@ from collections.abc import Callable
 from typing import Any
 
 HIRING_TEAM_ROLES = {"RECRUITER", "HIRING_MANAGER", "COORDINATOR", "SOURCER", "INTERVIEWER"}
+# the fields of related records that nested objects read (the stores pick just these)
+MEMBER_FIELDS = ("job_id", "user_id", "roles")
+USER_FIELDS = ("id", "remote_id", "first_name", "last_name", "email")
+JOB_FIELDS = ("id", "name", "remote_id")
+APPLICATION_FIELDS = (
+    "id",
+    "remote_id",
+    "outcome",
+    "rejection_reason_name",
+    "rejected_at",
+    "remote_url",
+    "changed_at",
+    "remote_created_at",
+    "remote_updated_at",
+    "current_stage_id",
+    "job_id",
+    "candidate_id",
+)
+CANDIDATE_FIELDS = (
+    "id",
+    "remote_id",
+    "first_name",
+    "last_name",
+    "email_addresses",
+    "phone_numbers",
+    "social_media",
+    "source",
+    "remote_url",
+    "tags",
+)
+#: what to add to one record, in order: (key, value, replace); ``replace=False`` only fills a missing key
+Additions = list[tuple[str, Any, bool]]
+
+
+def add(record: dict[str, Any], additions: Additions) -> dict[str, Any]:
+    """``record`` with ``additions`` applied (in place, and returned)."""
+    for key, value, replace in additions:
+        if replace:
+            record[key] = value
+        else:
+            record.setdefault(key, value)
+    return record
 
 
 def _stage_short(stage: dict[str, Any] | None, index: int | None) -> dict[str, Any] | None:
@@ -42,6 +86,7 @@ class Assembler:
         self.stage_position = stage_position  # a stage record → its sort key among its job's stages
         self._stages: list[dict[str, Any]] | None = None
         self._owners: dict[str, str] | None = None
+        self._indexes: dict[str, int] | None = None
 
     def stages(self) -> list[dict[str, Any]]:
         """Every live stage, in catalogue order (the spec's ``order``, else as synced)."""
@@ -63,28 +108,40 @@ class Assembler:
 
     def stage_index(self, stage_id: str | None) -> int | None:
         """A stage's position among its job's stages (or in the shared catalogue)."""
-        owner = self.owners().get(stage_id or "")
-        position = 0
-        for stage in self.stages():
-            if owner is not None and self.owners().get(stage["id"]) != owner:
-                continue
-            if stage["id"] == stage_id:
-                return position
-            position += 1
-        return None
+        if self._indexes is None:
+            owners = self.owners()
+            counts: dict[str, int] = {}
+            indexes: dict[str, int] = {}
+            for position, stage in enumerate(self.stages()):
+                owner = owners.get(stage["id"])
+                if owner is None:
+                    indexes.setdefault(stage["id"], position)
+                else:
+                    indexes.setdefault(stage["id"], counts.get(owner, 0))
+                    counts[owner] = counts.get(owner, 0) + 1
+            self._indexes = indexes
+        return self._indexes.get(stage_id or "")
+
+    #: the top-level fields of a model's own records that its additions read (besides ``id``, ``remote_id``)
+    FIELDS: dict[str, tuple[str, ...]] = {"application": ("candidate_id", "job_id", "current_stage_id")}
+
+    def additions(self, model: str, records: list[dict[str, Any]]) -> list[Additions]:
+        """What to add to each record (records need ``id``, ``remote_id`` and :attr:`FIELDS`)."""
+        method = getattr(self, f"_{model}", None)
+        if method is None or not records:
+            return [[] for _ in records]
+        return list(method(records))
 
     def assemble(self, model: str, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """The records with their nested objects (in place, and returned)."""
-        method = getattr(self, f"_{model}", None)
-        if method is not None and records:
-            method(records)
+        for record, additions in zip(records, self.additions(model, records), strict=True):
+            add(record, additions)
         return records
 
-    def _user(self, records: list[dict[str, Any]]) -> None:
-        for record in records:
-            record.setdefault("system_roles", [])
+    def _user(self, records: list[dict[str, Any]]) -> list[Additions]:
+        return [[("system_roles", [], False)] for _ in records]
 
-    def _job(self, records: list[dict[str, Any]]) -> None:
+    def _job(self, records: list[dict[str, Any]]) -> list[Additions]:
         owners = self.owners()
         by_job: dict[str | None, list[dict[str, Any]]] = {}
         for s in self.stages():
@@ -102,9 +159,11 @@ class Assembler:
             )
         shared = by_job.get(None, []) if not owners else []
         members = self.store.by_field(
-            self.integration_id, "job_hiring_team_member", "job_id", [r["id"] for r in records]
+            self.integration_id, "job_hiring_team_member", "job_id", [r["id"] for r in records], fields=MEMBER_FIELDS
         )
-        users = self.store.by_ids(self.integration_id, "user", [m.get("user_id") for m in members if m.get("user_id")])
+        users = self.store.by_ids(
+            self.integration_id, "user", [m.get("user_id") for m in members if m.get("user_id")], fields=USER_FIELDS
+        )
         team: dict[str, list[dict[str, Any]]] = {}
         for member in members:
             user = users.get(member.get("user_id") or "") or {}
@@ -120,21 +179,26 @@ class Assembler:
                     "job_roles": roles,
                 }
             )
-        for record in records:
-            own = by_job.get(record.get("remote_id"), []) if owners else shared
-            record["stages"] = [dict(s) for s in own]
-            record["hiring_team"] = team.get(record["id"], [])
-            record.setdefault("screening_questions", [])
-            record.setdefault("job_postings", [])
+        return [
+            [
+                ("stages", [dict(s) for s in (by_job.get(record.get("remote_id"), []) if owners else shared)], True),
+                ("hiring_team", team.get(record["id"], []), True),
+                ("screening_questions", [], False),
+                ("job_postings", [], False),
+            ]
+            for record in records
+        ]
 
-    def _candidate(self, records: list[dict[str, Any]]) -> None:
+    def _candidate(self, records: list[dict[str, Any]]) -> list[Additions]:
         applications = self.store.by_field(
-            self.integration_id, "application", "candidate_id", [r["id"] for r in records]
+            self.integration_id, "application", "candidate_id", [r["id"] for r in records], fields=APPLICATION_FIELDS
         )
         if self.tracked_only:
             tracked = self.store.tracked(self.integration_id, "application")
             applications = [a for a in applications if a.get("remote_id") in tracked]
-        jobs = self.store.by_ids(self.integration_id, "job", [a.get("job_id") for a in applications if a.get("job_id")])
+        jobs = self.store.by_ids(
+            self.integration_id, "job", [a.get("job_id") for a in applications if a.get("job_id")], fields=JOB_FIELDS
+        )
         stages = {s["id"]: s for s in self.stages()}
         by_candidate: dict[str, list[dict[str, Any]]] = {}
         for app in applications:
@@ -154,19 +218,23 @@ class Assembler:
                     "job": _job_short(jobs.get(app.get("job_id") or "")),
                 }
             )
-        for record in records:
-            record["applications"] = by_candidate.get(record["id"], [])
-            record.setdefault("tags", [])
+        return [[("applications", by_candidate.get(record["id"], []), True), ("tags", [], False)] for record in records]
 
-    def _application(self, records: list[dict[str, Any]]) -> None:
+    def _application(self, records: list[dict[str, Any]]) -> list[Additions]:
         candidates = self.store.by_ids(
-            self.integration_id, "candidate", [r.get("candidate_id") for r in records if r.get("candidate_id")]
+            self.integration_id,
+            "candidate",
+            [r.get("candidate_id") for r in records if r.get("candidate_id")],
+            fields=CANDIDATE_FIELDS,
         )
-        jobs = self.store.by_ids(self.integration_id, "job", [r.get("job_id") for r in records if r.get("job_id")])
+        jobs = self.store.by_ids(
+            self.integration_id, "job", [r.get("job_id") for r in records if r.get("job_id")], fields=JOB_FIELDS
+        )
         stages = {s["id"]: s for s in self.stages()}
+        out: list[Additions] = []
         for record in records:
             candidate = candidates.get(record.get("candidate_id") or "")
-            record["candidate"] = (
+            nested_candidate = (
                 None
                 if candidate is None
                 else {
@@ -184,7 +252,7 @@ class Assembler:
             )
             stage_id = record.get("current_stage_id")
             stage = stages.get(stage_id or "")
-            record["current_stage"] = (
+            current_stage = (
                 None
                 if stage is None
                 else {
@@ -196,9 +264,16 @@ class Assembler:
                     "custom_fields": stage.get("custom_fields"),
                 }
             )
-            record["job"] = _job_short(jobs.get(record.get("job_id") or ""))
-            record.setdefault("interviews", [])
-            record.setdefault("offers", [])
+            out.append(
+                [
+                    ("candidate", nested_candidate, True),
+                    ("current_stage", current_stage, True),
+                    ("job", _job_short(jobs.get(record.get("job_id") or "")), True),
+                    ("interviews", [], False),
+                    ("offers", [], False),
+                ]
+            )
+        return out
 
 
 def _sortable(value: Any) -> tuple[int, Any]:

@@ -103,7 +103,7 @@ class ListQuery:
             where.append(f"r.remote_id IN ({','.join('?' * len(self.remote_ids))})")
             params += self.remote_ids
         if self.updated_after:
-            clause, values = self._updated_after(parse_timestamp(self.updated_after))
+            clause, values = self._updated_after(parse_timestamp(self.updated_after), integration_id)
             where.append(clause)
             params += values
         if self.tracked_only:
@@ -120,28 +120,29 @@ class ListQuery:
                     f"unknown filter {name!r} for {self.model} (known: {', '.join(known) or 'none'})", fields=[name]
                 )
             kind, column = known[name]
-            clause, values = self._filter(name, kind, column, value)
+            clause, values = self._filter(name, kind, column, value, integration_id)
             where.append(clause)
             params += values
         return where, params
 
-    def _updated_after(self, since: str) -> tuple[str, list[Any]]:
+    def _updated_after(self, since: str, integration_id: str) -> tuple[str, list[Any]]:
+        """``changed_at`` after ``since``, or a nested part changed (sets of ids found once, through indexes)."""
         own = "r.changed_at > ?"
         if self.model == "job":
             return (
-                f"({own} OR EXISTS (SELECT 1 FROM records h WHERE h.integration_id = r.integration_id AND "
-                "h.model = 'job_hiring_team_member' AND json_extract(h.data, '$.job_id') = r.id AND "
+                f"({own} OR r.id IN (SELECT json_extract(h.data, '$.job_id') FROM records h WHERE "
+                "h.integration_id = ? AND h.model = 'job_hiring_team_member' AND "
                 "(h.created_at > ? OR h.remote_deleted_at > ?)) OR EXISTS (SELECT 1 FROM records s WHERE "
-                "s.integration_id = r.integration_id AND s.model = 'application_stage' AND "
+                "s.integration_id = ? AND s.model = 'application_stage' AND "
                 "(s.created_at > ? OR s.remote_deleted_at > ?)))",
-                [since] * 5,
+                [since, integration_id, since, since, integration_id, since, since],
             )
         if self.model == "candidate":
             return (
-                f"({own} OR EXISTS (SELECT 1 FROM records a WHERE a.integration_id = r.integration_id AND "
-                "a.model = 'application' AND json_extract(a.data, '$.candidate_id') = r.id AND "
-                f"a.changed_at > ?{self._tracked_application()}))",
-                [since, since],
+                f"({own} OR r.id IN (SELECT json_extract(a.data, '$.candidate_id') FROM records a WHERE "
+                f"a.integration_id = ? AND a.model = 'application' AND a.changed_at > ?"
+                f"{self._tracked_application()}))",
+                [since, integration_id, since],
             )
         if self.model == "application":
             return (
@@ -160,7 +161,7 @@ class ListQuery:
             "ta.model = 'application' AND ta.remote_id = a.remote_id)"
         )
 
-    def _filter(self, name: str, kind: str, column: str, value: Any) -> tuple[str, list[Any]]:
+    def _filter(self, name: str, kind: str, column: str, value: Any, integration_id: str) -> tuple[str, list[Any]]:
         path = f"json_extract(r.data, '$.{column}')"
         if kind in ("list", "ilist"):
             values = split_list(value)
@@ -191,11 +192,10 @@ class ListQuery:
         if kind == "related":
             values = split_list(value)
             return (
-                f"EXISTS (SELECT 1 FROM records a WHERE a.integration_id = r.integration_id AND "
-                f"a.model = 'application' AND a.remote_deleted_at IS NULL AND "
-                f"json_extract(a.data, '$.candidate_id') = r.id AND json_extract(a.data, '$.job_id') IN "
-                f"({','.join('?' * len(values))}){self._tracked_application()})",
-                values,
+                f"r.id IN (SELECT json_extract(a.data, '$.candidate_id') FROM records a WHERE a.integration_id = ? "
+                f"AND a.model = 'application' AND a.remote_deleted_at IS NULL AND json_extract(a.data, '$.job_id') "
+                f"IN ({','.join('?' * len(values))}){self._tracked_application()})",
+                [integration_id, *values],
             )
         if kind == "job_remote":
             values = split_list(value)

@@ -2,12 +2,13 @@
 
 Handlers are thin: authenticate, pick the integration, check the input, then run the blocking
 work (store reads, vendor calls) in the thread pool and wrap the result in Kombo's envelope.
+Every response is rendered by orjson; a list page is one thread hand-off (key, integration and
+page read together) whose records are spliced from their stored JSON text.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -15,11 +16,12 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
+import orjson
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Mount, Route
 
 from unimap import ids
@@ -29,9 +31,9 @@ from unimap.query import ListQuery
 from unimap.webhooks.delivery import DeliveryLoop
 
 from . import attachments, fields, integrations
-from .auth import ApiKey, KeyStore, bearer_token, integration_for
+from .auth import ApiKey, KeyStore, bearer_token, granted_integration
 from .describe import integration_details, sync_status
-from .errors import ApiError, error_response, http_error_handler, unexpected_error_handler
+from .errors import ApiError, OrjsonResponse, error_response, http_error_handler, unexpected_error_handler
 from .limits import ConcurrencyLimiter, RateLimiter
 from .listing import ENDPOINTS, mapped_fields, parse_list_query
 from .openapi import ACTION_PATHS, openapi_document
@@ -66,19 +68,17 @@ def _state(request: Request) -> ApiState:
     return request.app.state.api
 
 
-def ok(data: Any, *, warnings: list[str] | None = None, headers: dict[str, str] | None = None) -> JSONResponse:
+def ok(data: Any, *, warnings: list[str] | None = None, headers: dict[str, str] | None = None) -> OrjsonResponse:
     """Kombo's success envelope (``warnings`` only where the endpoint has them)."""
     body: dict[str, Any] = {"status": "success", "data": data}
     if warnings is not None:
         body["warnings"] = [{"message": w} for w in warnings]
-    return JSONResponse(body, headers=headers)
+    return OrjsonResponse(body, headers=headers)
 
 
 def render(data: Any) -> bytes:
-    """A success envelope as JSON bytes (made in a worker thread, so big pages do not stall the event loop)."""
-    return json.dumps(
-        {"status": "success", "data": data}, ensure_ascii=False, allow_nan=False, separators=(",", ":")
-    ).encode()
+    """A success envelope as JSON bytes (records may be ``orjson.Fragment``: copied as they are)."""
+    return orjson.dumps({"status": "success", "data": data}, option=orjson.OPT_NON_STR_KEYS)
 
 
 def endpoint(handler: Handler) -> Handler:
@@ -108,16 +108,19 @@ async def authenticate(request: Request) -> ApiKey:
     return key
 
 
-async def integration(request: Request, key: ApiKey) -> str:
-    """The ``X-Integration-Id`` integration, if the key may use it."""
-    state = _state(request)
-    return await run_in_threadpool(integration_for, key, request.headers.get("x-integration-id"), state.service.store)
+def caller_integration(state: ApiState, token: str, integration_id: str | None) -> Any:
+    """The integration a caller's key selected (blocking: the key and integration are read from the store)."""
+    key = state.keys.verify(token)
+    state.rate.check(key.id)
+    return granted_integration(key, integration_id, state.service.store)
 
 
 async def scoped(request: Request) -> tuple[ApiState, str]:
-    """The app state and the integration the caller's key selected (the preamble of ATS endpoints)."""
-    key = await authenticate(request)
-    return _state(request), await integration(request, key)
+    """The app state and the integration the caller's key selected (the preamble of ATS endpoints; one hand-off)."""
+    state = _state(request)
+    token = bearer_token(request.headers.get("authorization"))
+    chosen = await run_in_threadpool(caller_integration, state, token, request.headers.get("x-integration-id"))
+    return state, str(chosen.id)
 
 
 async def json_body(request: Request, *, required: bool = True) -> dict[str, Any]:
@@ -156,11 +159,15 @@ def list_handler(model: str) -> Handler:
     """``GET /ats/<model>``: one page with Kombo's filters."""
 
     async def handler(request: Request) -> Response:
-        state, integration_id = await scoped(request)
+        state = _state(request)
         query = _query(request)
+        token = bearer_token(request.headers.get("authorization"))
+        wanted_integration = request.headers.get("x-integration-id")
 
-        def page() -> bytes:
-            connector = state.service.store.integration(integration_id).connector
+        def page() -> bytes:  # everything blocking in one thread hand-off
+            integration = caller_integration(state, token, wanted_integration)
+            integration_id = integration.id
+            connector = integration.connector
             if model not in state.service.engine.connector(connector).models:
                 raise ApiError(
                     "INTEGRATION.MODEL_NOT_AVAILABLE",
@@ -176,7 +183,7 @@ def list_handler(model: str) -> Handler:
             if wanted.empty:  # still refuse values that would be invalid
                 ListQuery(model, filters={k: wanted.kwargs[k] for k in wanted.unsupported}).conditions(integration_id)
                 return render({"next": None, "results": []})
-            result = state.service.list_records(model, integration_id, **wanted.kwargs)
+            result = state.service.list_fragments(model, integration, **wanted.kwargs)
             return render({"next": result.next, "results": result.results})
 
         return Response(await run_in_threadpool(page), media_type="application/json")
@@ -337,7 +344,7 @@ async def list_syncs(request: Request) -> Response:
 
 async def openapi(request: Request) -> Response:
     """``GET /openapi.json`` (no key needed)."""
-    return JSONResponse(openapi_document())
+    return OrjsonResponse(openapi_document())
 
 
 # -- the app ------------------------------------------------------------------------------------
@@ -383,11 +390,13 @@ def create_app(
     scheduler_tick: float = 1.0,
     sync_options: dict[str, Any] | None = None,
     webhook_tick: float = 1.0,
+    shared: bool = False,
 ) -> Starlette:
     """The ASGI app over ``service`` (a :class:`~unimap.service.Unimap`, or a store URL to open one).
 
     The sync schedule and the webhook delivery loop (every ``webhook_tick`` s; 0 = off) start and
-    stop with the app's lifespan.
+    stop with the app's lifespan; ``shared``: other processes serve the same store (``unimap serve
+    --workers N``), so they take turns running the schedule.
     """
     owns = not hasattr(service, "store")
     if owns:
@@ -395,7 +404,12 @@ def create_app(
 
         service = Unimap(service)
     scheduler = SyncScheduler(
-        service, delta_every=delta_every, full_every=full_every, tick=scheduler_tick, sync_options=sync_options
+        service,
+        delta_every=delta_every,
+        full_every=full_every,
+        tick=scheduler_tick,
+        sync_options=sync_options,
+        shared=shared,
     )
     state = ApiState(
         service,

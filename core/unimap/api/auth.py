@@ -133,14 +133,13 @@ def bearer_token(header: str | None) -> str:
     return token.strip()
 
 
-def integration_for(key: ApiKey, integration_id: str | None, store: Any) -> str:
-    """The integration a request may use: named, existing and granted to the key."""
+def granted_integration(key: ApiKey, integration_id: str | None, store: Any) -> Any:
+    """The stored :class:`~unimap.store.base.Integration` a request may use: named, existing and granted to the key."""
     if not integration_id:
         raise ApiError("PLATFORM.INTEGRATION_NOT_FOUND", "send the integration id in the X-Integration-Id header")
     if not key.grants(integration_id):
         raise IntegrationNotFound(f"no integration {integration_id!r} for this API key")
     try:
-        store.integration(integration_id)
+        return store.integration(integration_id)
     except IntegrationNotFound:
         raise IntegrationNotFound(f"no integration {integration_id!r} for this API key") from None
-    return integration_id

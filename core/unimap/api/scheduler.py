@@ -6,6 +6,11 @@ server carries on where the last one stopped. An integration that never finished
 gets a full one as soon as either schedule is on. ``request()`` starts a sync now, unless
 one of that integration is already running (``already_queued``).
 
+Several processes may serve one SQLite store (``unimap serve --workers N``, ``shared=True``): one
+of them (whichever holds the store's scheduler lock) runs the schedule, another takes over when it
+exits, and a sync of an integration runs in one process at a time (a per-integration lock file next
+to the store); a process asked for a sync another one runs answers ``already_queued``.
+
 On a PostgreSQL store, ``SyncScheduler(service)`` is a :class:`QueueScheduler`: ``request()``
 defers a job to the Procrastinate queue that ``unimap worker`` processes (``already_queued`` comes
 from the queueing lock), and the schedules run in the workers, so any number of ``serve``
@@ -14,7 +19,11 @@ processes and workers share one store.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import hashlib
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -99,6 +108,47 @@ class _History:
         return None
 
 
+class ProcessLock:
+    """An advisory lock file shared by the processes serving one store (taken without waiting)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._fd: int | None = None
+
+    @property
+    def held(self) -> bool:
+        """Whether this process holds the lock."""
+        return self._fd is not None
+
+    def acquire(self) -> bool:
+        """Take the lock if no other process holds it; whether this process holds it now."""
+        if self._fd is not None:
+            return True
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            return False
+        self._fd = fd
+        return True
+
+    def release(self) -> None:
+        """Give the lock up (closing the file releases it)."""
+        if self._fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._fd)
+            self._fd = None
+
+
+def _lock_prefix(service: Any, shared: bool) -> str | None:
+    """Where the lock files of processes sharing a SQLite file store live (``None``: not shared)."""
+    path = getattr(getattr(service, "store", None), "path", None)
+    if not shared or not isinstance(path, str) or path == ":memory:" or _queue_url(service):
+        return None
+    return os.path.abspath(path)
+
+
 def _queue_url(service: Any) -> str | None:
     """The store URL when syncs go through the job queue (a PostgreSQL store), else ``None``."""
     from unimap.store.base import is_postgres_url
@@ -124,6 +174,7 @@ class SyncScheduler:
         tick: float = 1.0,
         clock: Callable[[], float] = time.time,
         sync_options: dict[str, Any] | None = None,
+        shared: bool = False,
     ) -> None:
         self.service = service
         self.delta_every = delta_every
@@ -138,6 +189,8 @@ class SyncScheduler:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._workers: set[threading.Thread] = set()
+        self._prefix = _lock_prefix(service, shared)
+        self._leader = ProcessLock(f"{self._prefix}.scheduler.lock") if self._prefix else None
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -163,6 +216,8 @@ class SyncScheduler:
         deadline = time.monotonic() + wait
         for worker in list(self._workers):
             worker.join(max(0.0, deadline - time.monotonic()))
+        if self._leader is not None:
+            self._leader.release()
 
     def wait_idle(self, timeout: float | None = None) -> bool:
         """Wait until no sync runs; False if ``timeout`` passed first."""
@@ -179,6 +234,9 @@ class SyncScheduler:
 
     def _loop(self) -> None:
         while not self._stop.is_set():
+            if self._leader is not None and not self._leader.acquire():
+                self._stop.wait(self.tick)  # another process runs the schedule; take over when it exits
+                continue
             try:
                 for integration_id, kind in self.due(self.clock()):
                     self.request(integration_id, kind, reason="schedule")
@@ -235,16 +293,37 @@ class SyncScheduler:
             job = self.running.get(integration_id)
             if job is not None:
                 return job, True
+            lock = self._sync_lock(integration_id)
+            if lock is not None and not lock.acquire():
+                return self._elsewhere(integration_id, kind, reason), True
             job = SyncJob(integration_id, kind, reason, models=list(models) if models else None)
             self.running[integration_id] = job
-            worker = threading.Thread(target=self._run, args=(job,), name=f"unimap-sync-{integration_id}", daemon=True)
+            worker = threading.Thread(
+                target=self._run, args=(job, lock), name=f"unimap-sync-{integration_id}", daemon=True
+            )
             self._workers.add(worker)
         worker.start()
         if wait_started:
             job.started.wait(wait_started)
         return job, False
 
-    def _run(self, job: SyncJob) -> None:
+    def _sync_lock(self, integration_id: str) -> ProcessLock | None:
+        """The lock file of ``integration_id``'s syncs when processes share the store."""
+        if self._prefix is None:
+            return None
+        digest = hashlib.sha256(integration_id.encode()).hexdigest()[:20]
+        return ProcessLock(f"{self._prefix}.sync-{digest}.lock")
+
+    def _elsewhere(self, integration_id: str, kind: str, reason: str) -> SyncJob:
+        """The sync another process runs (its id from the store, when it has one)."""
+        job = SyncJob(integration_id, kind, reason)
+        job.sync_id = next(
+            (int(r["id"]) for r in self.service.store.syncs(integration_id, 3) if r["status"] == "running"), None
+        )
+        job.started.set()
+        return job
+
+    def _run(self, job: SyncJob, lock: ProcessLock | None = None) -> None:
         from unimap.service import Unimap
 
         try:
@@ -267,6 +346,8 @@ class SyncScheduler:
             with self._lock:
                 self.running.pop(job.integration_id, None)
                 self._workers.discard(threading.current_thread())
+                if lock is not None:
+                    lock.release()
             job.started.set()
             job.done.set()
 
@@ -321,6 +402,7 @@ class QueueScheduler(SyncScheduler):
         tick: float = 1.0,
         clock: Callable[[], float] = time.time,
         sync_options: dict[str, Any] | None = None,
+        shared: bool = False,
     ) -> None:
         super().__init__(
             service, delta_every=delta_every, full_every=full_every, tick=tick, clock=clock, sync_options=sync_options

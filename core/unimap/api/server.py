@@ -1,13 +1,23 @@
-"""Running the app with uvicorn: in the foreground (``unimap serve``) or in a thread (tests, benchmarks)."""
+"""Running the app with uvicorn: in the foreground (``unimap serve``) or in a thread (tests, benchmarks).
+
+``serve(..., workers=N)`` runs N worker processes on one listening socket (uvicorn's supervisor,
+which restarts a worker that dies); each builds its own app from the options in ``UNIMAP_SERVE``
+(see :func:`app_from_environment`) and opens its own store connection (SQLite in WAL mode reads
+concurrently; PostgreSQL pools per process).
+"""
 
 from __future__ import annotations
 
+import json
+import os
 import socket
 import threading
 import time
 from typing import Any
 
 import uvicorn
+
+SERVE_ENV = "UNIMAP_SERVE"  # the app options of ``serve --workers N``, JSON, for the worker processes
 
 
 def bind(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
@@ -83,3 +93,28 @@ def serve(app: Any, host: str = "127.0.0.1", port: int = 8000, *, log_level: str
     uvicorn.Server(
         uvicorn.Config(app, host=host, port=port, log_level=log_level, lifespan="on", timeout_graceful_shutdown=10)
     ).run()
+
+
+def serve_workers(
+    options: dict[str, Any], host: str = "127.0.0.1", port: int = 8000, *, workers: int, log_level: str = "info"
+) -> None:
+    """Serve ``create_app(**options)`` from ``workers`` processes in the foreground until interrupted."""
+    os.environ[SERVE_ENV] = json.dumps({**options, "shared": True})
+    uvicorn.run(
+        f"{__name__}:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level,
+        lifespan="on",
+        timeout_graceful_shutdown=10,
+    )
+
+
+def app_from_environment() -> Any:
+    """The app of one worker process: ``create_app`` with the options ``serve_workers`` left in ``UNIMAP_SERVE``."""
+    from unimap.api.app import create_app
+
+    options = json.loads(os.environ[SERVE_ENV])
+    return create_app(options.pop("store_url"), **options)

@@ -83,6 +83,13 @@ def free_port(host: str, port: int) -> int:
     help="Actions in flight per integration before 429.",
 )
 @click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Processes serving requests (one runs the sync schedule; limits count per process).",
+)
+@click.option(
     "--log-level",
     default="info",
     show_default=True,
@@ -96,32 +103,43 @@ def serve(
     full_every: float,
     rate_limit: int,
     max_concurrent_actions: int,
+    workers: int,
     log_level: str,
     store_url: str,
 ) -> None:
     """Serve Kombo's unified ATS API under /v1 and keep every integration synced."""
     from unimap.api import create_app
     from unimap.api import serve as run
+    from unimap.api.server import serve_workers
     from unimap.cli.options import sqlite_path
+    from unimap.store.base import redact_url
 
     sqlite_path(store_url)  # a usage error for a URL that is not a store URL
     if host not in LOOPBACK:
         click.echo(f"warning: listening on {host}, beyond this machine; keep API keys secret", err=True)
     port = free_port(host, port)
-    app = create_app(
-        store_url,
-        delta_every=delta_every,
-        full_every=full_every,
-        rate_limit=rate_limit,
-        max_concurrent_actions=max_concurrent_actions,
-    )
+    options: dict[str, Any] = {
+        "delta_every": delta_every,
+        "full_every": full_every,
+        "rate_limit": rate_limit,
+        "max_concurrent_actions": max_concurrent_actions,
+    }
+    if workers == 1:
+        app = create_app(store_url, **options)
+    else:
+        from unimap.store import open_store
+
+        open_store(store_url).close()  # create and migrate once, and fail here on a bad store
     click.echo(
-        f"unimap API on http://{host}:{port}/v1 (store {store_url}; delta every {delta_every:g} s, "
-        f"full every {full_every:g} s)",
+        f"unimap API on http://{host}:{port}/v1 (store {redact_url(store_url)}; delta every {delta_every:g} s, "
+        f"full every {full_every:g} s{f'; {workers} worker processes' if workers > 1 else ''})",
         err=True,
     )
     try:
-        run(app, host, port, log_level=log_level)
+        if workers == 1:
+            run(app, host, port, log_level=log_level)
+        else:
+            serve_workers({"store_url": store_url, **options}, host, port, workers=workers, log_level=log_level)
     except SystemExit as exc:  # uvicorn exits 1 when it cannot bind after all (a race with another process)
         if exc.code not in (0, None):
             raise click.ClickException(f"cannot listen on {host}:{port}: Address already in use") from None

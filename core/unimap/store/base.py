@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
+
+import orjson
 
 from unimap.errors import ConfigError
 
@@ -44,6 +46,59 @@ class RecordPage:
 
     results: list[dict[str, Any]]
     next: str | None
+
+
+@dataclass(slots=True)
+class StoredRecord:
+    """A record as stored, unparsed: its unified JSON text, engine columns and ``remote_data`` (UTF-8 bytes).
+
+    ``fields`` holds the top-level unified fields a listing asked the store to extract (as text).
+    """
+
+    id: str
+    remote_id: str | None
+    hash: str
+    data: bytes
+    changed_at: str
+    remote_deleted_at: str | None
+    remote_data: bytes | None
+    fields: dict[str, Any]
+
+    def parsed(self) -> dict[str, Any]:
+        """The record as a dict, the way the store's readers return it."""
+        record: dict[str, Any] = orjson.loads(self.data)
+        record["changed_at"] = self.changed_at
+        record["remote_deleted_at"] = self.remote_deleted_at
+        record["remote_data"] = orjson.loads(self.remote_data) if self.remote_data else None
+        return record
+
+
+@dataclass
+class StoredPage:
+    """One page of a listing as stored records, and the opaque cursor of the next page (or ``None``)."""
+
+    records: list[StoredRecord]
+    next: str | None
+
+
+class StoredPages:
+    """:meth:`page` of a store that implements ``stored_page``: the same page, its records parsed."""
+
+    stored_page: Callable[..., StoredPage]
+
+    def page(
+        self,
+        integration_id: str,
+        model: str,
+        *,
+        where: list[str],
+        params: list[Any],
+        cursor: str | None,
+        page_size: int,
+    ) -> RecordPage:
+        """A page of records matching SQL conditions on alias ``r`` (built by :mod:`unimap.query`)."""
+        stored = self.stored_page(integration_id, model, where=where, params=params, cursor=cursor, page_size=page_size)
+        return RecordPage([r.parsed() for r in stored.records], stored.next)
 
 
 @dataclass
@@ -157,10 +212,19 @@ class Store(Protocol):
         self, integration_id: str, model: str, *, id: str | None = None, remote_id: str | None = None
     ) -> dict[str, Any] | None: ...
 
-    def by_ids(self, integration_id: str, model: str, ids: Iterable[str]) -> dict[str, dict[str, Any]]: ...
+    def by_ids(
+        self, integration_id: str, model: str, ids: Iterable[str], *, fields: Sequence[str] | None = None
+    ) -> dict[str, dict[str, Any]]: ...
 
     def by_field(
-        self, integration_id: str, model: str, field: str, values: Iterable[str], *, include_deleted: bool = False
+        self,
+        integration_id: str,
+        model: str,
+        field: str,
+        values: Iterable[str],
+        *,
+        include_deleted: bool = False,
+        fields: Sequence[str] | None = None,
     ) -> list[dict[str, Any]]: ...
 
     def all(self, integration_id: str, model: str, *, include_deleted: bool = False) -> list[dict[str, Any]]: ...
@@ -178,6 +242,18 @@ class Store(Protocol):
         page_size: int,
     ) -> RecordPage: ...
 
+    def stored_page(
+        self,
+        integration_id: str,
+        model: str,
+        *,
+        where: list[str],
+        params: list[Any],
+        cursor: str | None,
+        page_size: int,
+        fields: Sequence[str] = (),
+    ) -> StoredPage: ...
+
     # sync schedules (the workers' periodic syncs; ``None`` = the default)
     def schedule(self, integration_id: str) -> dict[str, float | None]: ...
 
@@ -187,6 +263,22 @@ class Store(Protocol):
     def dump(self, table: str) -> Iterator[dict[str, Any]]: ...
 
     def load(self, table: str, rows: Iterable[dict[str, Any]]) -> int: ...
+
+
+def model_literal(model: str) -> str:
+    """``model`` as an SQL string literal (so the planner can use the per-model partial indexes)."""
+    if not re.fullmatch(r"\w+", model):
+        raise ConfigError(f"invalid model name {model!r}")
+    return f"'{model}'"
+
+
+def field_names(fields: Iterable[str]) -> list[str]:
+    """Top-level unified field names safe to put in a JSON path."""
+    names = list(fields)
+    for name in names:
+        if not re.fullmatch(r"\w+", name):
+            raise ConfigError(f"invalid field name {name!r}")
+    return names
 
 
 def redact_url(url: str) -> str:

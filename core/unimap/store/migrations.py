@@ -5,6 +5,11 @@ tables. PostgreSQL keeps unified records as JSONB (``data``, for filters and ind
 exact JSON text (``data_json``, ``remote_data``: the ``json`` type keeps the vendor's key order), so
 both stores export byte-identical records; ``rid`` is the monotonically increasing row id that
 listings page by, like SQLite's rowid.
+
+Version 6 indexes what the queries use: ``records_page`` serves listings in row-id order (SQLite's
+indexes end in the rowid), and the JSON field indexes are partial, one per model whose field the
+filters and nested objects look up (queries name the model as a literal so the planner can use
+them); ``seen_sync`` is no longer indexed (nothing looks it up by value).
 """
 
 from __future__ import annotations
@@ -151,6 +156,21 @@ MIGRATIONS: list[tuple[int, str]] = [
     );
     """,
     ),
+    (
+        6,  # after main's 4 (webhooks) and 5 (integration field settings)
+        """
+    CREATE INDEX records_page ON records (integration_id, model);
+    DROP INDEX records_seen;
+    DROP INDEX records_candidate;
+    DROP INDEX records_job;
+    CREATE INDEX records_application_candidate ON records (integration_id, model, json_extract(data, '$.candidate_id'))
+        WHERE model = 'application';
+    CREATE INDEX records_application_job ON records (integration_id, model, json_extract(data, '$.job_id'))
+        WHERE model = 'application';
+    CREATE INDEX records_member_job ON records (integration_id, model, json_extract(data, '$.job_id'))
+        WHERE model = 'job_hiring_team_member';
+    """,
+    ),
 ]
 
 PG_MIGRATIONS: list[tuple[int, str]] = [
@@ -295,6 +315,21 @@ PG_MIGRATIONS: list[tuple[int, str]] = [
         updated_at TEXT NOT NULL,
         PRIMARY KEY (integration_id, field_id)
     );
+    """,
+    ),
+    (
+        6,  # after main's 4 (webhooks) and 5 (integration field settings)
+        """
+    CREATE INDEX records_page ON records (integration_id, model, rid);
+    DROP INDEX records_seen;
+    DROP INDEX records_candidate;
+    DROP INDEX records_job;
+    CREATE INDEX records_application_candidate ON records (integration_id, model, (data->>'candidate_id'))
+        WHERE model = 'application';
+    CREATE INDEX records_application_job ON records (integration_id, model, (data->>'job_id'))
+        WHERE model = 'application';
+    CREATE INDEX records_member_job ON records (integration_id, model, (data->>'job_id'))
+        WHERE model = 'job_hiring_team_member';
     """,
     ),
 ]

@@ -21,14 +21,23 @@ from urllib.parse import urlsplit
 
 import orjson
 import psycopg
-from psycopg.rows import dict_row
+from psycopg.rows import dict_row, tuple_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from unimap.errors import ConfigError, IntegrationNotFound, StoreError
 from unimap.secrets import seal, unseal
-from unimap.store.base import Integration, RecordPage, UpsertResult, redact_url
+from unimap.store.base import (
+    Integration,
+    StoredPage,
+    StoredPages,
+    StoredRecord,
+    UpsertResult,
+    field_names,
+    model_literal,
+    redact_url,
+)
 from unimap.store.migrations import LATEST, PG_MIGRATIONS, TABLES
-from unimap.store.sqlite import ENGINE_KEYS, _dumps, decode_cursor, encode_cursor, record_hash, utc_now
+from unimap.store.sqlite import _dumps, decode_cursor, encode_cursor, stored_row, utc_now
 
 MIGRATION_LOCK = 0x756E696D6170  # "unimap": one migrating process at a time
 RECORD_COLUMNS = (
@@ -36,6 +45,8 @@ RECORD_COLUMNS = (
     "data_json, r.remote_data::text AS remote_data, r.hash, r.changed_at, r.remote_deleted_at, "
     "r.created_at, r.seen_sync"
 )
+
+PICKED_COLUMNS = "r.id, r.data_json::text AS data_json, r.changed_at, r.remote_deleted_at"
 
 _JSON_EACH = re.compile(r"json_each\(([\w.]+), '\$\.(\w+)'\) (\w+)")
 _JSON_EXTRACT = re.compile(r"json_extract\(([\w.]+), '\$\.(\w+)'\)")
@@ -127,7 +138,7 @@ def _where(url: str) -> str:
     return f"/postgresql/{host}:{port}/{parts.path.lstrip('/') or parts.username or 'postgres'}"
 
 
-class PostgresStore:
+class PostgresStore(StoredPages):
     """A store in one PostgreSQL database, shared by threads (a pool) and processes (the server)."""
 
     def __init__(self, url: str, *, max_connections: int = 10, connect_timeout: float = 5.0) -> None:
@@ -296,9 +307,7 @@ class PostgresStore:
         }
         inserts, changes, touches = [], [], []
         for record, parent in rows:
-            digest = record_hash(record)
-            data = _dumps({k: v for k, v in record.items() if k not in ENGINE_KEYS})
-            raw = _dumps(record.get("remote_data"))
+            digest, data, raw = stored_row(record)
             old = existing.get(record["id"])
             if old is None:
                 result.created += 1
@@ -568,16 +577,27 @@ class PostgresStore:
 
     @staticmethod
     def _row(row: dict[str, Any]) -> dict[str, Any]:
-        record = orjson.loads(row["data_json"])
+        record: dict[str, Any] = orjson.loads(row["data_json"])
         record["changed_at"] = row["changed_at"]
         record["remote_deleted_at"] = row["remote_deleted_at"]
         record["remote_data"] = orjson.loads(row["remote_data"]) if row["remote_data"] else None
         return record
 
-    def _records(self, where: str, params: Sequence[Any]) -> list[dict[str, Any]]:
+    @classmethod
+    def _read(cls, row: dict[str, Any], fields: Sequence[str] | None) -> dict[str, Any]:
+        """A whole record, or (``fields`` named: what the caller reads) one without its ``remote_data``."""
+        if fields is None:
+            return cls._row(row)
+        record: dict[str, Any] = orjson.loads(row["data_json"])  # the exact text, not JSONB's copy
+        record["changed_at"] = row["changed_at"]
+        record["remote_deleted_at"] = row["remote_deleted_at"]
+        return record
+
+    def _records(self, where: str, params: Sequence[Any], *, fields: Sequence[str] | None = None) -> list[Any]:
+        columns = RECORD_COLUMNS if fields is None else PICKED_COLUMNS  # no remote_data read
         with self._conn() as conn:
             return conn.execute(
-                f"SELECT {RECORD_COLUMNS} FROM records r WHERE {where} ORDER BY r.rid", tuple(params)
+                f"SELECT {columns} FROM records r WHERE {where} ORDER BY r.rid", tuple(params)
             ).fetchall()
 
     def get(
@@ -588,16 +608,29 @@ class PostgresStore:
         rows = self._records(f"r.integration_id=%s AND r.model=%s AND r.{column}=%s", (integration_id, model, value))
         return self._row(rows[0]) if rows else None
 
-    def by_ids(self, integration_id: str, model: str, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
-        """Records by unified id (for assembling nested objects)."""
+    def by_ids(
+        self, integration_id: str, model: str, ids: Iterable[str], *, fields: Sequence[str] | None = None
+    ) -> dict[str, dict[str, Any]]:
+        """Records by unified id (for nested objects; ``fields``: what the caller reads, ``remote_data`` not read)."""
         wanted = sorted(set(ids))
         if not wanted:
             return {}
-        rows = self._records("r.integration_id=%s AND r.model=%s AND r.id = ANY(%s)", (integration_id, model, wanted))
-        return {r["id"]: self._row(r) for r in rows}
+        rows = self._records(
+            f"r.integration_id=%s AND r.model={model_literal(model)} AND r.id = ANY(%s)",
+            (integration_id, wanted),
+            fields=fields,
+        )
+        return {r["id"]: self._read(r, fields) for r in rows}
 
     def by_field(
-        self, integration_id: str, model: str, field: str, values: Iterable[str], *, include_deleted: bool = False
+        self,
+        integration_id: str,
+        model: str,
+        field: str,
+        values: Iterable[str],
+        *,
+        include_deleted: bool = False,
+        fields: Sequence[str] | None = None,
     ) -> list[dict[str, Any]]:
         """Records whose unified ``field`` is one of ``values`` (e.g. applications by candidate_id)."""
         wanted = sorted(set(values))
@@ -605,10 +638,11 @@ class PostgresStore:
             return []
         deleted = "" if include_deleted else " AND r.remote_deleted_at IS NULL"
         rows = self._records(
-            f"r.integration_id=%s AND r.model=%s AND (r.data->>'{field}') = ANY(%s){deleted}",
-            (integration_id, model, wanted),
+            f"r.integration_id=%s AND r.model={model_literal(model)} AND (r.data->>'{field}') = ANY(%s){deleted}",
+            (integration_id, wanted),
+            fields=fields,
         )
-        return [self._row(r) for r in rows]
+        return [self._read(r, fields) for r in rows]
 
     def all(self, integration_id: str, model: str, *, include_deleted: bool = False) -> list[dict[str, Any]]:
         """Every record of a (small) model, in insertion order."""
@@ -630,7 +664,7 @@ class PostgresStore:
                 )["n"]
             )
 
-    def page(
+    def stored_page(
         self,
         integration_id: str,
         model: str,
@@ -639,16 +673,40 @@ class PostgresStore:
         params: list[Any],
         cursor: str | None,
         page_size: int,
-    ) -> RecordPage:
-        """A page of records matching SQL conditions on alias ``r`` (built by :mod:`unimap.query`, SQLite dialect)."""
+        fields: Sequence[str] = (),
+    ) -> StoredPage:
+        """:meth:`page` as stored text, unparsed, with the top-level ``fields`` extracted by SQL."""
         after = decode_cursor(cursor) if cursor else 0
-        clauses = ["r.integration_id = %s", "r.model = %s", "r.rid > %s", *(translate(w) for w in where)]
-        sql = f"SELECT {RECORD_COLUMNS} FROM records r WHERE {' AND '.join(clauses)} ORDER BY r.rid LIMIT %s"
-        with self._conn() as conn:
-            rows = conn.execute(sql, (integration_id, model, after, *params, page_size + 1)).fetchall()
+        names = field_names(fields)
+        extract = "".join(f", r.data->>'{name}'" for name in names)
+        clauses = [
+            "r.integration_id = %s",
+            f"r.model = {model_literal(model)}",
+            "r.rid > %s",
+            *(translate(w) for w in where),
+        ]
+        sql = (
+            "SELECT r.rid, r.id, r.remote_id, r.hash, r.data_json::text, r.changed_at, r.remote_deleted_at, "
+            f"r.remote_data::text{extract} FROM records r WHERE {' AND '.join(clauses)} ORDER BY r.rid LIMIT %s"
+        )
+        with self._conn() as conn, conn.cursor(row_factory=tuple_row) as cur:
+            rows = cur.execute(sql, (integration_id, after, *params, page_size + 1)).fetchall()
         more = len(rows) > page_size
         rows = rows[:page_size]
-        return RecordPage([self._row(r) for r in rows], encode_cursor(rows[-1]["rid"]) if more else None)
+        records = [
+            StoredRecord(
+                r[1],
+                r[2],
+                r[3],
+                r[4].encode(),
+                r[5],
+                r[6],
+                r[7].encode() if r[7] is not None else None,
+                dict(zip(names, r[8:], strict=True)),
+            )
+            for r in rows
+        ]
+        return StoredPage(records, encode_cursor(rows[-1][0]) if more else None)
 
     # -- store copy --------------------------------------------------------------------------------
 

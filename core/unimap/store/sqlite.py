@@ -10,7 +10,7 @@ import os
 import socket
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -19,11 +19,19 @@ import orjson
 
 from unimap.errors import InputInvalid, IntegrationNotFound, StoreError
 from unimap.secrets import seal, unseal
-from unimap.store.base import Integration, RecordPage, UpsertResult
+from unimap.store.base import (
+    Integration,
+    StoredPage,
+    StoredPages,
+    StoredRecord,
+    UpsertResult,
+    field_names,
+    model_literal,
+)
 from unimap.store.migrations import LATEST, MIGRATIONS
 from unimap.timeutil import utc_now
 
-__all__ = ["SQLiteStore", "decode_cursor", "encode_cursor", "record_hash", "utc_now"]
+__all__ = ["SQLiteStore", "decode_cursor", "encode_cursor", "record_hash", "stored_row", "utc_now"]
 
 ENGINE_KEYS = ("changed_at", "remote_deleted_at", "remote_data")
 _SORTED = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
@@ -31,8 +39,29 @@ _SORTED = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
 
 def record_hash(record: dict[str, Any]) -> str:
     """Hash of a record's unified content (engine keys excluded)."""
-    content = {k: v for k, v in record.items() if k not in ENGINE_KEYS}
+    return content_hash(content_of(record))
+
+
+def content_of(record: dict[str, Any]) -> dict[str, Any]:
+    """A record's unified content: the record without the engine's keys."""
+    return {k: v for k, v in record.items() if k not in ENGINE_KEYS}
+
+
+def content_hash(content: dict[str, Any]) -> str:
+    """Hash of unified content (key order does not matter)."""
     return hashlib.blake2b(orjson.dumps(content, default=str, option=_SORTED), digest_size=16).hexdigest()
+
+
+def stored_row(record: dict[str, Any]) -> tuple[str, str, str]:
+    """``(hash, data, remote_data)`` to store for a mapped record, each computed once.
+
+    ``remote_data`` given as JSON text (``bytes`` or an ``orjson.Fragment``, as the vendor sent it) is
+    stored as those bytes, without parsing; anything else is encoded.
+    """
+    content = content_of(record)
+    raw = record.get("remote_data")
+    text = bytes(raw).decode() if isinstance(raw, bytes | bytearray | memoryview) else _dumps(raw)
+    return content_hash(content), _dumps(content), text
 
 
 def _dumps(value: Any) -> str:
@@ -105,7 +134,7 @@ def _owner_only(path: str) -> None:
             continue
 
 
-class SQLiteStore:
+class SQLiteStore(StoredPages):
     """A store in one SQLite database; safe to share between threads (one lock, one connection)."""
 
     def __init__(self, path: str) -> None:
@@ -252,9 +281,7 @@ class SQLiteStore:
                 existing[row["id"]] = row
         inserts, changes, touches = [], [], []
         for record, parent in rows:
-            digest = record_hash(record)
-            data = _dumps({k: v for k, v in record.items() if k not in ENGINE_KEYS})
-            raw = _dumps(record.get("remote_data"))
+            digest, data, raw = stored_row(record)
             old = existing.get(record["id"])
             if old is None:
                 result.created += 1
@@ -509,10 +536,19 @@ class SQLiteStore:
     # -- reading ---------------------------------------------------------------------------------
 
     def _row(self, row: sqlite3.Row) -> dict[str, Any]:
-        record = orjson.loads(row["data"])
+        record: dict[str, Any] = orjson.loads(row["data"])
         record["changed_at"] = row["changed_at"]
         record["remote_deleted_at"] = row["remote_deleted_at"]
         record["remote_data"] = orjson.loads(row["remote_data"]) if row["remote_data"] else None
+        return record
+
+    def _read(self, row: sqlite3.Row, fields: Sequence[str] | None) -> dict[str, Any]:
+        """A whole record, or (``fields`` named) one without its ``remote_data``."""
+        if fields is None:
+            return self._row(row)
+        record: dict[str, Any] = orjson.loads(row["data"])
+        record["changed_at"] = row["changed_at"]
+        record["remote_deleted_at"] = row["remote_deleted_at"]
         return record
 
     def get(
@@ -527,34 +563,46 @@ class SQLiteStore:
             ).fetchone()
         return self._row(row) if row else None
 
-    def by_ids(self, integration_id: str, model: str, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
-        """Records by unified id (for assembling nested objects)."""
+    def by_ids(
+        self, integration_id: str, model: str, ids: Iterable[str], *, fields: Sequence[str] | None = None
+    ) -> dict[str, dict[str, Any]]:
+        """Records by unified id (for nested objects; ``fields``: what the caller reads, see :func:`_picked`)."""
         out: dict[str, dict[str, Any]] = {}
         with self._lock:
             for chunk in _chunks(sorted(set(ids)), 500):
                 marks = ",".join("?" * len(chunk))
                 for row in self.db.execute(
-                    f"SELECT * FROM records WHERE integration_id=? AND model=? AND id IN ({marks})",
-                    (integration_id, model, *chunk),
+                    f"SELECT {_picked(fields)} FROM records WHERE integration_id=? AND "
+                    f"model={model_literal(model)} AND id IN ({marks})",
+                    (integration_id, *chunk),
                 ):
-                    out[row["id"]] = self._row(row)
+                    out[row["id"]] = self._read(row, fields)
         return out
 
     def by_field(
-        self, integration_id: str, model: str, field: str, values: Iterable[str], *, include_deleted: bool = False
+        self,
+        integration_id: str,
+        model: str,
+        field: str,
+        values: Iterable[str],
+        *,
+        include_deleted: bool = False,
+        fields: Sequence[str] | None = None,
     ) -> list[dict[str, Any]]:
         """Records whose unified ``field`` is one of ``values`` (e.g. applications by candidate_id)."""
         out: list[dict[str, Any]] = []
         deleted = "" if include_deleted else " AND remote_deleted_at IS NULL"
+        (name,) = field_names([field])
         with self._lock:
             for chunk in _chunks(sorted(set(values)), 500):
                 marks = ",".join("?" * len(chunk))
                 out.extend(
-                    self._row(r)
+                    self._read(r, fields)
                     for r in self.db.execute(
-                        f"SELECT * FROM records WHERE integration_id=? AND model=? AND "
-                        f"json_extract(data, '$.{field}') IN ({marks}){deleted} ORDER BY rowid",
-                        (integration_id, model, *chunk),
+                        f"SELECT {_picked(fields)} FROM records WHERE integration_id=? AND "
+                        f"model={model_literal(model)} AND "
+                        f"json_extract(data, '$.{name}') IN ({marks}){deleted} ORDER BY +rowid",  # +: field index
+                        (integration_id, *chunk),
                     )
                 )
         return out
@@ -581,7 +629,7 @@ class SQLiteStore:
                 ).fetchone()[0]
             )
 
-    def page(
+    def stored_page(
         self,
         integration_id: str,
         model: str,
@@ -590,16 +638,28 @@ class SQLiteStore:
         params: list[Any],
         cursor: str | None,
         page_size: int,
-    ) -> RecordPage:
-        """A page of records matching SQL conditions on alias ``r`` (built by :mod:`unimap.query`)."""
+        fields: Sequence[str] = (),
+    ) -> StoredPage:
+        """:meth:`page` as stored text, unparsed, with the top-level ``fields`` extracted by SQL."""
         after = decode_cursor(cursor) if cursor else 0
-        clauses = ["r.integration_id = ?", "r.model = ?", "r.rowid > ?", *where]
-        sql = f"SELECT r.rowid AS rid, r.* FROM records r WHERE {' AND '.join(clauses)} ORDER BY r.rowid LIMIT ?"
+        names = field_names(fields)
+        extract = "".join(f", json_extract(r.data, '$.{name}')" for name in names)
+        clauses = ["r.integration_id = ?", f"r.model = {model_literal(model)}", "r.rowid > ?", *where]
+        sql = (
+            "SELECT r.rowid, r.id, r.remote_id, r.hash, CAST(r.data AS BLOB), r.changed_at, r.remote_deleted_at, "
+            f"CAST(r.remote_data AS BLOB){extract} FROM records r WHERE {' AND '.join(clauses)} "
+            "ORDER BY r.rowid LIMIT ?"
+        )
         with self._lock:
-            rows = self.db.execute(sql, (integration_id, model, after, *params, page_size + 1)).fetchall()
+            cur = self.db.cursor()
+            cur.row_factory = None
+            rows = cur.execute(sql, (integration_id, after, *params, page_size + 1)).fetchall()
         more = len(rows) > page_size
         rows = rows[:page_size]
-        return RecordPage([self._row(r) for r in rows], encode_cursor(rows[-1]["rid"]) if more else None)
+        records = [
+            StoredRecord(r[1], r[2], r[3], r[4], r[5], r[6], r[7], dict(zip(names, r[8:], strict=True))) for r in rows
+        ]
+        return StoredPage(records, encode_cursor(rows[-1][0]) if more else None)
 
     # -- sync schedules and store copy (additions for the workers and ``unimap store copy``) ------------
 
@@ -658,6 +718,14 @@ class SQLiteStore:
                 )
                 count += 1
         return count
+
+
+def _picked(fields: Sequence[str] | None) -> str:
+    """The columns of a read: every one, or, when the caller names the ``fields`` it reads, all but ``remote_data``.
+
+    (Parsing the record's text in Python beats building a JSON object of the fields in SQL.)
+    """
+    return "*" if fields is None else "rowid, id, data, changed_at, remote_deleted_at"
 
 
 def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
