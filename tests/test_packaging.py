@@ -197,7 +197,16 @@ def test_the_installed_package_is_imported_not_the_checkout(probe: dict[str, Any
 
 def test_the_installed_engine_loads_and_maps_the_shipped_specs(probe: dict[str, Any]) -> None:
     assert probe["models"] == sorted(
-        ["user", "job", "candidate", "application_stage", "application", "job_hiring_team_member"]
+        [
+            "user",
+            "job",
+            "candidate",
+            "application_stage",
+            "application",
+            "job_hiring_team_member",
+            "tag",
+            "rejection_reason",
+        ]
     )
     assert "create_candidate" in probe["actions"]
     assert probe["user"]["remote_id"] == "7"
