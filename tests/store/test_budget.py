@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import threading
 import time
 
@@ -89,7 +88,8 @@ def test_clients_of_one_account_share_the_budget_on_a_shared_store(store_url, ma
         if shared:
             for client in clients * 2:  # 4 requests of one account, from two "processes": 1 a second
                 client.limiter.budget()
-            # connecting spent the one-request burst: each of the 4 waits longer than the one before
-            assert len(slept) == 4 and all(0 < a < b for a, b in itertools.pairwise(slept)), slept
+            # connecting spent the one-request burst: all 4 wait, and the last (third in line after the
+            # first) about 3 s longer than the first, less what a loaded machine spent between the calls
+            assert len(slept) == 4 and all(w > 0 for w in slept) and slept[-1] - slept[0] > 1.5, slept
         for client in clients:
             client.close()
