@@ -9,14 +9,11 @@ page read together) whose records are spliced from their stored JSON text.
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator
 from functools import partial
 from typing import Any
 
-import orjson
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -26,125 +23,29 @@ from starlette.routing import Mount, Route
 
 from unimap import ids
 from unimap.errors import InputInvalid, IntegrationNotFound, SyncPending, UnimapError
-from unimap.jsoninput import parse_json
 from unimap.query import ListQuery
 from unimap.webhooks.delivery import DeliveryLoop
 
 from . import attachments, fields, integrations
-from .auth import ApiKey, KeyStore, bearer_token, granted_integration
+from .auth import KeyStore, bearer_token
 from .describe import integration_details, sync_status
-from .errors import ApiError, OrjsonResponse, error_response, http_error_handler, unexpected_error_handler
+from .errors import ApiError, OrjsonResponse, http_error_handler, unexpected_error_handler
+from .handlers import (
+    ApiState,
+    Handler,
+    authenticate,
+    caller_integration,
+    endpoint,
+    json_body,
+    ok,
+    render,
+    scoped,
+    state_of,
+)
 from .limits import ConcurrencyLimiter, RateLimiter
-from .listing import ENDPOINTS, mapped_fields, parse_list_query
+from .listing import ENDPOINTS, parse_list_query
 from .openapi import ACTION_PATHS, openapi_document
 from .scheduler import SyncScheduler
-
-log = logging.getLogger("unimap.api")
-MAX_BODY = 64 * 1024 * 1024
-Handler = Callable[[Request], Awaitable[Response]]
-
-
-@dataclass
-class ApiState:
-    """Everything the handlers share: the service, keys, scheduler and limits."""
-
-    service: Any
-    keys: KeyStore
-    scheduler: SyncScheduler
-    rate: RateLimiter
-    concurrency: ConcurrencyLimiter
-    environment_id: str
-    owns_service: bool = False
-    _mapped: dict[str, dict[str, set[str]]] = field(default_factory=dict)
-
-    def mapped(self, connector: str) -> dict[str, set[str]]:
-        """Fields the connector maps, per model (cached)."""
-        if connector not in self._mapped:
-            self._mapped[connector] = mapped_fields(self.service.engine.connector(connector))
-        return self._mapped[connector]
-
-
-def _state(request: Request) -> ApiState:
-    return request.app.state.api
-
-
-def ok(data: Any, *, warnings: list[str] | None = None, headers: dict[str, str] | None = None) -> OrjsonResponse:
-    """Kombo's success envelope (``warnings`` only where the endpoint has them)."""
-    body: dict[str, Any] = {"status": "success", "data": data}
-    if warnings is not None:
-        body["warnings"] = [{"message": w} for w in warnings]
-    return OrjsonResponse(body, headers=headers)
-
-
-def render(data: Any) -> bytes:
-    """A success envelope as JSON bytes (records may be ``orjson.Fragment``: copied as they are)."""
-    return orjson.dumps({"status": "success", "data": data}, option=orjson.OPT_NON_STR_KEYS)
-
-
-def endpoint(handler: Handler) -> Handler:
-    """Turn every error of a handler into Kombo's JSON envelope."""
-
-    async def wrapped(request: Request) -> Response:
-        try:
-            return await handler(request)
-        except UnimapError as exc:
-            return error_response(request, exc)
-        except HTTPException:
-            raise
-        except Exception as exc:
-            return await unexpected_error_handler(request, exc)
-
-    wrapped.__name__ = handler.__name__
-    wrapped.__doc__ = handler.__doc__
-    return wrapped
-
-
-async def authenticate(request: Request) -> ApiKey:
-    """The caller's key (401 otherwise), counted against the rate limit."""
-    state = _state(request)
-    token = bearer_token(request.headers.get("authorization"))
-    key = await run_in_threadpool(state.keys.verify, token)
-    state.rate.check(key.id)
-    return key
-
-
-def caller_integration(state: ApiState, token: str, integration_id: str | None) -> Any:
-    """The integration a caller's key selected (blocking: the key and integration are read from the store)."""
-    key = state.keys.verify(token)
-    state.rate.check(key.id)
-    return granted_integration(key, integration_id, state.service.store)
-
-
-async def scoped(request: Request) -> tuple[ApiState, str]:
-    """The app state and the integration the caller's key selected (the preamble of ATS endpoints; one hand-off)."""
-    state = _state(request)
-    token = bearer_token(request.headers.get("authorization"))
-    chosen = await run_in_threadpool(caller_integration, state, token, request.headers.get("x-integration-id"))
-    return state, str(chosen.id)
-
-
-async def json_body(request: Request, *, required: bool = True) -> dict[str, Any]:
-    """The request's JSON object body."""
-    declared = request.headers.get("content-length") or "0"
-    if declared.isdigit() and int(declared) > MAX_BODY:
-        raise _too_large()
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY:
-            raise _too_large()
-        chunks.append(chunk)
-    raw = b"".join(chunks)
-    if not raw.strip():
-        if required:
-            raise InputInvalid("a JSON request body is required", fields=["(body)"])
-        return {}
-    return parse_json(raw, "(body)", expect=dict)
-
-
-def _too_large() -> ApiError:
-    return ApiError("PLATFORM.INPUT_INVALID", f"the request body is larger than {MAX_BODY // 2**20} MiB", status=413)
 
 
 def _query(request: Request) -> dict[str, str]:
@@ -159,7 +60,7 @@ def list_handler(model: str) -> Handler:
     """``GET /ats/<model>``: one page with Kombo's filters."""
 
     async def handler(request: Request) -> Response:
-        state = _state(request)
+        state = state_of(request)
         query = _query(request)
         token = bearer_token(request.headers.get("authorization"))
         wanted_integration = request.headers.get("x-integration-id")
@@ -313,13 +214,13 @@ async def force_sync(request: Request) -> Response:
 async def check_api_key(request: Request) -> Response:
     """``GET /check-api-key``."""
     await authenticate(request)
-    return ok({"environment_id": _state(request).environment_id})
+    return ok({"environment_id": state_of(request).environment_id})
 
 
 @endpoint
 async def get_integration(request: Request) -> Response:
     """``GET /integrations/{integration_id}``: Kombo's integration object plus sync status."""
-    state = _state(request)
+    state = state_of(request)
     key = await authenticate(request)
     integration_id = request.path_params["integration_id"]
     if not key.grants(integration_id):

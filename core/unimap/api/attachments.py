@@ -36,6 +36,7 @@ from unimap import ids
 from unimap.reads import list_attachments, open_attachment
 
 from .errors import ApiError
+from .handlers import endpoint, ok, scoped, state_of
 
 log = logging.getLogger("unimap.api")
 TTL_SECONDS = 7 * 24 * 3600
@@ -106,7 +107,6 @@ def owner_handler(owner: str) -> Any:
     """``GET /ats/<owner>s/{id}/attachments``: the vendor's files, with signed ``data_url``s."""
 
     async def handler(request: Request) -> Response:
-        from .app import ok, scoped
 
         state, integration_id = await scoped(request)
         owner_id = request.path_params[f"{owner}_id"]
@@ -130,9 +130,8 @@ def _disposition(stream: Any) -> str:
 
 async def download(request: Request) -> Response:
     """``GET /ats/attachments/{attachment_id}/download?token=…``: the file, streamed from the vendor."""
-    from .app import _state
 
-    state = _state(request)
+    state = state_of(request)
     integration_id, remote_id = read_token(request.path_params["attachment_id"], request.query_params.get("token", ""))
     stream = await run_in_threadpool(open_attachment, state.service, integration_id, remote_id)
 
@@ -150,7 +149,6 @@ async def download(request: Request) -> Response:
 
 def routes() -> list[Route]:
     """The routes of this module (below ``/v1``)."""
-    from .app import endpoint
 
     return [
         Route("/ats/candidates/{candidate_id}/attachments", endpoint(owner_handler("candidate")), methods=["GET"]),

@@ -18,18 +18,19 @@ from starlette.routing import Route
 from unimap.errors import InputInvalid, IntegrationNotFound
 from unimap.fieldcatalogue import custom_field_definitions, integration_fields, set_passthrough
 
+from .handlers import authenticate, endpoint, json_body, ok, scoped, state_of
+
 MAX_PAGE = 250
 
 
 async def _integration(request: Request) -> tuple[Any, str]:
     """The app state and the integration: the path's (granted to the key) or ``X-Integration-Id``'s."""
-    from .app import _state, authenticate, scoped
 
     if "integration_id" not in request.path_params:
         return await scoped(request)
     key = await authenticate(request)
     integration_id = request.path_params["integration_id"]
-    state = _state(request)
+    state = state_of(request)
     if not key.grants(integration_id):
         raise IntegrationNotFound(f"no integration {integration_id!r} for this API key")
     await run_in_threadpool(state.service.store.integration, integration_id)
@@ -53,7 +54,6 @@ def list_handler(read: Callable[[Any, str], list[dict[str, Any]]], name: str) ->
     """A paged list of ``read(service, integration_id)``."""
 
     async def handler(request: Request) -> Response:
-        from .app import ok
 
         state, integration_id = await _integration(request)
         items = await run_in_threadpool(read, state.service, integration_id)
@@ -65,7 +65,6 @@ def list_handler(read: Callable[[Any, str], list[dict[str, Any]]], name: str) ->
 
 async def patch_integration_field(request: Request) -> Response:
     """``PATCH …/integration-fields/{integration_field_id}`` with ``{enable_passthrough}``."""
-    from .app import json_body, ok
 
     state, integration_id = await _integration(request)
     body = await json_body(request)
@@ -86,7 +85,6 @@ async def patch_integration_field(request: Request) -> Response:
 
 def routes() -> list[Route]:
     """The routes of this module (below ``/v1``)."""
-    from .app import endpoint
 
     custom = endpoint(list_handler(custom_field_definitions, "list_custom_fields"))
     fields = endpoint(list_handler(integration_fields, "list_integration_fields"))

@@ -11,13 +11,13 @@ from unimap.errors import IntegrationNotFound
 from unimap.removal import SyncStillRunning, remove_integration
 
 from .errors import ApiError
+from .handlers import authenticate, endpoint, ok, state_of
 
 
 async def delete_integration(request: Request) -> Response:
     """Delete the integration (Kombo answers ``data: {}``); a sync that does not stop in time is a 409."""
-    from .app import _state, authenticate, ok
 
-    state = _state(request)
+    state = state_of(request)
     key = await authenticate(request)
     integration_id = request.path_params["integration_id"]
     if not key.grants(integration_id):
@@ -31,6 +31,5 @@ async def delete_integration(request: Request) -> Response:
 
 def routes() -> list[Route]:
     """The routes of this module (below ``/v1``)."""
-    from .app import endpoint
 
     return [Route("/integrations/{integration_id}", endpoint(delete_integration), methods=["DELETE"])]

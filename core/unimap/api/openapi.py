@@ -17,6 +17,8 @@ from unimap.query import FILTERS
 from unimap.resources import schemas_dir
 
 from .listing import ENDPOINTS, MAX_PAGE_SIZE
+from .openapi_surface import surface_paths
+from .webhooks import webhook_paths
 
 _REF = re.compile(r"^(?:(?P<file>[\w-]+)\.schema\.json)?(?:#(?:/\$defs/(?P<def>[\w-]+))?)?$")
 
@@ -380,11 +382,7 @@ def _paths() -> dict[str, Any]:
             "responses": _success({"type": "object", "required": ["running", "syncs"]}),
         }
     }
-    from .webhooks import webhook_paths  # imports this module
-
-    paths.update(webhook_paths())
-
-    from .openapi_surface import surface_paths
+    paths.update(webhook_paths(_success))
 
     for path, item in surface_paths(_success, integration_header).items():
         paths.setdefault(path, {}).update(item)

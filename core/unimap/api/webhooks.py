@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 import weakref
+from collections.abc import Callable
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -25,9 +26,9 @@ from unimap.webhooks.inbound import decode_body, inbound_spec
 from unimap.webhooks.policy import UrlPolicy
 from unimap.webhooks.store import Subscription, WebhookStore
 
-from .app import _state, authenticate, endpoint, json_body, ok
 from .auth import ALL_INTEGRATIONS, ApiKey
 from .errors import ApiError
+from .handlers import authenticate, endpoint, json_body, ok, state_of
 
 MAX_VENDOR_BODY = 1024 * 1024
 
@@ -45,7 +46,7 @@ def _not_found(sub_id: str) -> ApiError:
 @endpoint
 async def create_webhook(request: Request) -> Response:
     """``POST /webhooks``: subscribe ``url`` to ``data-changed`` events (of ``integration_id``, else all)."""
-    state = _state(request)
+    state = state_of(request)
     key = await authenticate(request)
     body = await json_body(request)
     url, integration_id = body.get("url"), body.get("integration_id")
@@ -72,14 +73,14 @@ async def create_webhook(request: Request) -> Response:
 @endpoint
 async def list_webhooks(request: Request) -> Response:
     """``GET /webhooks``: the subscriptions the caller's key reaches (never their secrets)."""
-    state = _state(request)
+    state = state_of(request)
     key = await authenticate(request)
     subs = await run_in_threadpool(WebhookStore(state.service.store).subscriptions)
     return ok({"results": [s.public() for s in subs if _visible(key, s)]})
 
 
 async def _own(request: Request) -> tuple[WebhookStore, Subscription]:
-    state = _state(request)
+    state = state_of(request)
     key = await authenticate(request)
     hooks = WebhookStore(state.service.store)
     sub_id = request.path_params["webhook_id"]
@@ -161,7 +162,7 @@ def _unverified() -> ApiError:
 @endpoint
 async def vendor_webhook(request: Request) -> Response:
     """``POST /integrations/{integration_id}/vendor-webhooks``: a verified vendor webhook starts a delta sync."""
-    state = _state(request)
+    state = state_of(request)
     integration_id = request.path_params["integration_id"]
     body = await request.body()
     if len(body) > MAX_VENDOR_BODY:
@@ -199,12 +200,11 @@ def webhook_routes() -> list[Route]:
     ]
 
 
-def webhook_paths() -> dict[str, Any]:
-    """The OpenAPI paths of :func:`webhook_routes`."""
-    from .openapi import _success
+def webhook_paths(success: Callable[[dict[str, Any]], dict[str, Any]]) -> dict[str, Any]:
+    """The OpenAPI paths of :func:`webhook_routes` (``success`` wraps a data schema in the envelope)."""
 
     def op(op_id: str, summary: str, data: dict[str, Any], **extra: Any) -> dict[str, Any]:
-        return {"operationId": op_id, "summary": summary, "tags": ["General"], "responses": _success(data), **extra}
+        return {"operationId": op_id, "summary": summary, "tags": ["General"], "responses": success(data), **extra}
 
     fields: dict[str, Any] = {
         "id": {"type": "string"},
