@@ -28,10 +28,10 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from unimap.errors import UnimapError
+from unimap.schedule import SyncHistory
 
 log = logging.getLogger("unimap.api.scheduler")
 
@@ -72,40 +72,6 @@ class _RecordingStore:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._store, name)
-
-
-def _epoch(stamp: str | None) -> float:
-    if not stamp:
-        return 0.0
-    return datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC).timestamp()
-
-
-@dataclass
-class _History:
-    """When an integration last tried a sync, last finished one, and last finished a full one (epoch s)."""
-
-    last_try: float = 0.0
-    last_ok: float = 0.0
-    last_full_ok: float = 0.0
-
-    def merge(self, syncs: list[dict[str, Any]]) -> None:
-        for row in syncs:
-            self.last_try = max(self.last_try, _epoch(row["started_at"]))
-            if row["status"] == "success":
-                self.last_ok = max(self.last_ok, _epoch(row["finished_at"]))
-                if row["kind"] == "full":
-                    self.last_full_ok = max(self.last_full_ok, _epoch(row["finished_at"]))
-
-    def due(self, now: float, delta_every: float, full_every: float) -> str | None:
-        """The kind of sync due at ``now``; a failed attempt waits the shorter interval before the next."""
-        pause = min(x for x in (delta_every, full_every) if x > 0)
-        if not self.last_ok:
-            return "full" if not self.last_try or now - self.last_try >= pause else None
-        if full_every > 0 and now - self.last_full_ok >= full_every and now - self.last_try >= pause:
-            return "full"
-        if delta_every > 0 and now - max(self.last_ok, self.last_try) >= delta_every:
-            return "delta"
-        return None
 
 
 class ProcessLock:
@@ -184,7 +150,7 @@ class SyncScheduler:
         self.sync_options = dict(sync_options or {})
         self.running: dict[str, SyncJob] = {}
         self.last_error: dict[str, str] = {}
-        self._history: dict[str, _History] = {}
+        self._history: dict[str, SyncHistory] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -260,11 +226,11 @@ class SyncScheduler:
                 out.append((integration.id, kind))
         return out
 
-    def _state(self, integration_id: str) -> _History:
+    def _state(self, integration_id: str) -> SyncHistory:
         """What the store says about past syncs (a deep look once, then the latest few each tick)."""
         known = self._history.get(integration_id)
         rows = self.service.store.syncs(integration_id, 20 if known else 2000)
-        history = known or _History()
+        history = known or SyncHistory()
         history.merge(rows)
         self._history[integration_id] = history
         return history

@@ -352,7 +352,7 @@ def busy_integrations(url: str) -> set[str]:
 
 def due_syncs(service: Any, now: float, delta_every: float, full_every: float) -> list[tuple[str, str]]:
     """``(integration, kind)`` of every sync due at ``now`` by each integration's (or the default) schedule."""
-    from unimap.api.scheduler import _History
+    from unimap.schedule import SyncHistory
 
     busy = busy_integrations(RUNTIME.store_url) if RUNTIME.store_url else set()
     out: list[tuple[str, str]] = []
@@ -364,7 +364,7 @@ def due_syncs(service: Any, now: float, delta_every: float, full_every: float) -
         full = full_every if schedule["full_every"] is None else float(schedule["full_every"])
         if delta <= 0 and full <= 0:
             continue
-        history = _History()
+        history = SyncHistory()
         history.merge(service.store.syncs(integration.id, 50))
         kind = history.due(now, delta, full)
         if kind:
