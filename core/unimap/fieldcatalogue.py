@@ -70,7 +70,8 @@ def _catalogue(service: Any, integration: Any, specs: Any, models: list[str]) ->
     tables: dict[str, dict[str, Any]] = {}
     for entry in specs.custom_field_catalogue:
         run = service.store.checkpoint(integration.id, f"lookup:{entry.lookup}")["run"] or {}
-        tables[entry.lookup] = run.get("table") if isinstance(run.get("table"), dict) else {}
+        table = run.get("table")
+        tables[entry.lookup] = table if isinstance(table, dict) else {}
     ctx = MappingContext(integration.id, _settings(service, integration), tables)
     with mapping_context(ctx):
         for entry in specs.custom_field_catalogue:

@@ -465,12 +465,12 @@ class SpecLoader:
         for index, entry in enumerate(_sequence(specs.data.get("custom_field_catalogue"))):
             name = _mapping(entry).get("lookup")
             if isinstance(name, str) and name not in lookups:
-                path = ("custom_field_catalogue", index, "lookup")
+                entry_path: JsonPath = ("custom_field_catalogue", index, "lookup")
                 findings.add(
                     rules.UNKNOWN_LOOKUP,
                     f"custom_field_catalogue: lookup {name!r} is not defined in {CONNECTOR_FILE}",
-                    specs.connector.document.location(path),
-                    path,
+                    specs.connector.document.location(entry_path),
+                    entry_path,
                     did_you_mean(name, lookups),
                 )
         for spec in files:

@@ -3,36 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from kombo import Kombo
 
 from unimap import ids
-from unimap.api import ApiServer, create_app
-from unimap.api.auth import KeyStore
 from unimap.service import Unimap
 from unimap_connectors.greenhouse.sandbox import Sandbox
 
-from .helpers import connect
+from .helpers import serve_synced
 
 KOMBO_NAMES = {"candidate": "ats_candidates", "job": "ats_jobs", "application": "ats_applications"}
 
 
 @pytest.fixture
-def served(tmp_path: Any) -> Iterator[tuple[Kombo, Unimap, str, Sandbox]]:
-    sb = Sandbox(seed=3, size="small", rate_limit=None).start()
-    um = Unimap(f"sqlite:///{tmp_path / 'store.db'}")
-    iid = connect(um, sb, integration_id="greenhouse:fields")
-    assert um.sync(iid, full=True).ok
-    key = KeyStore(um.store).create([iid], "sdk")[0]
-    server = ApiServer(create_app(um, delta_every=0, full_every=0)).start()
-    try:
-        yield Kombo(api_key=key, integration_id=iid, server_url=server.url), um, iid, sb
-    finally:
-        server.stop()
-        um.close()
-        sb.stop()
+def served(tmp_path: Path) -> Iterator[tuple[Kombo, Unimap, str, Sandbox]]:
+    with serve_synced(tmp_path, "greenhouse:fields") as running:
+        yield running
 
 
 def _expected(sb: Sandbox, iid: str) -> list[tuple[str, str, str, str]]:
@@ -93,3 +82,14 @@ def test_a_renamed_and_a_new_field_show_after_the_next_sync(served: Any) -> None
     assert after == _expected(sb, iid) and len(after) == len(before) + 1
     renamed = next(d for d in after if d[2] == field["name_key"])
     assert renamed[3] == "Renamed In Greenhouse" and renamed[0] in {d[0] for d in before}
+
+
+def test_a_catalogue_that_cannot_be_read_keeps_the_last_one(served: Any) -> None:
+    kombo, um, iid, sb = served
+    before = _listed(kombo, iid)
+    sb.auth.custom.scopes.discard("harvest:custom_fields:list")
+    sb.tenant.edit("custom_fields", sb.tenant.rows("custom_fields")[0]["id"], name="Not Seen")
+    report = um.sync(iid)
+    assert report.ok, "no model reads the catalogue: the models still sync"
+    assert any("'custom_fields' unavailable" in w for w in report.warnings), report.warnings
+    assert _listed(kombo, iid) == before
