@@ -69,6 +69,8 @@ def test_the_catalogue_pages_and_the_short_route_agrees(one: Live) -> None:
     assert paged == whole and len(set(whole)) == len(whole) > 3
     with one.http() as http:
         short = http.get("/custom-fields", params={"page_size": 250}).json()["data"]
+        unknown = http.get("/custom-fields", params={"model": "ats_jobs"})
+    assert unknown.status_code == 400 and "unknown query parameter(s) model" in unknown.json()["error"]["message"]
     assert [d["id"] for d in short["results"]] == whole and short["next"] is None
 
 
