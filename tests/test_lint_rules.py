@@ -409,3 +409,20 @@ def test_every_declared_expression_is_compiled(path: Path, loader: SpecLoader) -
     assert spec is not None and not findings.errors()
     declared = _declared(_expression_validator(spec.kind, {"request": transport}).iter_errors(spec.data))
     assert declared == set(spec.expressions) | set(spec.templates)
+
+
+def test_unknown_lookup_in_the_custom_field_catalogue(
+    tmp_path: Path, loader: SpecLoader, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    catalogue = "    value: name\ncustom_field_catalogue:\n  - {lookup: departmnts, model: \"'job'\", key: name}\n"
+    folder = variant(tmp_path, "U308", {"connector.yaml": ("    value: name\n", catalogue)})
+    findings = lint(folder, loader, monkeypatch)
+    assert codes(findings) == ["U308"]
+    assert where(findings[0], folder) == ("connector.yaml", 15, 14)
+    assert "custom_field_catalogue" in findings[0].message and findings[0].suggestion == "departments"
+    good = variant(
+        tmp_path / "good",
+        "U308",
+        {"connector.yaml": ("    value: name\n", catalogue.replace("departmnts", "departments"))},
+    )
+    assert lint(good, loader, monkeypatch) == []

@@ -19,7 +19,7 @@ from unimap.loader import CONNECTOR_FILE, SpecLoader
 from unimap.mapping import RecordMapper
 from unimap.registry import BuildEnv
 from unimap.resources import mappings_dir
-from unimap.specs import ConnectorSpecs, DetailSpec, LookupSpec
+from unimap.specs import CatalogueSpec, ConnectorSpecs, DetailSpec, LookupSpec
 from unimap.store.base import Integration
 from unimap.transport.client import VendorClient
 from unimap.yamlsource import YamlSyntaxError, safe_load
@@ -82,6 +82,16 @@ def build_components(specs: ConnectorSpecs, env: BuildEnv) -> None:
         )
         specs.lookups[name] = LookupSpec(
             name, source, env.expr(lookup["key"]), env.expr(lookup["value"]), bool(lookup.get("optional"))
+        )
+    for entry in data.get("custom_field_catalogue") or []:
+        specs.custom_field_catalogue.append(
+            CatalogueSpec(
+                entry["lookup"],
+                env.expr(entry["model"]),
+                env.expr(entry["key"]),
+                env.expr(entry["label"]) if entry.get("label") is not None else None,
+                env.expr(entry["description"]) if entry.get("description") is not None else None,
+            )
         )
     for action in specs.actions.values():
         action.typed_steps = [env.build("step", step) for step in action.steps]

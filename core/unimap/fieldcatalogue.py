@@ -1,7 +1,10 @@
 """Custom-field definitions and integration fields of an integration, from what its syncs stored.
 
-* **Custom fields** (``GET /integrations/{id}/custom-fields``): every key the connector's
-  ``custom_fields`` mappings produced on the stored records of each model.
+* **Custom fields** (``GET /integrations/{id}/custom-fields``): the vendor's own definitions
+  where the connector declares a ``custom_field_catalogue`` (rows of lookups the syncs keep in
+  the checkpoints ``lookup:<name>``, with the vendor's labels and an id made from the vendor's
+  field id), then every other key the connector's ``custom_fields`` mappings produced on the
+  stored records of each model (labelled with the key itself).
 * **Integration fields** (``GET /integrations/{id}/integration-fields``): every top-level field
   of the vendor's raw records (``remote_data``) of the models whose connector has a
   ``<model>_integration_fields`` setting — the fields that can be passed through.
@@ -20,6 +23,7 @@ from __future__ import annotations
 from typing import Any
 
 from unimap import ids
+from unimap.context import MappingContext, mapping_context
 from unimap.errors import InputInvalid
 from unimap.store.integration_rows import set_field_setting
 
@@ -47,20 +51,73 @@ def _settings(service: Any, integration: Any) -> dict[str, Any]:
     return dict(service.engine.settings(integration.connector, integration.settings))
 
 
+def _natural(value: str) -> tuple[int, int, str]:
+    """Sort key putting numeric ids in numeric order, then the others by text."""
+    return (0, int(value), "") if value.isdigit() else (1, 0, value)
+
+
+def _text(value: Any) -> str | None:
+    """A definition's key, label or description as text (``None`` when there is none)."""
+    if isinstance(value, bool) or value is None or value == "":
+        return None
+    return str(value) if isinstance(value, str | int | float) else None
+
+
+def _catalogue(service: Any, integration: Any, specs: Any, models: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """The declared catalogue's definitions by model, from the lookup tables the last sync kept."""
+    out: dict[str, list[dict[str, Any]]] = {m: [] for m in models}
+    seen: set[tuple[str, str]] = set()
+    tables: dict[str, dict[str, Any]] = {}
+    for entry in specs.custom_field_catalogue:
+        run = service.store.checkpoint(integration.id, f"lookup:{entry.lookup}")["run"] or {}
+        table = run.get("table")
+        tables[entry.lookup] = table if isinstance(table, dict) else {}
+    ctx = MappingContext(integration.id, _settings(service, integration), tables)
+    with mapping_context(ctx):
+        for entry in specs.custom_field_catalogue:
+            table = tables[entry.lookup]
+            for remote_id in sorted(table, key=_natural):
+                row = table[remote_id]
+                model, key = entry.model.search(row), _text(entry.key.search(row))
+                if not isinstance(model, str) or model not in out or key is None or (model, key) in seen:
+                    continue
+                seen.add((model, key))
+                out[model].append(
+                    {
+                        "id": ids.unified_id(integration.id, "custom_field", f"{model}\x1fremote\x1f{remote_id}"),
+                        "key": key,
+                        "integration_field": None,
+                        "model": _kombo_name(model),
+                        "label": _text(entry.label.search(row)) if entry.label else None,
+                        "description": _text(entry.description.search(row)) if entry.description else None,
+                    }
+                )
+    return out
+
+
+def _sampled_keys(service: Any, integration_id: str, model: str) -> list[str]:
+    """The ``custom_fields`` keys on a sample of the model's newest stored records, sorted."""
+    keys: dict[str, None] = {}
+    for record in _sample(service, integration_id, model):
+        custom = record.get("custom_fields")
+        if isinstance(custom, dict):
+            keys.update(dict.fromkeys(str(k) for k in custom))
+    return sorted(keys)
+
+
 def custom_field_definitions(service: Any, integration_id: str) -> list[dict[str, Any]]:
-    """Kombo's custom-field objects: one per model and ``custom_fields`` key seen on stored records."""
+    """Kombo's custom-field objects: the declared catalogue's, then the other keys seen on stored records."""
     integration = service.store.integration(integration_id)
     specs = service.engine.connector(integration.connector)
+    models = [m for m, spec in specs.models.items() if any(f.name == "custom_fields" for f in spec.fields)]
+    declared = _catalogue(service, integration, specs, models)
     out = []
-    for model, spec in specs.models.items():
-        if not any(f.name == "custom_fields" for f in spec.fields):
-            continue
-        keys: dict[str, None] = {}
-        for record in _sample(service, integration_id, model):
-            custom = record.get("custom_fields")
-            if isinstance(custom, dict):
-                keys.update(dict.fromkeys(str(k) for k in custom))
-        for key in sorted(keys):
+    for model in models:
+        out.extend(declared[model])
+        known = {d["key"] for d in declared[model]}
+        for key in _sampled_keys(service, integration_id, model):
+            if key in known:
+                continue
             out.append(
                 {
                     "id": ids.unified_id(integration_id, "custom_field", f"{model}\x1f{key}"),

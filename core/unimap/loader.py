@@ -461,6 +461,18 @@ class SpecLoader:
             "lookup": (rules.UNKNOWN_LOOKUP, set(_mapping(specs.data.get("lookups")))),
             "labelled_fields": (rules.UNKNOWN_LOOKUP, set(_mapping(specs.data.get("lookups")))),
         }
+        lookups = tables["lookup"][1]
+        for index, entry in enumerate(_sequence(specs.data.get("custom_field_catalogue"))):
+            name = _mapping(entry).get("lookup")
+            if isinstance(name, str) and name not in lookups:
+                entry_path: JsonPath = ("custom_field_catalogue", index, "lookup")
+                findings.add(
+                    rules.UNKNOWN_LOOKUP,
+                    f"custom_field_catalogue: lookup {name!r} is not defined in {CONNECTOR_FILE}",
+                    specs.connector.document.location(entry_path),
+                    entry_path,
+                    did_you_mean(name, lookups),
+                )
         for spec in files:
             for path, expression, offset in spec.all_expressions():
                 for function, (rule, known) in tables.items():

@@ -74,6 +74,20 @@ class LookupSpec:
 
 
 @dataclass
+class CatalogueSpec:
+    """Custom-field definitions read from lookup ``lookup``: each row's key is the vendor's field id.
+
+    ``model``, ``key``, ``label`` and ``description`` are evaluated over the row's value.
+    """
+
+    lookup: str
+    model: Expression
+    key: Expression
+    label: Expression | None = None
+    description: Expression | None = None
+
+
+@dataclass
 class ModelSpec:
     """How one unified model is read from the vendor."""
 
@@ -145,6 +159,7 @@ class ConnectorSpecs:
     actions: dict[str, ActionSpec] = field(default_factory=dict)
     reads: dict[str, ReadSpec] = field(default_factory=dict)
     lookups: dict[str, LookupSpec] = field(default_factory=dict)
+    custom_field_catalogue: list[CatalogueSpec] = field(default_factory=list)
 
     @property
     def transport(self) -> str:

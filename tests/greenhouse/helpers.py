@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+from kombo import Kombo
 
 from unimap import unified
 from unimap.service import Unimap
@@ -26,6 +31,30 @@ def connect(um: Unimap, sb: Sandbox, integration_id: str = INTEGRATION_ID, **set
         integration_id=integration_id,
         settings={"token_url": sb.token_url, **settings},
     ).id
+
+
+@contextmanager
+def serve_synced(
+    folder: Path, integration_id: str, seed: int = 3, **settings: Any
+) -> Iterator[tuple[Kombo, Unimap, str, Sandbox]]:
+    """A small sandbox, connected and fully synced, served by ``unimap serve``, with Kombo's SDK on it."""
+    from unimap.api import ApiServer, create_app
+    from unimap.api.auth import KeyStore
+
+    sb = Sandbox(seed=seed, size="small", rate_limit=None).start()
+    um = Unimap(f"sqlite:///{folder / 'store.db'}")
+    try:
+        iid = connect(um, sb, integration_id=integration_id, **settings)
+        assert um.sync(iid, full=True).ok
+        key = KeyStore(um.store).create([iid], "sdk")[0]
+        server = ApiServer(create_app(um, delta_every=0, full_every=0)).start()
+        try:
+            yield Kombo(api_key=key, integration_id=iid, server_url=server.url), um, iid, sb
+        finally:
+            server.stop()
+    finally:
+        um.close()
+        sb.stop()
 
 
 def templates(sb: Sandbox) -> set[int]:

@@ -43,6 +43,7 @@ LOOKUPS = {
     "/v3/rejection_reasons": "rejection_reasons",
     "/v3/candidate_tags": "candidate_tags",
     "/v3/job_posts": "job_posts",
+    "/v3/custom_fields": "custom_fields",
 }
 
 

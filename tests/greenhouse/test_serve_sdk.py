@@ -9,12 +9,10 @@ from typing import Any
 import pytest
 from kombo import Kombo
 
-from unimap.api import ApiServer, create_app
-from unimap.api.auth import KeyStore
 from unimap.service import Unimap
 from unimap_connectors.greenhouse.sandbox import Sandbox
 
-from .helpers import connect
+from .helpers import serve_synced
 
 LISTS = ("get_users", "get_jobs", "get_candidates", "get_application_stages", "get_applications")
 
@@ -31,18 +29,8 @@ def walk(call: Callable[..., Any], **kwargs: Any) -> tuple[list[Any], int]:
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Kombo, Unimap, str, Sandbox]]:
-    sb = Sandbox(seed=3, size="small", rate_limit=None).start()
-    um = Unimap(f"sqlite:///{tmp_path_factory.mktemp('gh-serve') / 'store.db'}")
-    iid = connect(um, sb, integration_id="greenhouse:serve")
-    assert um.sync(iid, full=True).ok
-    key = KeyStore(um.store).create([iid], "sdk")[0]
-    server = ApiServer(create_app(um, delta_every=0, full_every=0)).start()
-    try:
-        yield Kombo(api_key=key, integration_id=iid, server_url=server.url), um, iid, sb
-    finally:
-        server.stop()
-        um.close()
-        sb.stop()
+    with serve_synced(tmp_path_factory.mktemp("gh-serve"), "greenhouse:serve") as running:
+        yield running
 
 
 @pytest.mark.parametrize("method", LISTS)

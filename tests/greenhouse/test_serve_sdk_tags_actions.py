@@ -10,29 +10,17 @@ import pytest
 from kombo import Kombo
 from kombo.errors import KomboAtsError
 
-from unimap.api import ApiServer, create_app
-from unimap.api.auth import KeyStore
 from unimap.service import Unimap
 from unimap_connectors.greenhouse.sandbox import Sandbox
 
-from .helpers import connect
+from .helpers import serve_synced
 from .test_serve_sdk import walk
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Kombo, Unimap, str, Sandbox]]:
-    sb = Sandbox(seed=4, size="small", rate_limit=None).start()
-    um = Unimap(f"sqlite:///{tmp_path_factory.mktemp('gh-serve-tags') / 'store.db'}")
-    iid = connect(um, sb, integration_id="greenhouse:serve-tags")
-    assert um.sync(iid, full=True).ok
-    key = KeyStore(um.store).create([iid], "sdk")[0]
-    server = ApiServer(create_app(um, delta_every=0, full_every=0)).start()
-    try:
-        yield Kombo(api_key=key, integration_id=iid, server_url=server.url), um, iid, sb
-    finally:
-        server.stop()
-        um.close()
-        sb.stop()
+    with serve_synced(tmp_path_factory.mktemp("gh-serve-tags"), "greenhouse:serve-tags", seed=4) as running:
+        yield running
 
 
 @pytest.mark.parametrize(("method", "model"), [("get_tags", "tag"), ("get_rejection_reasons", "rejection_reason")])

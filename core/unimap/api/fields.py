@@ -21,6 +21,7 @@ from unimap.fieldcatalogue import custom_field_definitions, integration_fields, 
 from .handlers import authenticate, endpoint, json_body, ok, scoped, state_of
 
 MAX_PAGE = 250
+QUERY = ("cursor", "page_size")
 
 
 async def _integration(request: Request) -> tuple[Any, str]:
@@ -38,7 +39,13 @@ async def _integration(request: Request) -> tuple[Any, str]:
 
 
 def _page(request: Request, items: list[dict[str, Any]]) -> dict[str, Any]:
-    """One page of ``items`` (``cursor`` is the offset, ``page_size`` at most 250)."""
+    """One page of ``items`` (``cursor`` is the offset, ``page_size`` at most 250); other parameters are refused."""
+    unknown = sorted(k for k in request.query_params if k not in QUERY)
+    if unknown:
+        raise InputInvalid(
+            f"unknown query parameter(s) {', '.join(unknown)} for this endpoint (known: {', '.join(QUERY)})",
+            fields=unknown,
+        )
     size_text = request.query_params.get("page_size") or "100"
     if not size_text.isdigit() or not 1 <= int(size_text) <= MAX_PAGE:
         raise InputInvalid(f"page_size must be an integer from 1 to {MAX_PAGE}", fields=["page_size"])
