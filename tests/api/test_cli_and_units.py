@@ -17,9 +17,10 @@ from kombo import Kombo
 
 from unimap.api.auth import KeyStore, hash_key
 from unimap.api.listing import normalize_timestamp
-from unimap.api.scheduler import SyncScheduler, _History
+from unimap.api.scheduler import SyncScheduler
 from unimap.cli.main import _register_commands, cli
 from unimap.errors import InputInvalid
+from unimap.schedule import SyncHistory
 from unimap.service import Unimap
 from unimap_connectors.otys.sandbox import Sandbox
 
@@ -177,12 +178,12 @@ def test_normalize_timestamp_rejects(value: str) -> None:
 
 
 def test_history_decides_which_sync_is_due() -> None:
-    never = _History()
+    never = SyncHistory()
     assert never.due(1000.0, 300, 86400) == "full"
-    failed = _History(last_try=1000.0)
+    failed = SyncHistory(last_try=1000.0)
     assert failed.due(1100.0, 300, 86400) is None
     assert failed.due(1300.0, 300, 86400) == "full"
-    fresh = _History(last_try=1000.0, last_ok=1010.0, last_full_ok=1010.0)
+    fresh = SyncHistory(last_try=1000.0, last_ok=1010.0, last_full_ok=1010.0)
     assert fresh.due(1200.0, 300, 86400) is None
     assert fresh.due(1310.0, 300, 86400) == "delta"
     assert fresh.due(1010.0 + 86400, 300, 86400) == "full"
