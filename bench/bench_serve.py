@@ -214,6 +214,13 @@ def measure(store_url: str, key: str, args: argparse.Namespace, folder: Path) ->
         served = _run_load(f"http://127.0.0.1:{port}/v1", key, paths, args)
     finally:
         _stop(proc)
+    port = _free_port()  # the same, with the page cache off: every page assembled and spliced
+    serve[serve.index("--port") + 1] = str(port)
+    proc = _serve(serve, {"UNIMAP_PAGE_CACHE_MB": "0"}, port)
+    try:
+        uncached = _run_load(f"http://127.0.0.1:{port}/v1", key, paths, args)
+    finally:
+        _stop(proc)
 
     port = _free_port()
     bare = [sys.executable, "-c", _BARE.format(here=str(HERE), port=port, workers=args.workers)]
@@ -224,6 +231,7 @@ def measure(store_url: str, key: str, args: argparse.Namespace, folder: Path) ->
         _stop(proc)
     return {
         "served": served,
+        "served_page_cache_off": uncached,
         "bare": baseline,
         "ratio_to_bare": round(served["requests_per_second"] / baseline["requests_per_second"], 3)
         if baseline["requests_per_second"]
@@ -373,6 +381,11 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"  bare starlette, same {row['first_page_bytes']} bytes: {bare['requests_per_second']}/s, "
             f"p50 {bare['p50_ms']} ms, unloaded {bare['unloaded_p50_ms']} ms → ratio {row['ratio_to_bare']}"
+        )
+        off = row["served_page_cache_off"]
+        print(
+            f"  page cache off: {off['requests_per_second']}/s, p50 {off['p50_ms']} ms, p99 {off['p99_ms']} ms, "
+            f"unloaded p50 {off['unloaded_p50_ms']} ms"
         )
         print(f"  in process, per page: {row['in_process']}")
     if not args.no_save:

@@ -45,6 +45,7 @@ from .handlers import (
 from .limits import ConcurrencyLimiter, RateLimiter
 from .listing import ENDPOINTS, parse_list_query
 from .openapi import ACTION_PATHS, openapi_document
+from .pagecache import PageCache, default_budget
 from .scheduler import SyncScheduler
 
 
@@ -76,6 +77,10 @@ def list_handler(model: str) -> Handler:
                     status=404,
                 )
             wanted = parse_list_query(model, query, state.mapped(connector))
+            generation = state.pages.generation(state.service.store) if state.pages.max_bytes else None
+            key = (integration_id, model, tuple(sorted(query.items())), generation)
+            if generation is not None and (cached := state.pages.get(key)) is not None:
+                return cached
             if not state.service.store.has_finished_sync(integration_id):
                 raise SyncPending(
                     f"the first sync of {integration_id} has not finished yet; poll "
@@ -85,7 +90,10 @@ def list_handler(model: str) -> Handler:
                 ListQuery(model, filters={k: wanted.kwargs[k] for k in wanted.unsupported}).conditions(integration_id)
                 return render({"next": None, "results": []})
             result = state.service.list_fragments(model, integration, **wanted.kwargs)
-            return render({"next": result.next, "results": result.results})
+            body = render({"next": result.next, "results": result.results})
+            if generation is not None:
+                state.pages.put(key, body)
+            return body
 
         return Response(await run_in_threadpool(page), media_type="application/json")
 
@@ -292,12 +300,14 @@ def create_app(
     sync_options: dict[str, Any] | None = None,
     webhook_tick: float = 1.0,
     shared: bool = False,
+    page_cache_mb: float | None = None,
 ) -> Starlette:
     """The ASGI app over ``service`` (a :class:`~unimap.service.Unimap`, or a store URL to open one).
 
     The sync schedule and the webhook delivery loop (every ``webhook_tick`` s; 0 = off) start and
     stop with the app's lifespan; ``shared``: other processes serve the same store (``unimap serve
-    --workers N``), so they take turns running the schedule.
+    --workers N``), so they take turns running the schedule. ``page_cache_mb`` bounds the rendered
+    list pages kept until the store changes (default ``UNIMAP_PAGE_CACHE_MB`` or 32; 0 = off).
     """
     owns = not hasattr(service, "store")
     if owns:
@@ -320,6 +330,7 @@ def create_app(
         ConcurrencyLimiter(max_concurrent_actions),
         environment_id(service.store),
         owns,
+        PageCache(default_budget() if page_cache_mb is None else max(0, int(page_cache_mb * 2**20))),
     )
 
     @contextlib.asynccontextmanager

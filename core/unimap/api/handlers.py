@@ -24,6 +24,7 @@ from .auth import ApiKey, KeyStore, bearer_token, granted_integration
 from .errors import ApiError, OrjsonResponse, error_response, unexpected_error_handler
 from .limits import ConcurrencyLimiter, RateLimiter
 from .listing import mapped_fields
+from .pagecache import PageCache, default_budget
 from .scheduler import SyncScheduler
 
 __all__ = [
@@ -47,7 +48,7 @@ Handler = Callable[[Request], Awaitable[Response]]
 
 @dataclass
 class ApiState:
-    """Everything the handlers share: the service, keys, scheduler and limits."""
+    """Everything the handlers share: the service, keys, scheduler, limits and the page cache."""
 
     service: Any
     keys: KeyStore
@@ -56,6 +57,7 @@ class ApiState:
     concurrency: ConcurrencyLimiter
     environment_id: str
     owns_service: bool = False
+    pages: PageCache = field(default_factory=lambda: PageCache(default_budget()))
     _mapped: dict[str, dict[str, set[str]]] = field(default_factory=dict)
 
     def mapped(self, connector: str) -> dict[str, set[str]]:

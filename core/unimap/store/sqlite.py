@@ -177,6 +177,13 @@ class SQLiteStore(StoredPages):
                 raise
             self.db.execute("COMMIT")
 
+    def generation(self) -> tuple[int, int]:
+        """A value that changes whenever the store changes: any other connection's commit moves
+        ``PRAGMA data_version``, this connection's writes move ``total_changes`` (a cache key)."""
+        with self._lock:
+            version = int(self.db.execute("PRAGMA data_version").fetchone()[0])
+            return version, self.db.total_changes
+
     def _migrate(self) -> None:
         with self._lock:
             self.db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
