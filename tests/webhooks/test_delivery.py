@@ -68,8 +68,14 @@ def test_signature_verifies_only_the_signed_body_and_recent_times() -> None:
 
 
 def test_url_policy_refuses_private_addresses_unless_allowed() -> None:
-    strict = UrlPolicy()
-    for url in ("http://127.0.0.1:9/x", "http://[::1]/x", "http://10.1.2.3/x", "http://169.254.169.254/"):
+    # hosts other than loopback are names resolved in-process, so no test URL can reach them
+    names = {"inside.test": "10.1.2.3", "home.test": "192.168.0.1", "metadata.test": "169.254.169.254"}
+
+    def resolver(host: str, port: int) -> list[str]:
+        return [names[host]]
+
+    strict = UrlPolicy(resolver=resolver)
+    for url in ("http://127.0.0.1:9/x", "http://[::1]/x", "http://inside.test/x", "http://metadata.test/"):
         with pytest.raises(InputInvalid, match="private or local address"):
             strict.check(url)
     with pytest.raises(InputInvalid, match="http\\(s\\) URL"):
@@ -77,11 +83,12 @@ def test_url_policy_refuses_private_addresses_unless_allowed() -> None:
     rebinding = UrlPolicy(allowed=parse_allow("10.0.0.0/8")[1], resolver=lambda host, port: ["10.0.0.1", "127.0.0.1"])
     with pytest.raises(InputInvalid, match=r"resolves to 127\.0\.0\.1"):
         rebinding.check("http://receiver.test/x")  # every address is checked, not the first
-    allowed = UrlPolicy.from_env({"UNIMAP_WEBHOOK_ALLOW": "127.0.0.1, 10.0.0.0/8"})
+    from_env = UrlPolicy.from_env({"UNIMAP_WEBHOOK_ALLOW": "127.0.0.1, 10.0.0.0/8"})
+    allowed = UrlPolicy(from_env.allow_everything, from_env.allowed, resolver=resolver)
     assert str(allowed.check("http://127.0.0.1:9/x")) == "127.0.0.1"
-    assert str(allowed.check("http://10.1.2.3/x")) == "10.1.2.3"
+    assert str(allowed.check("http://inside.test/x")) == "10.1.2.3"
     with pytest.raises(InputInvalid):
-        allowed.check("http://192.168.0.1/x")
+        allowed.check("http://home.test/x")
     assert parse_allow("private") == (True, ())
     with pytest.raises(ConfigError, match="UNIMAP_WEBHOOK_ALLOW: 'nope'"):
         parse_allow("nope")
