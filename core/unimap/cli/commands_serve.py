@@ -17,6 +17,7 @@ from unimap.cli.options import (
     integration_option,
     make_console,
     open_service,
+    print_table,
     resolve_integration,
     store_option,
 )
@@ -187,14 +188,10 @@ def keys_list(as_json: bool, store_url: str) -> None:
     if as_json:
         echo_json([k.public() for k in found])
         return
-    table = Table()
-    for column in ("id", "name", "integrations", "created", "revoked"):
-        table.add_column(column, overflow="fold")
-    for key in found:
-        table.add_row(
-            key.id, key.name or "-", ", ".join(key.integrations), key.created_at or "-", key.revoked_at or "-"
-        )
-    _console().print(table)
+    print_table(
+        ("id", "name", "integrations", "created", "revoked"),
+        ((k.id, k.name or "-", ", ".join(k.integrations), k.created_at or "-", k.revoked_at or "-") for k in found),
+    )
 
 
 @keys.command("revoke", epilog="Exit status: 0 revoked, 1 no such key, 2 usage error.")

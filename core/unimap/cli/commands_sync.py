@@ -31,6 +31,7 @@ from unimap.cli.options import (
     model_name,
     open_service,
     parse_settings,
+    print_table,
     resolve_integration,
     silence_stdout,
     store_option,
@@ -187,15 +188,12 @@ def integrations(ctx: click.Context, as_json: bool, store_url: str) -> None:
     if not rows:
         click.echo("no integration yet; run `unimap connect <connector>` first", err=True)
         return
-    table = Table()
-    for column in ("id", "connector", "name", "base url", "settings"):
-        table.add_column(column, overflow="fold")
-    for row in rows:
+
+    def line(row: dict[str, Any]) -> tuple[str, ...]:
         settings = ", ".join(f"{k}={json.dumps(v)}" for k, v in (row["settings"] or {}).items())
-        table.add_row(
-            row["id"], row["connector"], row["name"] or "-", row["base_url"] or "default host", settings or "-"
-        )
-    make_console().print(table)
+        return row["id"], row["connector"], row["name"] or "-", row["base_url"] or "default host", settings or "-"
+
+    print_table(("id", "connector", "name", "base url", "settings"), (line(row) for row in rows))
 
 
 @integrations.command("update", epilog="Exit status: 0 updated, 1 unknown integration or setting, 2 usage error.")

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
-from rich.table import Table
 
 from unimap.cli.main import cli
 from unimap.cli.options import (
     echo_json,
     integration_option,
-    make_console,
     open_service,
+    print_table,
     resolve_integration,
     store_option,
 )
@@ -58,12 +59,10 @@ def webhooks_list(as_json: bool, store_url: str) -> None:
     if as_json:
         echo_json([s.public() for s in subs])
         return
-    table = Table()
-    for column in ("id", "url", "integration", "created"):
-        table.add_column(column, overflow="fold")
-    for sub in subs:
-        table.add_row(sub.id, sub.url, sub.integration_id or "(all)", sub.created_at)
-    make_console().print(table)
+    print_table(
+        ("id", "url", "integration", "created"),
+        ((sub.id, sub.url, sub.integration_id or "(all)", sub.created_at) for sub in subs),
+    )
 
 
 @webhooks.command("remove", epilog="Exit status: 0 removed, 1 no such webhook, 2 usage error.")
@@ -97,23 +96,17 @@ def webhooks_deliveries(
     if as_json:
         echo_json([d.public() for d in found])
         return
-    table = Table()
-    for column in ("id", "webhook", "integration", "models", "status", "attempts", "codes", "next retry"):
-        table.add_column(column, overflow="fold")
-    for d in found:
-        row = d.public()
+
+    def line(d: Any) -> tuple[str, ...]:
         codes = " ".join(str(a["status"] or a["error"] or "-") for a in d.log) or "-"
-        table.add_row(
-            str(d.id),
-            d.subscription_id,
-            d.integration_id,
-            ", ".join(row["changed_models"]),
-            d.status,
-            str(d.attempts),
-            codes,
-            d.next_attempt_at if d.status == "pending" else "-",
-        )
-    make_console().print(table)
+        models = ", ".join(d.public()["changed_models"])
+        next_retry = d.next_attempt_at if d.status == "pending" else "-"
+        return str(d.id), d.subscription_id, d.integration_id, models, d.status, str(d.attempts), codes, next_retry
+
+    print_table(
+        ("id", "webhook", "integration", "models", "status", "attempts", "codes", "next retry"),
+        (line(d) for d in found),
+    )
 
 
 @webhooks.command("retry", epilog="Exit status: 0 every attempt delivered, 1 some failed, 2 usage error.")
