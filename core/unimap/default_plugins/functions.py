@@ -367,6 +367,6 @@ BUILTINS: list[tuple[str, Callable[..., Any], list[list[str]], int]] = [
 
 @hookimpl
 def unimap_register_functions(register: Callable[..., None]) -> None:
-    """Register the built-in ATS functions."""
+    """Register the built-in ATS functions (none of them changes its arguments)."""
     for name, func, signature, optional in BUILTINS:
-        register(name, func, signature, optional=optional)
+        register(name, func, signature, optional=optional, pure=True)
