@@ -633,7 +633,13 @@ def compile_record(
         gen.emit(f"return {{{', '.join(pairs)}}}")
         constants = ", ".join(gen.constants)
         text = "\n".join(
-            [f"def _build({constants}):", "  def evaluate(value):", *("  " + line for line in gen.lines), "  return evaluate", ""]
+            [
+                f"def _build({constants}):",
+                "  def evaluate(value):",
+                *("  " + line for line in gen.lines),
+                "  return evaluate",
+                "",
+            ]
         )
         code = compile(text, "<jmespath record>", "exec")
     except (Unsupported, SyntaxError, RecursionError, MemoryError):
@@ -642,4 +648,4 @@ def compile_record(
     exec(code, namespace)
     evaluate = namespace["_build"](*gen.constants.values())
     evaluate.__qualname__ = evaluate.__name__ = "jmespath_record"
-    return evaluate  # type: ignore[no-any-return]
+    return evaluate
