@@ -145,6 +145,12 @@ def _all_types(values: list[Any], types: frozenset[type]) -> bool:
     return True
 
 
+def _falsy(atom: str) -> str:
+    """A test of JMESPath falsiness of ``atom`` that decides null and text without calling ``_false``
+    (text is false exactly when it is empty, as in Python)."""
+    return f"({atom} is None or (not {atom} if type({atom}) is str else _false({atom})))"
+
+
 class _CompiledVisitor:
     """Stands in for the interpreter inside an ``&expr`` argument: visiting runs the compiled function."""
 
@@ -317,7 +323,7 @@ class _Generator:
         left, right = node["children"]
         out = self.var()
         self.emit(f"{out} = {self.node(left, src)}")
-        self.emit(f"if _false({out}):")
+        self.emit(f"if {_falsy(out)}:")
         with self.block():
             self.emit(f"{out} = {self.node(right, src)}")
         return out
@@ -326,7 +332,7 @@ class _Generator:
         left, right = node["children"]
         out = self.var()
         self.emit(f"{out} = {self.node(left, src)}")
-        self.emit(f"if not _false({out}):")
+        self.emit(f"if not {_falsy(out)}:")
         with self.block():
             self.emit(f"{out} = {self.node(right, src)}")
         return out
@@ -412,7 +418,7 @@ class _Generator:
         out = self.var()
         element = self._loop(base, out)
         test = self.node(condition, element)
-        self.emit(f"if not _false({test}):")
+        self.emit(f"if not {_falsy(test)}:")
         with self.block():
             value = self.node(right, element)
             self.emit(f"if {value} is not None:")
