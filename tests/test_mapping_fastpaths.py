@@ -231,7 +231,7 @@ def test_the_record_function_maps_like_the_interpreter_errors_included(engine: E
 @PROPERTY
 @given(record=_RECORDS)
 def test_the_object_path_check_agrees_with_the_field_by_field_one(engine: Engine, record: Any) -> None:
-    mapper = engine.mapper("otys", "candidate")
+    mapper = RecordMapper("otys", engine.mapper("otys", "candidate").spec, engine.functions)  # not the engine's own
     chains = [("Person", "firstName"), ("Person", "Address", "city"), ("Person", "Address", "zip"), ("other", "x")]
     mapper._chains = chains
     assert _object_paths(chains) == {"Person": {"Address": {}}, "other": {}}
@@ -342,3 +342,13 @@ def test_labelled_fields_keep_sorting_every_times_order() -> None:
     with context.mapping_context(MappingContext()):
         for _ in range(2):
             assert list(functions.labelled_fields(record, "extraInfo", "none")) == want
+
+
+def test_labelled_fields_remember_keys_per_prefix_and_only_for_text_keys() -> None:
+    record = {"extraInfo1": "a", "matchCriteria2": "b", "extraInfo0": ""}
+    with context.mapping_context(MappingContext()):
+        for _ in range(2):
+            assert functions.labelled_fields(record, "extraInfo", "none") == {"extraInfo1": "a"}
+            assert functions.labelled_fields(record, "matchCriteria", "none") == {"matchCriteria2": "b"}
+        with pytest.raises(AttributeError):  # a key that is not text fails as it always did
+            functions.labelled_fields({1: "x", "extraInfo1": "a"}, "extraInfo", "none")

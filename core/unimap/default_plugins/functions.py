@@ -15,11 +15,11 @@ from unimap.timeutil import format_utc, iso_utc_text, parse_datetime
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _TAGS = re.compile(r"<[^>]+>")
 _NOT_DIALLED = re.compile(r"[^\d+]")
-#: the key order ``as_list`` (``_POSITIONS``: keys that are all positions) and ``labelled_fields``
-#: (``_LABELLED``) give a tuple of text keys in record order: vendor records repeat the same keys,
-#: so each distinct tuple is sorted once
+#: the key order ``as_list`` gives a tuple of text keys that are all positions (``_POSITIONS``),
+#: and the keys ``labelled_fields`` reads, in order, for a prefix and a record's text keys
+#: (``_LABELLED``): vendor records repeat the same keys, so each distinct tuple is sorted once
 _POSITIONS: dict[tuple[str, ...], tuple[str, ...]] = {}
-_LABELLED: dict[tuple[str, ...], tuple[str, ...]] = {}
+_LABELLED: dict[tuple[str, tuple[str, ...]], tuple[str, ...]] = {}
 _ORDERS_MAX = 4096
 
 
@@ -284,8 +284,18 @@ def labelled_fields(record: Any, prefix: str, table: str) -> dict[str, Any]:
         return {}
     labels = context.current().lookups.get(table, {})
     result: dict[str, Any] = {}
-    named = tuple(k for k in record if k.startswith(prefix))
-    for key in _ordered(named, _LABELLED) if _all_text(named) else sorted(named, key=_sort_key):
+    keys = tuple(record)
+    order: Any
+    if type(prefix) is str and _all_text(keys):  # remembered by the record's keys (all text)
+        order = _LABELLED.get((prefix, keys))
+        if order is None:
+            order = tuple(sorted((k for k in keys if k.startswith(prefix)), key=_sort_key))
+            if len(_LABELLED) >= _ORDERS_MAX:
+                _LABELLED.clear()
+            _LABELLED[(prefix, keys)] = order
+    else:
+        order = sorted((k for k in record if k.startswith(prefix)), key=_sort_key)
+    for key in order:
         value = record[key]
         if value is None or value == "" or value == [] or value == {}:
             continue
