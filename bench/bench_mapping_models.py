@@ -13,8 +13,8 @@ and each of them followed by validating the record against the model schema with
 validator of ``unimap.validate`` or with ``jsonschema``. It prints µs per record and the ratio to
 the hand-written mapper, and merges the figures into ``bench/results.json`` under
 ``"mapping_models"``. ``--profile`` adds the cost of each field's expression and of the rest of
-``map()``. Timings are the best of several rounds in which the variants take turns; nothing here
-asserts a time.
+``map()``. Timings are CPU time of this process (other processes on the machine do not count), the
+best of several rounds in which the variants take turns; nothing here asserts a time.
 """
 
 from __future__ import annotations
@@ -60,10 +60,10 @@ def _run(func: Callable[[Any], Any], records: list[Any], within: MappingContext 
     if within is not None:
         with context.mapping_context(within):
             return _run(func, records)
-    start = time.perf_counter()
+    start = time.process_time()
     for record in records:
         func(record)
-    return (time.perf_counter() - start) / len(records) * 1e6
+    return (time.process_time() - start) / len(records) * 1e6
 
 
 def best_us(func: Callable[[Any], Any], records: list[Any], rounds: int = ROUNDS) -> float:

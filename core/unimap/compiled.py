@@ -32,7 +32,7 @@ from jmespath.visitor import _Expression as ExpressionReference
 if TYPE_CHECKING:
     from unimap.expressions import FunctionRegistry
 
-__all__ = ["compile_ast", "source", "unsupported"]
+__all__ = ["compile_ast", "compile_record", "source", "unsupported"]
 
 _NONE_TYPE = type(None)
 # jmespath checks argument types by type *name*; these builtins are the names it knows
@@ -145,6 +145,12 @@ def _all_types(values: list[Any], types: frozenset[type]) -> bool:
     return True
 
 
+def _falsy(atom: str) -> str:
+    """A test of JMESPath falsiness of ``atom`` that decides null and text without calling ``_false``
+    (text is false exactly when it is empty, as in Python)."""
+    return f"({atom} is None or (not {atom} if type({atom}) is str else _false({atom})))"
+
+
 class _CompiledVisitor:
     """Stands in for the interpreter inside an ``&expr`` argument: visiting runs the compiled function."""
 
@@ -202,6 +208,10 @@ class _Generator:
         self.depth = 1
         self.blocks = 0
         self._ids = itertools.count()
+        # fields already read: (source atom, key) -> atom, one dict per open block (a read inside a
+        # branch or a loop is forgotten when it closes); a call to a function that may change its
+        # arguments forgets them all
+        self.reads: list[dict[tuple[str, str], str]] = [{}]
 
     # small emit helpers
     def emit(self, line: str) -> None:
@@ -227,10 +237,25 @@ class _Generator:
         return method(node, src)
 
     # -- nodes
+    def open_scope(self) -> None:
+        self.reads.append({})
+
+    def close_scope(self) -> None:
+        self.reads.pop()
+
+    def forget_reads(self) -> None:
+        self.reads = [{} for _ in self.reads]
+
     def n_field(self, node: dict[str, Any], src: str) -> str:
+        read = (src, node["value"])
+        for scope in self.reads:
+            if read in scope:  # the same field of the same value, read before on every path to here
+                return scope[read]
         key = self.const(node["value"])
         out = self.var()
         self.emit(f"{out} = {src}.get({key}) if type({src}) is dict else _field({src}, {key})")
+        if isinstance(read[1], str):
+            self.reads[-1][read] = out
         return out
 
     def n_subexpression(self, node: dict[str, Any], src: str) -> str:
@@ -298,7 +323,7 @@ class _Generator:
         left, right = node["children"]
         out = self.var()
         self.emit(f"{out} = {self.node(left, src)}")
-        self.emit(f"if _false({out}):")
+        self.emit(f"if {_falsy(out)}:")
         with self.block():
             self.emit(f"{out} = {self.node(right, src)}")
         return out
@@ -307,7 +332,7 @@ class _Generator:
         left, right = node["children"]
         out = self.var()
         self.emit(f"{out} = {self.node(left, src)}")
-        self.emit(f"if not _false({out}):")
+        self.emit(f"if not {_falsy(out)}:")
         with self.block():
             self.emit(f"{out} = {self.node(right, src)}")
         return out
@@ -361,11 +386,13 @@ class _Generator:
         self.emit(f"for {element} in {base}:")
         self.depth += 1
         self.blocks += 1
+        self.open_scope()
         if self.blocks > _MAX_BLOCKS:
             raise Unsupported("projections nested too deeply")
         return element
 
     def _close_loop(self, out: str) -> None:
+        self.close_scope()
         self.blocks -= 1
         self.depth -= 2
         self.emit("else:")
@@ -391,7 +418,7 @@ class _Generator:
         out = self.var()
         element = self._loop(base, out)
         test = self.node(condition, element)
-        self.emit(f"if not _false({test}):")
+        self.emit(f"if not {_falsy(test)}:")
         with self.block():
             value = self.node(right, element)
             self.emit(f"if {value} is not None:")
@@ -443,6 +470,9 @@ class _Generator:
         call_function = self.const(self.functions.call_function)
         general = f"{call_function}({self.const(name)}, [{', '.join(args)}])"
         spec = type(self.functions).FUNCTION_TABLE.get(name)
+        info = self.registry.get(name)
+        if info is not None and not info.pure:  # jmespath's own functions change nothing they are given
+            self.forget_reads()
         if spec is None:  # unknown function: call_function raises jmespath's UnknownFunctionError
             self.emit(f"{out} = {general}")
             return out
@@ -451,7 +481,6 @@ class _Generator:
         if (len(args) < len(signature)) if variadic else (len(args) != len(signature)):
             self.emit(f"{out} = {general}")  # raises the interpreter's ArityError
             return out
-        info = self.registry.get(name)
         impl = info.func if info is not None else spec["function"].__get__(self.functions)
         checks = []
         for position, arg_spec in enumerate(signature):  # jmespath checks no variadic extras
@@ -521,8 +550,10 @@ class _Block:
 
     def __enter__(self) -> None:
         self.gen.depth += 1
+        self.gen.open_scope()
 
     def __exit__(self, *exc: object) -> None:
+        self.gen.close_scope()
         self.gen.depth -= 1
 
 
@@ -575,4 +606,52 @@ def compile_ast(parsed_ast: Any, registry: FunctionRegistry) -> Callable[[Any], 
     exec(code, namespace)
     evaluate = namespace["_build"](*constants.values())
     evaluate.__qualname__ = evaluate.__name__ = "jmespath_compiled"
+    return evaluate
+
+
+def _fresh(value: Any) -> str | None:
+    """Python text making a new empty list or object equal to ``value``, or None for other values."""
+    if type(value) is list and not value:
+        return "[]"
+    if type(value) is dict and not value:
+        return "{}"
+    return None
+
+
+def compile_record(
+    fields: list[tuple[str, Any]], registry: FunctionRegistry, tail: dict[str, Any] | None = None
+) -> Callable[[Any], dict[str, Any]] | None:
+    """One function computing every ``(name, parsed_ast)`` of ``fields`` on a record, in order, and
+    returning them as a dict (then ``tail``'s entries: an empty list or object is a new one each
+    time, anything else the same object); ``None`` when any expression must stay with the interpreter.
+
+    It is what ``{name: compile_ast(ast)(record) for name, ast in fields} | tail`` returns, with one
+    call per record instead of one per field; an exception is the first failing field's.
+    """
+    try:
+        gen = _Generator(registry)
+        pairs = []
+        for name, ast in fields:
+            atom = gen.node(ast, "value")
+            pairs.append(f"{gen.const(name)}: {atom}")
+        for name, value in (tail or {}).items():
+            pairs.append(f"{gen.const(name)}: {_fresh(value) or gen.const(value)}")
+        gen.emit(f"return {{{', '.join(pairs)}}}")
+        constants = ", ".join(gen.constants)
+        text = "\n".join(
+            [
+                f"def _build({constants}):",
+                "  def evaluate(value):",
+                *("  " + line for line in gen.lines),
+                "  return evaluate",
+                "",
+            ]
+        )
+        code = compile(text, "<jmespath record>", "exec")
+    except (Unsupported, SyntaxError, RecursionError, MemoryError):
+        return None
+    namespace = dict(_HELPERS)
+    exec(code, namespace)
+    evaluate = namespace["_build"](*gen.constants.values())
+    evaluate.__qualname__ = evaluate.__name__ = "jmespath_record"
     return evaluate

@@ -45,6 +45,7 @@ class FunctionInfo:
     doc: str
     required: int = 1
     optional: int = 0
+    pure: bool = False  # never changes its arguments (compiled code may then reuse what it read before the call)
 
     def accepts(self, count: int) -> bool:
         """Whether the function can be called with ``count`` arguments."""
@@ -66,11 +67,14 @@ class FunctionRegistry:
         *,
         optional: int = 0,
         doc: str | None = None,
+        pure: bool = False,
     ) -> None:
         """Add ``name``.
 
         ``signature`` lists the JMESPath types each required argument accepts (e.g.
-        ``[["string", "null"]]``); ``optional`` more arguments may follow them.
+        ``[["string", "null"]]``); ``optional`` more arguments may follow them. ``pure`` says the
+        function never changes the objects it is given, so compiled code may keep the fields it
+        read before calling it instead of reading them again.
         """
         if not name.isidentifier():
             raise ValueError(f"function name {name!r} is not an identifier")
@@ -84,7 +88,7 @@ class FunctionRegistry:
             sig = (*sig[:-1], {**sig[-1], "variadic": True})
         elif optional:
             sig = ({"types": [], "variadic": True},)
-        info = FunctionInfo(name, func, sig, (doc or func.__doc__ or "").strip(), len(arguments), optional)
+        info = FunctionInfo(name, func, sig, (doc or func.__doc__ or "").strip(), len(arguments), optional, pure)
         self._functions[name] = info
         self._options = None
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from unimap import context, ids, unified
+from unimap.compiled import compile_record
 from unimap.context import MappingContext
 from unimap.errors import MappingError
 from unimap.expressions import FunctionRegistry
@@ -60,6 +61,34 @@ def _field_chains(expressions: Any) -> list[tuple[str, ...]]:
     return sorted(found)
 
 
+Paths = dict[str, "Paths"]
+
+
+def _object_paths(chains: list[tuple[str, ...]]) -> Paths:
+    """The vendor fields the chains read through, as a tree: ``{"Person": {"AddressPrimary": {}}}``
+    for ``Person.firstName`` and ``Person.AddressPrimary.city``."""
+    tree: Paths = {}
+    for chain in chains:
+        node = tree
+        for name in chain[:-1]:
+            node = node.setdefault(name, {})
+    return tree
+
+
+def _has_shape(value: Any, objects: Paths) -> bool:
+    """Whether every field of ``objects`` in ``value`` is an object or null (``_shape_problem`` finds
+    none), checking each shared step once."""
+    if not isinstance(value, dict):
+        return True
+    for name, inner in objects.items():
+        found = value.get(name)
+        if found is None:
+            continue
+        if not isinstance(found, dict) or (inner and not _has_shape(found, inner)):
+            return False
+    return True
+
+
 class RecordMapper:
     """Maps vendor records of one model: the spec's fields, then unmapped required keys as null."""
 
@@ -85,21 +114,28 @@ class RecordMapper:
         self._rich = rich
         self.compiled = compiled  # False: every expression runs in jmespath's interpreter
         self._chains = _field_chains(f.expression for f in spec.fields)
-        self._prepared: tuple[Any, list[tuple[str, Any]], list[tuple[FieldMapping, Any]]] = (None, [], [])
+        self._objects = _object_paths(self._chains)
+        self._prepared: tuple[Any, list[tuple[str, Any]], list[tuple[FieldMapping, Any]], Any] = (None, [], [], None)
 
-    def _evaluators(self) -> tuple[list[tuple[str, Any]], list[tuple[FieldMapping, Any]]]:
-        """Each field's evaluating function, rebuilt when the function registry changes."""
+    def _evaluators(self) -> tuple[list[tuple[str, Any]], list[tuple[FieldMapping, Any]], Any]:
+        """Each field's evaluating function and, when every plain field compiles, one function
+        computing them all (with the fillers when no field is rich); rebuilt when the function
+        registry changes."""
         options = self.functions.options()
-        built_for, plain, rich = self._prepared
+        built_for, plain, rich, whole = self._prepared
         if built_for is not options:
+            whole = None
             if all(f.expression.registry is self.functions for f in self.spec.fields):
                 plain = [(name, e.evaluator(compiled=self.compiled)) for name, e in self._plain]
                 rich = [(f, f.expression.evaluator(compiled=self.compiled)) for f in self._rich]
+                if self.compiled:
+                    asts = [(name, e.parsed.parsed) for name, e in self._plain]
+                    whole = compile_record(asts, self.functions, None if self._rich else self.fillers)
             else:  # expressions bound to another registry: let each one follow its own
                 plain = [(name, e.search if self.compiled else e.interpret) for name, e in self._plain]
                 rich = [(f, f.expression.search if self.compiled else f.expression.interpret) for f in self._rich]
-            self._prepared = (options, plain, rich)
-        return plain, rich
+            self._prepared = (options, plain, rich, whole)
+        return plain, rich, whole
 
     def _value(self, field: FieldMapping, raw: Any, evaluate: Any = None) -> Any:
         value = (evaluate or field.expression.search)(raw)
@@ -126,14 +162,14 @@ class RecordMapper:
 
     def fields(self, raw: dict[str, Any]) -> dict[str, Any]:
         """The mapped fields of one vendor record (no engine fields)."""
-        plain, rich = self._evaluators()
-        problem = self._shape_problem(raw) if self._chains else None
+        plain, rich, whole = self._evaluators()
+        problem = None if _has_shape(raw, self._objects) else self._shape_problem(raw)
         if problem is not None:
             raise MappingError(
                 f"{self.spec.file.path}: {_a(self.model)} record does not have the shape the spec reads: {problem}"
             )
         try:
-            record = {name: evaluate(raw) for name, evaluate in plain}
+            record = whole(raw) if whole is not None else {name: evaluate(raw) for name, evaluate in plain}
             for field, evaluate in rich:
                 record[field.name] = self._value(field, raw, evaluate)
         except Exception as exc:
@@ -142,8 +178,9 @@ class RecordMapper:
                 f"{self.spec.file.path}: mapping {_a(self.model)} record failed"
                 f"{f' at field {failing!r}' if failing else ''}: {exc}"
             ) from exc
-        for name, value in self.fillers.items():
-            record.setdefault(name, value if not isinstance(value, list | dict) else type(value)())
+        if whole is None or rich:  # else the fillers are in the record already
+            for name, value in self.fillers.items():
+                record.setdefault(name, value if not isinstance(value, list | dict) else type(value)())
         remote_id = record.get("remote_id")
         if remote_id is None or remote_id == "":
             raise MappingError(f"{self.spec.file.path}: {_a(self.model)} record has no remote_id")

@@ -14,6 +14,13 @@ from unimap.timeutil import format_utc, iso_utc_text, parse_datetime
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _TAGS = re.compile(r"<[^>]+>")
+_NOT_DIALLED = re.compile(r"[^\d+]")
+#: the key order ``as_list`` gives a tuple of text keys that are all positions (``_POSITIONS``),
+#: and the keys ``labelled_fields`` reads, in order, for a prefix and a record's text keys
+#: (``_LABELLED``): vendor records repeat the same keys, so each distinct tuple is sorted once
+_POSITIONS: dict[tuple[str, ...], tuple[str, ...]] = {}
+_LABELLED: dict[tuple[str, tuple[str, ...]], tuple[str, ...]] = {}
+_ORDERS_MAX = 4096
 
 
 def _unreadable(value: Any) -> bool:
@@ -83,7 +90,7 @@ def phone(value: Any, country: str | None = None) -> str | None:
     text = str(value).strip()
     if not text:
         return None
-    digits = re.sub(r"[^\d+]", "", text.replace("(0)", "") if text.startswith(("+", "00")) else text)
+    digits = _NOT_DIALLED.sub("", text.replace("(0)", "") if text.startswith(("+", "00")) else text)
     digits = digits[0] + digits[1:].replace("+", "") if digits else digits
     if digits.startswith("00"):
         digits = "+" + digits[2:]
@@ -198,6 +205,24 @@ def _sort_key(key: Any) -> tuple[int, Any]:
     return (0, int(text)) if text.isdigit() else (1, text)
 
 
+def _ordered(keys: tuple[str, ...], orders: dict[tuple[str, ...], tuple[str, ...]]) -> tuple[str, ...]:
+    """``keys`` (all text) sorted by ``_sort_key``, remembered in ``orders`` for the next record with the same keys."""
+    order = orders.get(keys)
+    if order is None:
+        order = tuple(sorted(keys, key=_sort_key))
+        if len(orders) >= _ORDERS_MAX:
+            orders.clear()
+        orders[keys] = order
+    return order
+
+
+def _all_text(keys: tuple[Any, ...]) -> bool:
+    for key in keys:  # noqa: SIM110 - a loop is faster than all() on a generator
+        if type(key) is not str:
+            return False
+    return True
+
+
 def from_items(pairs: Any) -> dict[str, Any]:
     """An object from ``[key, value]`` pairs (null keys are skipped)."""
     if not isinstance(pairs, list):
@@ -215,8 +240,15 @@ def as_list(value: Any) -> list[Any]:
         return []
     if isinstance(value, list):
         return value
-    if isinstance(value, dict) and all(str(k).isdigit() for k in value):
-        return [value[k] for k in sorted(value, key=_sort_key)]
+    if isinstance(value, dict):
+        keys = tuple(value)
+        order = _POSITIONS.get(keys)
+        if order is not None and _all_text(keys):  # seen before: its keys are positions
+            return [value[k] for k in order]
+        if all(str(k).isdigit() for k in keys):
+            if _all_text(keys):
+                return [value[k] for k in _ordered(keys, _POSITIONS)]
+            return [value[k] for k in sorted(value, key=_sort_key)]
     kind = "an object with other keys than positions" if isinstance(value, dict) else type(value).__name__
     raise ValueError(f"as_list() needs a list or an object keyed by position, got {kind}")
 
@@ -252,7 +284,18 @@ def labelled_fields(record: Any, prefix: str, table: str) -> dict[str, Any]:
         return {}
     labels = context.current().lookups.get(table, {})
     result: dict[str, Any] = {}
-    for key in sorted((k for k in record if k.startswith(prefix)), key=_sort_key):
+    keys = tuple(record)
+    order: Any
+    if type(prefix) is str and _all_text(keys):  # remembered by the record's keys (all text)
+        order = _LABELLED.get((prefix, keys))
+        if order is None:
+            order = tuple(sorted((k for k in keys if k.startswith(prefix)), key=_sort_key))
+            if len(_LABELLED) >= _ORDERS_MAX:
+                _LABELLED.clear()
+            _LABELLED[(prefix, keys)] = order
+    else:
+        order = sorted((k for k in record if k.startswith(prefix)), key=_sort_key)
+    for key in order:
         value = record[key]
         if value is None or value == "" or value == [] or value == {}:
             continue
@@ -334,6 +377,6 @@ BUILTINS: list[tuple[str, Callable[..., Any], list[list[str]], int]] = [
 
 @hookimpl
 def unimap_register_functions(register: Callable[..., None]) -> None:
-    """Register the built-in ATS functions."""
+    """Register the built-in ATS functions (none of them changes its arguments)."""
     for name, func, signature, optional in BUILTINS:
-        register(name, func, signature, optional=optional)
+        register(name, func, signature, optional=optional, pure=True)
