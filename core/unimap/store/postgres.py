@@ -201,6 +201,18 @@ class PostgresStore(StoredPages):
             finally:
                 self._local.tx = None
 
+    def generation(self) -> int | None:
+        """A number that grows with every committed write to the store's tables, by any process (a cache key).
+
+        Read before the data it keys (each later statement sees at least what this one saw); ``None``
+        inside this thread's open transaction, whose own writes have not moved it yet.
+        """
+        if getattr(self._local, "tx", None) is not None:
+            return None
+        with self.pool.connection() as conn, conn.cursor(row_factory=tuple_row) as cur:
+            row = cur.execute("SELECT n FROM store_generation").fetchone()
+        return int(row[0]) if row else None
+
     @staticmethod
     def _raw(db: Any) -> psycopg.Connection[Any]:
         return db.conn if isinstance(db, PgConnection) else db
@@ -746,6 +758,8 @@ class PostgresStore(StoredPages):
                     count += self._load_batch(cur, table, batch)
                     batch = []
             count += self._load_batch(cur, table, batch)
+            if table == "records":  # the planner's figures for what was just copied in
+                cur.execute("ANALYZE records")
             if table in ("syncs", "pending_attachments"):  # explicit ids: move the identity past them
                 cur.execute(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
