@@ -656,6 +656,38 @@ class PostgresStore(StoredPages):
         )
         return [self._read(r, fields) for r in rows]
 
+    def stored_by(
+        self,
+        integration_id: str,
+        model: str,
+        key: str,
+        values: Iterable[str],
+        *,
+        fields: Sequence[str] = (),
+        include_deleted: bool = True,
+    ) -> list[StoredRecord]:
+        """Records whose ``key`` (``id``, or a unified field such as ``candidate_id``) is one of ``values``, as
+        stored text in row order, with the top-level ``fields`` extracted by SQL and no ``remote_data``."""
+        wanted = sorted(set(values))
+        if not wanted:
+            return []
+        names = field_names(fields)
+        (name,) = field_names([key])
+        match = "r.id" if name == "id" else f"(r.data->>'{name}')"
+        extract = "".join(f", r.data->>'{n}'" for n in names)
+        deleted = "" if include_deleted else " AND r.remote_deleted_at IS NULL"
+        sql = (
+            f"SELECT r.id, r.remote_id, r.hash, r.data_json::text, r.changed_at, r.remote_deleted_at{extract} "
+            f"FROM records r WHERE r.integration_id = %s AND r.model = {model_literal(model)} "
+            f"AND {match} = ANY(%s){deleted} ORDER BY r.rid"
+        )
+        with self._conn() as conn, conn.cursor(row_factory=tuple_row) as cur:
+            rows = cur.execute(sql, (integration_id, wanted)).fetchall()
+        return [
+            StoredRecord(r[0], r[1], r[2], r[3].encode(), r[4], r[5], None, dict(zip(names, r[6:], strict=True)))
+            for r in rows
+        ]
+
     def all(self, integration_id: str, model: str, *, include_deleted: bool = False) -> list[dict[str, Any]]:
         """Every record of a (small) model, in insertion order."""
         deleted = "" if include_deleted else " AND r.remote_deleted_at IS NULL"
@@ -691,10 +723,12 @@ class PostgresStore(StoredPages):
         after = decode_cursor(cursor) if cursor else 0
         names = field_names(fields)
         extract = "".join(f", r.data->>'{name}'" for name in names)
+        literal = model_literal(model)
         clauses = [
             "r.integration_id = %s",
-            f"r.model = {model_literal(model)}",
-            "r.rid > %s",
+            f"r.model = {literal}",
+            # rid > after, as a range of records_page (the planner otherwise walks the primary key past other models)
+            f"(r.integration_id, r.model, r.rid) > (%s, {literal}, %s)",
             *(translate(w) for w in where),
         ]
         sql = (
@@ -702,7 +736,7 @@ class PostgresStore(StoredPages):
             f"r.remote_data::text{extract} FROM records r WHERE {' AND '.join(clauses)} ORDER BY r.rid LIMIT %s"
         )
         with self._conn() as conn, conn.cursor(row_factory=tuple_row) as cur:
-            rows = cur.execute(sql, (integration_id, after, *params, page_size + 1)).fetchall()
+            rows = cur.execute(sql, (integration_id, integration_id, after, *params, page_size + 1)).fetchall()
         more = len(rows) > page_size
         rows = rows[:page_size]
         records = [
