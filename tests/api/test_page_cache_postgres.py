@@ -166,3 +166,14 @@ def test_writers_never_wait_on_one_another_for_the_generation(pg_url: str) -> No
         worker.join(10)
         first.rollback()
         assert done == [True]
+
+
+def test_a_key_revoked_by_another_process_is_refused_at_once(pg_live: Live, pg_url: str) -> None:  # noqa: F811
+    """The grant of a key is remembered only while the generation stands still."""
+    _names(pg_live)
+    _names(pg_live)  # the page and the grant, both remembered
+    with psycopg.connect(pg_url, autocommit=True) as other:
+        other.execute("UPDATE api_keys SET revoked_at = '2024-01-01T00:00:00.000Z'")
+    with pg_live.http() as http:
+        response = http.get("/ats/users", params={"page_size": 250})
+    assert response.status_code == 401, response.text
