@@ -91,6 +91,11 @@ async def _load(host: str, port: int, requests: list[bytes], connections: int, s
     return samples
 
 
+def ms(seconds: float) -> float:
+    """Seconds as milliseconds, two decimals."""
+    return round(seconds * 1000, 2)
+
+
 def load(url: str, key: str, paths: list[str], connections: int, seconds: float) -> dict[str, Any]:
     """Figures of ``connections`` connections sending ``paths`` in turn for ``seconds`` (then one at a time)."""
     host, _, port = url.split("//", 1)[1].split("/", 1)[0].rpartition(":")
@@ -105,7 +110,6 @@ def load(url: str, key: str, paths: list[str], connections: int, seconds: float)
     samples = asyncio.run(_load(host, int(port), requests, connections, seconds))
     wall = time.perf_counter() - started - min(2.0, seconds / 5)
     single = asyncio.run(_load(host, int(port), requests, 1, min(3.0, seconds / 3)))
-    ms = lambda v: round(v * 1000, 2)  # noqa: E731
     times = [s[0] for s in samples]
     one = [s[0] for s in single]
     return {
