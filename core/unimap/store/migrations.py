@@ -77,6 +77,7 @@ _PG_GENERATION = (
         WHERE model = 'application';
     CREATE INDEX records_member_job ON records (integration_id, (data->>'job_id'))
         WHERE model = 'job_hiring_team_member';
+    ANALYZE records;
     """
 )
 

@@ -55,9 +55,23 @@ _JSON_EACH = re.compile(r"json_each\(([\w.]+), '\$\.(\w+)'\) (\w+)")
 _JSON_EXTRACT = re.compile(r"json_extract\(([\w.]+), '\$\.(\w+)'\)")
 
 
-def text_array(values: Iterable[str]) -> str:
-    """``values`` as a PostgreSQL ``text[]`` literal (one parameter, cheaper to send than a list's elements)."""
-    return "{" + ",".join('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values) + "}"
+class TextArray(str):
+    """A ``text[]`` literal, sent as a ``text[]`` parameter (a constant the planner sees, unlike ``%s::text[]``)."""
+
+
+class _TextArrayDumper(psycopg.adapt.Dumper):
+    oid = psycopg.postgres.types["text"].array_oid
+
+    def dump(self, obj: Any) -> bytes:
+        return str(obj).encode()
+
+
+psycopg.adapters.register_dumper(TextArray, _TextArrayDumper)
+
+
+def text_array(values: Iterable[str]) -> TextArray:
+    """``values`` as one ``text[]`` parameter (cheaper to send than a list, element by element)."""
+    return TextArray("{" + ",".join('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values) + "}")
 
 
 def _one(cursor: Any) -> dict[str, Any]:
@@ -687,7 +701,7 @@ class PostgresStore(StoredPages):
         sql = (
             f"SELECT r.id, r.remote_id, r.hash, {_TEXT_BYTES.format('r.data_json')}, r.changed_at, "
             f"r.remote_deleted_at{extract} FROM records r WHERE r.integration_id = %s "
-            f"AND r.model = {model_literal(model)} AND {match} = ANY(%s::text[]){deleted} ORDER BY r.rid"
+            f"AND r.model = {model_literal(model)} AND {match} = ANY(%s){deleted} ORDER BY r.rid"
         )
         with self._conn() as conn, conn.cursor(row_factory=tuple_row, binary=True) as cur:
             rows = cur.execute(sql, (integration_id, text_array(wanted))).fetchall()
