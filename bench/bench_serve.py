@@ -10,8 +10,12 @@ walking every page of the listing by its cursors, and measures each request on t
 (asyncio streams with prebuilt requests: a few µs per request, so the client is not the limit).
 In the same run a bare starlette app (uvicorn, the same worker count) returns the precomputed
 bytes of the first page, and the ratio of the two throughputs is reported. Unloaded latency is one
-connection sending one request at a time. In-process figures per page (store read + render) show
-where the server's time goes: the spliced path against parsing every record and re-encoding it.
+connection sending one request at a time. Each backend is served twice: with the page cache (pages
+kept until the store's generation moves: SQLite's data_version, PostgreSQL's trigger-kept
+store_generation) and with it off (``UNIMAP_PAGE_CACHE_MB=0``: every page read, assembled and
+spliced). In-process figures per page (store read + render) show where the server's time goes: the
+spliced path (warm: nested objects already rendered once; cold: that per-process memo emptied
+first) against parsing every record and re-encoding it.
 
 Figures merge into ``bench/results.json`` under ``"serve"`` (other keys are kept). Not a test.
 """
@@ -87,6 +91,11 @@ async def _load(host: str, port: int, requests: list[bytes], connections: int, s
     return samples
 
 
+def ms(seconds: float) -> float:
+    """Seconds as milliseconds, two decimals."""
+    return round(seconds * 1000, 2)
+
+
 def load(url: str, key: str, paths: list[str], connections: int, seconds: float) -> dict[str, Any]:
     """Figures of ``connections`` connections sending ``paths`` in turn for ``seconds`` (then one at a time)."""
     host, _, port = url.split("//", 1)[1].split("/", 1)[0].rpartition(":")
@@ -101,7 +110,6 @@ def load(url: str, key: str, paths: list[str], connections: int, seconds: float)
     samples = asyncio.run(_load(host, int(port), requests, connections, seconds))
     wall = time.perf_counter() - started - min(2.0, seconds / 5)
     single = asyncio.run(_load(host, int(port), requests, 1, min(3.0, seconds / 3)))
-    ms = lambda v: round(v * 1000, 2)  # noqa: E731
     times = [s[0] for s in samples]
     one = [s[0] for s in single]
     return {
@@ -266,6 +274,12 @@ def _in_process(service: Any) -> dict[str, float]:
         page = service.list_fragments("candidate", INTEGRATION, page_size=100)
         return orjson.dumps({"status": "success", "data": {"next": page.next, "results": page.results}})
 
+    def spliced_cold() -> bytes:
+        from unimap import assemble
+
+        assemble._RENDERED.clear()
+        return spliced()
+
     def parsed() -> bytes:
         page = service.list_records("candidate", INTEGRATION, page_size=100)
         envelope = {"status": "success", "data": {"next": page.next, "results": page.results}}
@@ -277,6 +291,7 @@ def _in_process(service: Any) -> dict[str, float]:
     fragments = service.list_fragments("candidate", INTEGRATION, page_size=100).results
     return {
         "page_spliced_ms": best(spliced),
+        "page_spliced_cold_ms": best(spliced_cold),
         "page_parsed_and_dumped_ms": best(parsed),
         "store_read_ms": best(
             lambda: service.store.stored_page(
@@ -374,7 +389,7 @@ def main(argv: list[str] | None = None) -> int:
             continue
         served, bare = row["served"], row["bare"]
         print(
-            f"\n{backend}: {served['requests_per_second']} list requests/s of 100 candidates "
+            f"\n{backend}, page cache on: {served['requests_per_second']} list requests/s of 100 candidates "
             f"({args.connections} connections, {args.workers} workers), p50 {served['p50_ms']} ms, "
             f"p99 {served['p99_ms']} ms, failures {served['failures']}; unloaded p50 {served['unloaded_p50_ms']} ms"
         )

@@ -5,12 +5,23 @@
 query per relation. :meth:`Assembler.additions` says what to add to each record (so a listing can
 splice the additions into the stored JSON text); :meth:`Assembler.assemble` adds them to dicts.
 Related records are read without their ``remote_data`` unless it is sent (stages).
+
+For a listing rendered as JSON (``additions(..., as_json=True)``), a page of candidates nests its
+applications as JSON text: the applications and their jobs are read as stored text (their keys
+extracted by SQL), and each nested object is rendered once per stored version of its record (the
+bytes are kept per process, keyed by the record's content hash and ``changed_at``), so a page
+parses only records it has not seen before. The bytes are those ``orjson.dumps`` gives for the
+dict the other path builds.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+
+import orjson
+
+from unimap.store.base import StoredRecord
 
 HIRING_TEAM_ROLES = {"RECRUITER", "HIRING_MANAGER", "COORDINATOR", "SOURCER", "INTERVIEWER"}
 # the fields of related records that nested objects read (the stores pick just these)
@@ -55,6 +66,58 @@ def add(record: dict[str, Any], additions: Additions) -> dict[str, Any]:
         else:
             record.setdefault(key, value)
     return record
+
+
+def _application_short(app: dict[str, Any], current_stage: Any, job: Any) -> dict[str, Any]:
+    """An application as a candidate's listing nests it."""
+    return {
+        "id": app["id"],
+        "remote_id": app.get("remote_id"),
+        "outcome": app.get("outcome"),
+        "rejection_reason_name": app.get("rejection_reason_name"),
+        "rejected_at": app.get("rejected_at"),
+        "remote_url": app.get("remote_url"),
+        "changed_at": app.get("changed_at"),
+        "remote_created_at": app.get("remote_created_at"),
+        "remote_updated_at": app.get("remote_updated_at"),
+        "current_stage": current_stage,
+        "job": job,
+    }
+
+
+#: (model, stored text, changed_at) → what a nested object needs of that version of the record; bounded
+_RENDERED: dict[tuple[str, bytes, str], Any] = {}
+_RENDERED_BUDGET = 64 * 2**20  # bytes of stored text kept as keys; all dropped beyond it
+_rendered_size = 0
+_OPEN_TAIL = b',"current_stage":null,"job":null}'
+
+
+def _rendered(model: str, record: StoredRecord, render: Callable[[dict[str, Any]], Any]) -> Any:
+    """``render`` of the parsed stored record (``changed_at`` set), once per stored version of it."""
+    global _rendered_size
+    key = (model, record.data, record.changed_at)
+    done = _RENDERED.get(key)
+    if done is None:
+        parsed: dict[str, Any] = orjson.loads(record.data)
+        parsed["changed_at"] = record.changed_at
+        done = render(parsed)
+        if _rendered_size > _RENDERED_BUDGET:
+            _RENDERED.clear()
+            _rendered_size = 0
+        _RENDERED[key] = done
+        _rendered_size += len(record.data)
+    return done
+
+
+def _job_text(job: dict[str, Any]) -> bytes:
+    return orjson.dumps(_job_short(job))
+
+
+def _application_parts(app: dict[str, Any]) -> tuple[bytes, Any, Any, Any]:
+    """A nested application's JSON text up to its ``current_stage`` (which, with ``job``, closes it), and
+    its ``candidate_id``, ``current_stage_id`` and ``job_id``."""
+    text = orjson.dumps(_application_short(app, None, None))
+    return text[: -len(_OPEN_TAIL)], app["candidate_id"], app.get("current_stage_id"), app.get("job_id")
 
 
 def _stage_short(stage: dict[str, Any] | None, index: int | None) -> dict[str, Any] | None:
@@ -125,8 +188,13 @@ class Assembler:
     #: the top-level fields of a model's own records that its additions read (besides ``id``, ``remote_id``)
     FIELDS: dict[str, tuple[str, ...]] = {"application": ("candidate_id", "job_id", "current_stage_id")}
 
-    def additions(self, model: str, records: list[dict[str, Any]]) -> list[Additions]:
-        """What to add to each record (records need ``id``, ``remote_id`` and :attr:`FIELDS`)."""
+    def additions(self, model: str, records: list[dict[str, Any]], *, as_json: bool = False) -> list[Additions]:
+        """What to add to each record (records need ``id``, ``remote_id`` and :attr:`FIELDS`).
+
+        ``as_json``: values may be ``orjson.Fragment`` (for a response rendered by orjson, not for dicts).
+        """
+        if as_json and model == "candidate" and records:
+            return self._candidate_json(records)
         method = getattr(self, f"_{model}", None)
         if method is None or not records:
             return [[] for _ in records]
@@ -204,21 +272,43 @@ class Assembler:
         for app in applications:
             stage_id = app.get("current_stage_id")
             by_candidate.setdefault(app["candidate_id"], []).append(
-                {
-                    "id": app["id"],
-                    "remote_id": app.get("remote_id"),
-                    "outcome": app.get("outcome"),
-                    "rejection_reason_name": app.get("rejection_reason_name"),
-                    "rejected_at": app.get("rejected_at"),
-                    "remote_url": app.get("remote_url"),
-                    "changed_at": app.get("changed_at"),
-                    "remote_created_at": app.get("remote_created_at"),
-                    "remote_updated_at": app.get("remote_updated_at"),
-                    "current_stage": _stage_short(stages.get(stage_id or ""), self.stage_index(stage_id)),
-                    "job": _job_short(jobs.get(app.get("job_id") or "")),
-                }
+                _application_short(
+                    app,
+                    _stage_short(stages.get(stage_id or ""), self.stage_index(stage_id)),
+                    _job_short(jobs.get(app.get("job_id") or "")),
+                )
             )
         return [[("applications", by_candidate.get(record["id"], []), True), ("tags", [], False)] for record in records]
+
+    def _candidate_json(self, records: list[dict[str, Any]]) -> list[Additions]:
+        """:meth:`_candidate` with each candidate's applications as one JSON fragment."""
+        stored = self.store.stored_by(
+            self.integration_id, "application", "candidate_id", [r["id"] for r in records], include_deleted=False
+        )
+        if self.tracked_only:
+            tracked = self.store.tracked(self.integration_id, "application")
+            stored = [a for a in stored if a.remote_id in tracked]
+        applications = [_rendered("application", a, _application_parts) for a in stored]
+        jobs = {
+            j.id: _rendered("job", j, _job_text)
+            for j in self.store.stored_by(self.integration_id, "job", "id", [a[3] for a in applications if a[3]])
+        }
+        stages = {s["id"]: s for s in self.stages()}
+        stage_text: dict[Any, bytes] = {}
+        by_candidate: dict[str, list[bytes]] = {}
+        for head, candidate_id, stage_id, job_id in applications:
+            stage = stage_text.get(stage_id)
+            if stage is None:
+                stage = orjson.dumps(_stage_short(stages.get(stage_id or ""), self.stage_index(stage_id)))
+                stage_text[stage_id] = stage
+            text = b"".join((head, b',"current_stage":', stage, b',"job":', jobs.get(job_id or "", b"null"), b"}"))
+            by_candidate.setdefault(candidate_id, []).append(text)
+        out: list[Additions] = []
+        for record in records:
+            nested = by_candidate.get(record["id"])
+            value: Any = orjson.Fragment(b"[" + b",".join(nested) + b"]") if nested else []
+            out.append([("applications", value, True), ("tags", [], False)])
+        return out
 
     def _application(self, records: list[dict[str, Any]]) -> list[Additions]:
         candidates = self.store.by_ids(

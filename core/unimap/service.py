@@ -260,7 +260,7 @@ class Unimap:
         """
         stored, assembler = self._listing(model, integration_id, **options)
         light = [{"id": r.id, "remote_id": r.remote_id, **r.fields} for r in stored.records]
-        return FragmentPage(render_page(stored.records, assembler.additions(model, light)), stored.next)
+        return FragmentPage(render_page(stored.records, assembler.additions(model, light, as_json=True)), stored.next)
 
     def _listing(
         self,

@@ -67,7 +67,9 @@ def list_handler(model: str) -> Handler:
         wanted_integration = request.headers.get("x-integration-id")
 
         def page() -> bytes:  # everything blocking in one thread hand-off
-            integration = caller_integration(state, token, wanted_integration)
+            # the generation first: everything read after it is at least as new as what it says
+            generation = state.pages.generation(state.service.store) if state.pages.max_bytes else None
+            integration = caller_integration(state, token, wanted_integration, generation)
             integration_id = integration.id
             connector = integration.connector
             if model not in state.service.engine.connector(connector).models:
@@ -77,7 +79,6 @@ def list_handler(model: str) -> Handler:
                     status=404,
                 )
             wanted = parse_list_query(model, query, state.mapped(connector))
-            generation = state.pages.generation(state.service.store) if state.pages.max_bytes else None
             key = (integration_id, model, tuple(sorted(query.items())), generation)
             if generation is not None and (cached := state.pages.get(key)) is not None:
                 return cached

@@ -7,7 +7,7 @@ these; this module imports none of them.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +20,7 @@ from starlette.responses import Response
 from unimap.errors import InputInvalid, UnimapError
 from unimap.jsoninput import parse_json
 
-from .auth import ApiKey, KeyStore, bearer_token, granted_integration
+from .auth import ApiKey, KeyStore, bearer_token, granted_integration, hash_key
 from .errors import ApiError, OrjsonResponse, error_response, unexpected_error_handler
 from .limits import ConcurrencyLimiter, RateLimiter
 from .listing import mapped_fields
@@ -43,6 +43,7 @@ __all__ = [
 
 log = logging.getLogger("unimap.api")
 MAX_BODY = 64 * 1024 * 1024
+MAX_GRANTS = 10_000
 Handler = Callable[[Request], Awaitable[Response]]
 
 
@@ -58,6 +59,8 @@ class ApiState:
     environment_id: str
     owns_service: bool = False
     pages: PageCache = field(default_factory=lambda: PageCache(default_budget()))
+    #: (key hash, integration id) → (store generation, key, integration): grants seen at that generation
+    grants: dict[tuple[str, str | None], tuple[Hashable, ApiKey, Any]] = field(default_factory=dict)
     _mapped: dict[str, dict[str, set[str]]] = field(default_factory=dict)
 
     def mapped(self, connector: str) -> dict[str, set[str]]:
@@ -112,11 +115,24 @@ async def authenticate(request: Request) -> ApiKey:
     return key
 
 
-def caller_integration(state: ApiState, token: str, integration_id: str | None) -> Any:
-    """The integration a caller's key selected (blocking: the key and integration are read from the store)."""
+def caller_integration(state: ApiState, token: str, integration_id: str | None, generation: Hashable = None) -> Any:
+    """The integration a caller's key selected (blocking: the key and integration are read from the store).
+
+    Given the store's ``generation`` (read before this call), a grant found is remembered until the
+    generation moves: no key, revocation or integration changed meanwhile, so it still holds.
+    """
+    remembered = state.grants.get((hash_key(token), integration_id)) if generation is not None else None
+    if remembered is not None and remembered[0] == generation:
+        state.rate.check(remembered[1].id)
+        return remembered[2]
     key = state.keys.verify(token)
     state.rate.check(key.id)
-    return granted_integration(key, integration_id, state.service.store)
+    integration = granted_integration(key, integration_id, state.service.store)
+    if generation is not None:
+        if len(state.grants) >= MAX_GRANTS:
+            state.grants.clear()
+        state.grants[(hash_key(token), integration_id)] = (generation, key, integration)
+    return integration
 
 
 async def scoped(request: Request) -> tuple[ApiState, str]:

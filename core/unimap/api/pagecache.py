@@ -2,8 +2,10 @@
 
 A page is keyed by the integration, the model, the query and the store's *generation*: a value
 that changes whenever anything is written to the store (a sync, an action, a settings change, by
-this process or any other). A store without a generation (PostgreSQL) is never cached, so a page
-served from here is always the page the store would give now.
+this process or any other): SQLite's ``data_version`` and ``total_changes``, PostgreSQL's trigger-kept
+``store_generation`` (see :mod:`unimap.store.migrations`). The generation is read before the page is
+built, so a page is never kept under a generation newer than what it shows. A store without a
+generation is never cached, so a page served from here is always the page the store would give now.
 """
 
 from __future__ import annotations

@@ -53,6 +53,7 @@ class StoredRecord:
     """A record as stored, unparsed: its unified JSON text, engine columns and ``remote_data`` (UTF-8 bytes).
 
     ``fields`` holds the top-level unified fields a listing asked the store to extract (as text).
+    Related records read for nested objects (``stored_by``) come without ``remote_data`` (``None``).
     """
 
     id: str
@@ -226,6 +227,17 @@ class Store(Protocol):
         include_deleted: bool = False,
         fields: Sequence[str] | None = None,
     ) -> list[dict[str, Any]]: ...
+
+    def stored_by(
+        self,
+        integration_id: str,
+        model: str,
+        key: str,
+        values: Iterable[str],
+        *,
+        fields: Sequence[str] = (),
+        include_deleted: bool = True,
+    ) -> list[StoredRecord]: ...
 
     def all(self, integration_id: str, model: str, *, include_deleted: bool = False) -> list[dict[str, Any]]: ...
 

@@ -10,9 +10,76 @@ Version 6 indexes what the queries use: ``records_page`` serves listings in row-
 indexes end in the rowid), and the JSON field indexes are partial, one per model whose field the
 filters and nested objects look up (queries name the model as a literal so the planner can use
 them); ``seen_sync`` is no longer indexed (nothing looks it up by value).
+
+Version 7 is PostgreSQL's only (SQLite's is empty). It gives the store a *generation*
+(``store_generation.n``), a number that grows with every committed transaction that writes one of
+the store's tables (:data:`GENERATION_TABLES`), by any process: a statement trigger on each table
+notes the first write of a transaction in ``store_generation_due``, and a deferred trigger on that
+row bumps the number when the transaction commits, so the bump becomes visible together with the
+write and the one-row lock is held only while committing (writers never wait on one another's open
+transactions). The API's page cache keys pages by it. It also re-creates the JSON field indexes
+without the ``model`` column: PostgreSQL drops a condition the partial index's ``WHERE`` implies
+from the index condition, so ``model`` in the middle of the key made every lookup scan all of the
+integration's entries.
 """
 
 from __future__ import annotations
+
+#: the tables whose writes move PostgreSQL's generation (version 7): every table a store copy carries
+GENERATION_TABLES = (
+    "integrations",
+    "api_keys",
+    "records",
+    "checkpoints",
+    "syncs",
+    "tracked",
+    "pending_attachments",
+    "sync_schedules",
+    "webhook_subscriptions",
+    "webhook_inbound",
+    "integration_field_settings",
+)
+_PG_GENERATION = (
+    """
+    CREATE TABLE store_generation (n BIGINT NOT NULL);
+    INSERT INTO store_generation (n) VALUES (0);
+    CREATE TABLE store_generation_due (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY);
+    CREATE FUNCTION store_generation_note() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF current_setting('unimap.generation_due', true) IS DISTINCT FROM 'yes' THEN
+            PERFORM set_config('unimap.generation_due', 'yes', true);
+            INSERT INTO store_generation_due DEFAULT VALUES;
+        END IF;
+        RETURN NULL;
+    END $$;
+    CREATE FUNCTION store_generation_bump() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        UPDATE store_generation SET n = n + 1;
+        DELETE FROM store_generation_due WHERE id = NEW.id;
+        RETURN NULL;
+    END $$;
+    CREATE CONSTRAINT TRIGGER store_generation_bump AFTER INSERT ON store_generation_due
+        DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION store_generation_bump();
+    """
+    + "".join(
+        f"""
+    CREATE TRIGGER {table}_generation BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table}
+        FOR EACH STATEMENT EXECUTE FUNCTION store_generation_note();"""
+        for table in GENERATION_TABLES
+    )
+    + """
+    DROP INDEX records_application_candidate;
+    DROP INDEX records_application_job;
+    DROP INDEX records_member_job;
+    CREATE INDEX records_application_candidate ON records (integration_id, (data->>'candidate_id'))
+        WHERE model = 'application';
+    CREATE INDEX records_application_job ON records (integration_id, (data->>'job_id'))
+        WHERE model = 'application';
+    CREATE INDEX records_member_job ON records (integration_id, (data->>'job_id'))
+        WHERE model = 'job_hiring_team_member';
+    ANALYZE records;
+    """
+)
 
 MIGRATIONS: list[tuple[int, str]] = [
     (
@@ -171,6 +238,7 @@ MIGRATIONS: list[tuple[int, str]] = [
         WHERE model = 'job_hiring_team_member';
     """,
     ),
+    (7, "SELECT 1"),  # PostgreSQL's generation and indexes (SQLite's data_version serves it)
 ]
 
 PG_MIGRATIONS: list[tuple[int, str]] = [
@@ -332,6 +400,7 @@ PG_MIGRATIONS: list[tuple[int, str]] = [
         WHERE model = 'job_hiring_team_member';
     """,
     ),
+    (7, _PG_GENERATION),
 ]
 
 LATEST = MIGRATIONS[-1][0]

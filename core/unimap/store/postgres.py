@@ -48,8 +48,30 @@ RECORD_COLUMNS = (
 
 PICKED_COLUMNS = "r.id, r.data_json::text AS data_json, r.changed_at, r.remote_deleted_at"
 
+#: a JSON column's exact text as UTF-8 bytes (``bytea``, read in binary: no decoding and re-encoding in Python)
+_TEXT_BYTES = "convert_to({}::text, 'UTF8')"
+
 _JSON_EACH = re.compile(r"json_each\(([\w.]+), '\$\.(\w+)'\) (\w+)")
 _JSON_EXTRACT = re.compile(r"json_extract\(([\w.]+), '\$\.(\w+)'\)")
+
+
+class TextArray(str):
+    """A ``text[]`` literal, sent as a ``text[]`` parameter (a constant the planner sees, unlike ``%s::text[]``)."""
+
+
+class _TextArrayDumper(psycopg.adapt.Dumper):
+    oid = psycopg.postgres.types["text"].array_oid
+
+    def dump(self, obj: Any) -> bytes:
+        return str(obj).encode()
+
+
+psycopg.adapters.register_dumper(TextArray, _TextArrayDumper)
+
+
+def text_array(values: Iterable[str]) -> TextArray:
+    """``values`` as one ``text[]`` parameter (cheaper to send than a list, element by element)."""
+    return TextArray("{" + ",".join('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values) + "}")
 
 
 def _one(cursor: Any) -> dict[str, Any]:
@@ -200,6 +222,18 @@ class PostgresStore(StoredPages):
                 yield self._local.tx
             finally:
                 self._local.tx = None
+
+    def generation(self) -> int | None:
+        """A number that grows with every committed write to the store's tables, by any process (a cache key).
+
+        Read before the data it keys (each later statement sees at least what this one saw); ``None``
+        inside this thread's open transaction, whose own writes have not moved it yet.
+        """
+        if getattr(self._local, "tx", None) is not None:
+            return None
+        with self.pool.connection() as conn, conn.cursor(row_factory=tuple_row) as cur:
+            row = cur.execute("SELECT n FROM store_generation").fetchone()
+        return int(row[0]) if row else None
 
     @staticmethod
     def _raw(db: Any) -> psycopg.Connection[Any]:
@@ -644,6 +678,37 @@ class PostgresStore(StoredPages):
         )
         return [self._read(r, fields) for r in rows]
 
+    def stored_by(
+        self,
+        integration_id: str,
+        model: str,
+        key: str,
+        values: Iterable[str],
+        *,
+        fields: Sequence[str] = (),
+        include_deleted: bool = True,
+    ) -> list[StoredRecord]:
+        """Records whose ``key`` (``id``, or a unified field such as ``candidate_id``) is one of ``values``, as
+        stored text in row order, with the top-level ``fields`` extracted by SQL and no ``remote_data``."""
+        wanted = sorted(set(values))
+        if not wanted:
+            return []
+        names = field_names(fields)
+        (name,) = field_names([key])
+        match = "r.id" if name == "id" else f"(r.data->>'{name}')"
+        extract = "".join(f", r.data->>'{n}'" for n in names)
+        deleted = "" if include_deleted else " AND r.remote_deleted_at IS NULL"
+        sql = (
+            f"SELECT r.id, r.remote_id, r.hash, {_TEXT_BYTES.format('r.data_json')}, r.changed_at, "
+            f"r.remote_deleted_at{extract} FROM records r WHERE r.integration_id = %s "
+            f"AND r.model = {model_literal(model)} AND {match} = ANY(%s){deleted} ORDER BY r.rid"
+        )
+        with self._conn() as conn, conn.cursor(row_factory=tuple_row, binary=True) as cur:
+            rows = cur.execute(sql, (integration_id, text_array(wanted))).fetchall()
+        return [
+            StoredRecord(r[0], r[1], r[2], r[3], r[4], r[5], None, dict(zip(names, r[6:], strict=True))) for r in rows
+        ]
+
     def all(self, integration_id: str, model: str, *, include_deleted: bool = False) -> list[dict[str, Any]]:
         """Every record of a (small) model, in insertion order."""
         deleted = "" if include_deleted else " AND r.remote_deleted_at IS NULL"
@@ -679,18 +744,21 @@ class PostgresStore(StoredPages):
         after = decode_cursor(cursor) if cursor else 0
         names = field_names(fields)
         extract = "".join(f", r.data->>'{name}'" for name in names)
+        literal = model_literal(model)
         clauses = [
             "r.integration_id = %s",
-            f"r.model = {model_literal(model)}",
-            "r.rid > %s",
+            f"r.model = {literal}",
+            # rid > after, as a range of records_page (the planner otherwise walks the primary key past other models)
+            f"(r.integration_id, r.model, r.rid) > (%s, {literal}, %s)",
             *(translate(w) for w in where),
         ]
         sql = (
-            "SELECT r.rid, r.id, r.remote_id, r.hash, r.data_json::text, r.changed_at, r.remote_deleted_at, "
-            f"r.remote_data::text{extract} FROM records r WHERE {' AND '.join(clauses)} ORDER BY r.rid LIMIT %s"
+            f"SELECT r.rid, r.id, r.remote_id, r.hash, {_TEXT_BYTES.format('r.data_json')}, r.changed_at, "
+            f"r.remote_deleted_at, {_TEXT_BYTES.format('r.remote_data')}{extract} FROM records r "
+            f"WHERE {' AND '.join(clauses)} ORDER BY r.rid LIMIT %s"
         )
-        with self._conn() as conn, conn.cursor(row_factory=tuple_row) as cur:
-            rows = cur.execute(sql, (integration_id, after, *params, page_size + 1)).fetchall()
+        with self._conn() as conn, conn.cursor(row_factory=tuple_row, binary=True) as cur:
+            rows = cur.execute(sql, (integration_id, integration_id, after, *params, page_size + 1)).fetchall()
         more = len(rows) > page_size
         rows = rows[:page_size]
         records = [
@@ -698,10 +766,10 @@ class PostgresStore(StoredPages):
                 r[1],
                 r[2],
                 r[3],
-                r[4].encode(),
+                r[4],
                 r[5],
                 r[6],
-                r[7].encode() if r[7] is not None else None,
+                r[7],
                 dict(zip(names, r[8:], strict=True)),
             )
             for r in rows
@@ -746,6 +814,8 @@ class PostgresStore(StoredPages):
                     count += self._load_batch(cur, table, batch)
                     batch = []
             count += self._load_batch(cur, table, batch)
+            if table == "records":  # the planner's figures for what was just copied in
+                cur.execute("ANALYZE records")
             if table in ("syncs", "pending_attachments"):  # explicit ids: move the identity past them
                 cur.execute(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "

@@ -614,6 +614,41 @@ class SQLiteStore(StoredPages):
                 )
         return out
 
+    def stored_by(
+        self,
+        integration_id: str,
+        model: str,
+        key: str,
+        values: Iterable[str],
+        *,
+        fields: Sequence[str] = (),
+        include_deleted: bool = True,
+    ) -> list[StoredRecord]:
+        """Records whose ``key`` (``id``, or a unified field such as ``candidate_id``) is one of ``values``, as
+        stored text in row order, with the top-level ``fields`` extracted by SQL and no ``remote_data``."""
+        names = field_names(fields)
+        (name,) = field_names([key])
+        match = "id" if name == "id" else f"json_extract(data, '$.{name}')"
+        extract = "".join(f", json_extract(data, '$.{n}')" for n in names)
+        deleted = "" if include_deleted else " AND remote_deleted_at IS NULL"
+        rows: list[Any] = []
+        with self._lock:
+            cur = self.db.cursor()
+            cur.row_factory = None
+            for chunk in _chunks(sorted(set(values)), 500):
+                marks = ",".join("?" * len(chunk))
+                rows.extend(
+                    cur.execute(
+                        f"SELECT id, remote_id, hash, CAST(data AS BLOB), changed_at, remote_deleted_at{extract} "
+                        f"FROM records WHERE integration_id=? AND model={model_literal(model)} AND {match} "
+                        f"IN ({marks}){deleted} ORDER BY +rowid",  # +: the field's index, not the rowid order
+                        (integration_id, *chunk),
+                    ).fetchall()
+                )
+        return [
+            StoredRecord(r[0], r[1], r[2], r[3], r[4], r[5], None, dict(zip(names, r[6:], strict=True))) for r in rows
+        ]
+
     def all(self, integration_id: str, model: str, *, include_deleted: bool = False) -> list[dict[str, Any]]:
         """Every record of a (small) model, in insertion order."""
         deleted = "" if include_deleted else " AND remote_deleted_at IS NULL"
