@@ -144,7 +144,8 @@ def processes_for(setting: str | int | None, per_minute: float, page_size: int, 
     ``setting`` is a count, ``0``/``off``, or ``auto`` (the default): processes only when the vendor
     allows more records per second than one core handles (``per_minute`` 0 is no limit) and the
     machine has more than one core, one per core (at most ``MAX_PROCESSES``), for an integration
-    whose store already holds ``AUTO_MIN_RECORDS`` records (``stored``; None skips that check).
+    whose store already holds ``AUTO_MIN_RECORDS`` records or whose vendor announces as many for
+    one model (``stored``: the larger of the two; None skips that check).
     """
     text = str(setting if setting is not None else os.environ.get("UNIMAP_MAP_PROCESSES", "auto")).strip().lower()
     if text in ("", "auto"):
@@ -193,19 +194,22 @@ def _map_in_worker(model: str, part: int, records: list[Any], parent: Any, limit
 class MappingPool:
     """Forked processes that map and validate pages; the syncing process stays the one writer.
 
-    The workers are forked when the pool starts (before the sync's own threads) and inherit the
-    loaded engine, the integration's settings and its lookup tables; pages go to them as vendor
+    The workers are forked when the pool starts (before the sync's own threads, or from a model's
+    thread once its first page announced a big total: a child runs only mapping code, which takes
+    no lock another thread could hold) and inherit the loaded engine, the integration's settings and
+    its lookup tables; pages go to them as vendor
     records and come back mapped, without the ``remote_data`` the syncer already holds.
     """
 
     def __init__(self, engine: Any, connector: str, ctx: MappingContext, processes: int) -> None:
         self.processes = processes
         self.depth = processes + 1  # pages in flight per model: every worker busy, one queued
-        blocked = hasattr(signal, "pthread_sigmask") and threading.current_thread() is threading.main_thread()
+        blocked = hasattr(signal, "pthread_sigmask")
+        mask: set[signal.Signals] = set()
         with _FORK_LOCK:
             _STATE.update(engine=engine, connector=connector, context=ctx)
             if blocked:  # the workers start with Ctrl-C blocked until they ignore it
-                signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+                mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
             try:
                 self._executor = ProcessPoolExecutor(
                     max_workers=processes, mp_context=multiprocessing.get_context("fork"), initializer=_worker_start
@@ -213,7 +217,7 @@ class MappingPool:
                 self._executor.submit(_ready).result()  # with fork, every worker starts at the first task
             finally:
                 if blocked:
-                    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+                    signal.pthread_sigmask(signal.SIG_SETMASK, mask)
                 _STATE.clear()
 
     def submit(self, model: str, part: int, records: list[Any], parent: Any, limit: str) -> Future[MappedPage]:
