@@ -205,7 +205,7 @@ class MappingPool:
         self.processes = processes
         self.depth = processes + 1  # pages in flight per model: every worker busy, one queued
         blocked = hasattr(signal, "pthread_sigmask")
-        mask: set[signal.Signals] = set()
+        mask: set[int | signal.Signals] = set()
         with _FORK_LOCK:
             _STATE.update(engine=engine, connector=connector, context=ctx)
             if blocked:  # the workers start with Ctrl-C blocked until they ignore it
