@@ -36,6 +36,7 @@ from unimap.pagemap import SKIP, UNIDENTIFIED, MappedPage, MappingPool, attach, 
 from unimap.sources import DerivedSource, FanOutSource, ListSource, UnionSource
 from unimap.specs import ConnectorSpecs, ModelSpec
 from unimap.store.base import Integration, Store
+from unimap.store.sqlite import PreparedRecord
 from unimap.timeutil import format_utc, parse_datetime, utc_now
 from unimap.transport.client import VendorClient
 
@@ -692,7 +693,7 @@ class Syncer:
                 self._skip(stats, remote_id, message)
             else:
                 self._warn(stats, message)
-        return self._merge(attach(records, outcome, mapper.spec.remote_data_key)), outcome.cursor
+        return self._merge(attach(outcome)), outcome.cursor
 
     def _derive(
         self, derived: ModelSpec, parents: list[Any], ctx: MappingContext, report: SyncReport
@@ -739,7 +740,9 @@ class Syncer:
         for record, parent in rows:
             old = merged.get(record["id"])
             if old is not None:
-                combined = dict(old[0])
+                if isinstance(record, PreparedRecord):
+                    record = record.full()
+                combined = old[0].full() if isinstance(old[0], PreparedRecord) else dict(old[0])
                 for key, value in record.items():
                     if isinstance(value, list) and isinstance(combined.get(key), list) and key != "remote_data":
                         combined[key] = combined[key] + [v for v in value if v not in combined[key]]
