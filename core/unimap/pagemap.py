@@ -196,8 +196,8 @@ class MappingPool:
     The workers are forked when the pool starts (before the sync's own threads, or from a model's
     thread once its first page announced a big total: a child runs only mapping code, which takes
     no lock another thread could hold) and inherit the loaded engine, the integration's settings and
-    its lookup tables; pages go to them as vendor
-    records and come back mapped, without the ``remote_data`` the syncer already holds.
+    its lookup tables; pages go to them as vendor records and come back mapped, validated and
+    serialised (:func:`~unimap.store.sqlite.prepared` rows: only the texts to store).
     """
 
     def __init__(self, engine: Any, connector: str, ctx: MappingContext, processes: int) -> None:
