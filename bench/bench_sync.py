@@ -12,7 +12,9 @@ Each figure is reported next to its baseline from the same run:
 - records per second end to end with the rate limit off;
 - peak RSS of a full sync of N/10 vs N candidates (each in a fresh process);
 - time to lint the shipped specs, and 100 copies of them.
-The sandbox runs in its own process so it does not compete for this one's GIL.
+The sandbox runs in its own process so it does not compete for this one's GIL. Each figure is
+printed as soon as it is measured and the figures so far are kept in ``bench/results.json``
+(``"complete": false`` until the run ends), so a long run that is cut short still leaves them.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import SandboxProcess, save, table
+from common import SandboxProcess, save
 
 REAL_LIMIT = 350  # OTYS's requests per minute per API key (the connector's rate_limit)
 MODEL_SERVICES = {
@@ -170,6 +172,14 @@ def _breakdown(base_url: str, api_key: str, store: str) -> dict[str, float]:
     return {k: round(v, 2) for k, v in times.items()}
 
 
+def _emit(figures: dict[str, object], *rows: tuple[str, str, str]) -> None:
+    """Print ``rows`` now and keep the figures so far in ``bench/results.json`` (a run cut short keeps them)."""
+    width = 34
+    for name, value, note in rows:
+        print(f"  {name:<{width}}  {value:>14}  {note}", flush=True)
+    save("sync", {**figures, "complete": False})
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--candidates", type=int, default=100_000)
@@ -178,11 +188,13 @@ def main() -> None:
     )
     parser.add_argument("--skip-memory", action="store_true")
     parser.add_argument("--skip-lint", action="store_true")
+    parser.add_argument("--skip-unlimited", action="store_true", help="leave out the limit-off runs and the breakdown")
     args = parser.parse_args()
     named = {"real": REAL_LIMIT, "10x": 10 * REAL_LIMIT}
     rates = [named.get(r.strip()) or int(r) for r in args.rates.split(",") if r.strip()]
     figures: dict[str, object] = {"candidates": args.candidates, "rates_per_minute": rates}
     limited: dict[str, dict[str, float]] = {}
+    print(f"sync of a {args.candidates}-candidate sandbox tenant", flush=True)
 
     for index, rate in enumerate(rates):
         with tempfile.TemporaryDirectory() as tmp, SandboxProcess(args.candidates, rate) as sb:
@@ -190,57 +202,105 @@ def main() -> None:
             wall, report = _sync(sb.base_url, sb.api_key, f"{tmp}/limited.db", rate)
             requests = report.requests  # type: ignore[attr-defined]
             floor = requests / (rate / 60.0)
-            limited[str(rate)] = {
+            run = limited[str(rate)] = {
                 "seconds": round(wall, 2),
                 "floor_seconds": round(floor, 2),
                 "wall_over_floor": round(wall / floor, 3),
+                "requests": requests,
             }
+            figures.update(limited=limited)
+            _emit(
+                figures,
+                (
+                    f"full sync wall time at {rate}/min",
+                    f"{run['seconds']} s",
+                    f"{requests} requests, floor {run['floor_seconds']} s → ratio {run['wall_over_floor']} "
+                    "(target ≤ 1.10)",
+                ),
+            )
             if index:
                 continue
             ideal = sum(math.ceil(counts[s] / 200) for s in MODEL_SERVICES.values()) + 1  # + the stage catalogue
             sb.ask("touch 100")
             _, delta = _sync(sb.base_url, sb.api_key, f"{tmp}/limited.db", rate, full=False)
             per_model = {m: r.requests for m, r in delta.models.items()}  # type: ignore[attr-defined]
-    figures.update(
-        limited=limited,
-        requests=requests,
-        ideal_requests=ideal,
-        requests_over_ideal=round(requests / ideal, 4),
-        incremental_requests=delta.requests,  # type: ignore[attr-defined]
-        incremental_requests_per_model=per_model,
-        incremental_changed=delta.models["candidate"].changed,  # type: ignore[attr-defined]
-    )
-    records = sum(counts[s] for s in MODEL_SERVICES.values())
-    free: dict[str, dict[str, float]] = {}
-    with tempfile.TemporaryDirectory() as tmp, SandboxProcess(args.candidates, 0) as sb:
-        _sync(sb.base_url, sb.api_key, f"{tmp}/warm.db", 0, processes="off")
-        cores = str(min(os.cpu_count() or 1, 8))  # what ``auto`` starts on an integration that is already big
-        for processes in ("off", cores, "off", cores):  # side by side, twice: the best of each
-            cpu = _cpu_seconds()
-            wall_free, _ = _sync(
-                sb.base_url, sb.api_key, f"{tmp}/free-{processes}-{len(free)}.db", 0, processes=processes
+            figures.update(
+                requests=requests,
+                ideal_requests=ideal,
+                requests_over_ideal=round(requests / ideal, 4),
+                incremental_requests=delta.requests,  # type: ignore[attr-defined]
+                incremental_requests_per_model=per_model,
+                incremental_changed=delta.models["candidate"].changed,  # type: ignore[attr-defined]
             )
-            cpu = _cpu_seconds() - cpu
-            best = free.get(processes)
-            if best is None or wall_free < best["seconds"]:
-                free[processes] = {
-                    "seconds": round(wall_free, 2),
-                    "records_per_second": round(records / wall_free),
-                    "cpu_seconds": round(cpu, 2),
-                    "records_per_cpu_second": round(records / cpu),
-                }
-        parts = _breakdown(sb.base_url, sb.api_key, f"{tmp}/parts.db")
-    figures.update(
-        records=records,
-        unlimited=free,
-        unlimited_seconds=free["off"]["seconds"],
-        pool_processes=int(cores),
-        records_per_second=free["off"]["records_per_second"],
-        records_per_core=free["off"]["records_per_cpu_second"],
-        cpu_us_per_record=parts,
-    )
+            _emit(
+                figures,
+                (
+                    "full sync requests",
+                    str(requests),
+                    f"Σ ceil(records/200) = {ideal} → ratio {figures['requests_over_ideal']}",
+                ),
+                (
+                    "incremental requests (100 edits)",
+                    str(figures["incremental_requests"]),
+                    f"per model {per_model}; ceil(100/200) = 1 for candidates",
+                ),
+            )
+    if not args.skip_unlimited:
+        free: dict[str, dict[str, float]] = {}
+        with tempfile.TemporaryDirectory() as tmp, SandboxProcess(args.candidates, 0) as sb:
+            counts = json.loads(sb.ask("counts"))
+            records = sum(counts[s] for s in MODEL_SERVICES.values())
+            _sync(sb.base_url, sb.api_key, f"{tmp}/warm.db", 0, processes="off")
+            cores = str(min(os.cpu_count() or 1, 8))  # what ``auto`` starts on an integration that is already big
+            for processes in ("off", cores, "off", cores):  # side by side, twice: the best of each
+                cpu = _cpu_seconds()
+                wall_free, _ = _sync(
+                    sb.base_url, sb.api_key, f"{tmp}/free-{processes}-{len(free)}.db", 0, processes=processes
+                )
+                cpu = _cpu_seconds() - cpu
+                best = free.get(processes)
+                if best is None or wall_free < best["seconds"]:
+                    free[processes] = {
+                        "seconds": round(wall_free, 2),
+                        "records_per_second": round(records / wall_free),
+                        "cpu_seconds": round(cpu, 2),
+                        "records_per_cpu_second": round(records / cpu),
+                    }
+                print(f"    (limit off, map processes {processes}: {wall_free:.2f} s, {cpu:.2f} CPU s)", flush=True)
+            figures.update(
+                records=records,
+                unlimited=free,
+                unlimited_seconds=free["off"]["seconds"],
+                pool_processes=int(cores),
+                records_per_second=free["off"]["records_per_second"],
+                records_per_core=free["off"]["records_per_cpu_second"],
+            )
+            _emit(
+                figures,
+                *(
+                    (
+                        f"limit off, map processes {processes}",
+                        f"{run['records_per_second']} rec/s",
+                        f"{records} records in {run['seconds']} s; {run['records_per_cpu_second']} records per CPU "
+                        "second (target ≥ 20,000 per core)",
+                    )
+                    for processes, run in free.items()
+                ),
+            )
+            parts = _breakdown(sb.base_url, sb.api_key, f"{tmp}/parts.db")
+        figures.update(cpu_us_per_record=parts)
+        _emit(
+            figures,
+            (
+                "client CPU per candidate",
+                f"{parts['total']} µs",
+                ", ".join(f"{k} {v}" for k, v in parts.items() if k != "total"),
+            ),
+        )
     if not args.skip_memory:
-        (base_small, small), (base_large, large) = _rss_of_sync(args.candidates // 10), _rss_of_sync(args.candidates)
+        base_small, small = _rss_of_sync(args.candidates // 10)
+        print(f"    (peak RSS at {args.candidates // 10} candidates: {small // 1024} MiB)", flush=True)
+        base_large, large = _rss_of_sync(args.candidates)
         figures.update(
             rss_kib_small=small,
             rss_kib_large=large,
@@ -248,66 +308,27 @@ def main() -> None:
             rss_kib_before_small=base_small,
             rss_kib_before_large=base_large,
         )
-    one = hundred = 0.0
-    if not args.skip_lint:
-        one, hundred = _lint_seconds(0), _lint_seconds(100)
-        figures.update(lint_shipped_seconds=round(one, 3), lint_100_copies_seconds=round(hundred, 3))
-
-    rows = [
-        (
-            f"full sync wall time at {rate}/min",
-            f"{run['seconds']} s",
-            f"floor {run['floor_seconds']} s → ratio {run['wall_over_floor']} (target ≤ 1.10)",
-        )
-        for rate, run in limited.items()
-    ]
-    rows += [
-        (
-            "full sync requests",
-            str(requests),
-            f"Σ ceil(records/200) = {ideal} → ratio {figures['requests_over_ideal']}",
-        ),
-        (
-            "incremental requests (100 edits)",
-            str(figures["incremental_requests"]),
-            f"per model {per_model}; ceil(100/200) = 1 for candidates",
-        ),
-    ]
-    for processes, run in free.items():
-        rows.append(
-            (
-                f"limit off, map processes {processes}",
-                f"{run['records_per_second']} rec/s",
-                f"{records} records in {run['seconds']} s; {run['records_per_cpu_second']} records per CPU "
-                "second (target ≥ 20,000 per core)",
-            )
-        )
-    rows.append(
-        (
-            "client CPU per candidate",
-            f"{parts['total']} µs",
-            ", ".join(f"{k} {v}" for k, v in parts.items() if k != "total"),
-        )
-    )
-    if not args.skip_lint:
-        rows.append(
-            (
-                "lint shipped specs",
-                f"{one * 1000:.0f} ms",
-                f"100 copies: {hundred:.2f} s ({hundred / max(one, 1e-9) / 100:.2f}× per copy)",
-            )
-        )
-    if not args.skip_memory:
-        rows.append(
+        _emit(
+            figures,
             (
                 "peak RSS during a full sync",
                 f"{large // 1024} MiB",
                 f"{args.candidates // 10} candidates: {small // 1024} MiB → ratio {figures['rss_ratio']} "
                 f"(target ≤ 1.3; before the sync {base_large // 1024} / {base_small // 1024} MiB)",
-            )
+            ),
         )
-    table(f"sync of a {args.candidates}-candidate sandbox tenant", rows)
-    save("sync", figures)
+    if not args.skip_lint:
+        one, hundred = _lint_seconds(0), _lint_seconds(100)
+        figures.update(lint_shipped_seconds=round(one, 3), lint_100_copies_seconds=round(hundred, 3))
+        _emit(
+            figures,
+            (
+                "lint shipped specs",
+                f"{one * 1000:.0f} ms",
+                f"100 copies: {hundred:.2f} s ({hundred / max(one, 1e-9) / 100:.2f}× per copy)",
+            ),
+        )
+    save("sync", {**figures, "complete": True})
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ from unimap.context import MappingContext
 from unimap.errors import MappingError
 from unimap.schemaerrors import first_problem
 from unimap.sources import FanOutSource, ListSource, UnionSource
+from unimap.store.sqlite import prepared, prepared_record
 from unimap.validate import record_validator
 
 __all__ = ["SKIP", "UNIDENTIFIED", "WARN", "MappedPage", "MappingPool", "list_source", "map_page", "processes_for"]
@@ -41,10 +42,11 @@ AUTO_MIN_RECORDS = 20_000
 
 @dataclass
 class MappedPage:
-    """One page mapped: ``rows`` are ``(record, parent id, index)``; ``index`` ≥ 0 means the record's
-    ``remote_data`` was left out (it is the page's own vendor record at that index)."""
+    """One page mapped: ``rows`` are ``(record, parent id)``; a page mapped in a worker has ``stored``
+    rows instead, ``(prepared, parent id)`` with :func:`~unimap.store.sqlite.prepared`'s texts to store."""
 
-    rows: list[tuple[dict[str, Any], str | None, int]] = field(default_factory=list)
+    rows: list[tuple[dict[str, Any], str | None]] = field(default_factory=list)
+    stored: list[tuple[tuple[str, Any, str, str, str], str | None]] = field(default_factory=list)
     cursor: str | None = None
     events: list[tuple[str, Any, str]] = field(default_factory=list)  # (kind, remote id, message)
 
@@ -76,25 +78,24 @@ def map_page(
     limit: str,
     *,
     model_label: str | None = None,
-    strip_raw: bool = False,
+    prepare: bool = False,
 ) -> MappedPage:
     """Map and validate ``records`` in ``ctx``; cursor values later than ``limit`` are warned about.
 
-    ``strip_raw`` leaves out each record's ``remote_data`` when it is just its vendor record (the
-    caller has it already: a pool does not send it back).
+    ``prepare`` gives ``stored`` rows (hash and JSON texts computed here, e.g. in a worker, so the
+    writer only stores them) instead of ``rows``.
     """
     out = MappedPage()
-    rows, events = out.rows, out.events
+    rows, stored, events = out.rows, out.stored, out.events
     validator = record_validator(mapper.model)
     incremental = source.incremental
     column = mapper.field_computing(incremental.value) if incremental is not None else None
     evaluate = incremental.value.search if incremental is not None and column is None else None
     id_field, parent_of = source.id_field, source.parent_id
-    key = mapper.spec.remote_data_key
     label = model_label or mapper.model
     cursor: str | None = None
     with context.mapping_context(ctx):
-        for index, raw in enumerate(records):
+        for raw in records:
             if not isinstance(raw, dict):
                 events.append((UNIDENTIFIED, None, "the vendor sent a record that is not an object"))
                 continue
@@ -113,13 +114,11 @@ def map_page(
                 events.append((SKIP, record["remote_id"], f"{where}: {problem.message if problem else 'invalid'}"))
                 continue
             parent_id = parent_of.search(raw) if parent_of is not None else None
-            kept = -1
-            if strip_raw:
-                remote_data = record.get("remote_data")
-                if type(remote_data) is dict and len(remote_data) == 1 and remote_data.get(key) is raw:
-                    del record["remote_data"]
-                    kept = index
-            rows.append((record, None if parent_id is None else str(parent_id), kept))
+            parent = None if parent_id is None else str(parent_id)
+            if prepare:
+                stored.append((prepared(record), parent))
+            else:
+                rows.append((record, parent))
             if incremental is not None:
                 value = record.get(column) if column is not None else evaluate(raw)  # type: ignore[misc]
                 if isinstance(value, str):
@@ -144,7 +143,8 @@ def processes_for(setting: str | int | None, per_minute: float, page_size: int, 
     ``setting`` is a count, ``0``/``off``, or ``auto`` (the default): processes only when the vendor
     allows more records per second than one core handles (``per_minute`` 0 is no limit) and the
     machine has more than one core, one per core (at most ``MAX_PROCESSES``), for an integration
-    whose store already holds ``AUTO_MIN_RECORDS`` records (``stored``; None skips that check).
+    whose store already holds ``AUTO_MIN_RECORDS`` records or whose vendor announces as many for
+    one model (``stored``: the larger of the two; None skips that check).
     """
     text = str(setting if setting is not None else os.environ.get("UNIMAP_MAP_PROCESSES", "auto")).strip().lower()
     if text in ("", "auto"):
@@ -187,25 +187,28 @@ def _map_in_worker(model: str, part: int, records: list[Any], parent: Any, limit
     source = list_source(mapper.spec.component, part)
     base: MappingContext = state["context"]
     ctx = base if parent is None else MappingContext(base.integration_id, base.settings, base.lookups, parent)
-    return map_page(mapper, source, records, ctx, limit, strip_raw=True)
+    return map_page(mapper, source, records, ctx, limit, prepare=True)
 
 
 class MappingPool:
     """Forked processes that map and validate pages; the syncing process stays the one writer.
 
-    The workers are forked when the pool starts (before the sync's own threads) and inherit the
-    loaded engine, the integration's settings and its lookup tables; pages go to them as vendor
-    records and come back mapped, without the ``remote_data`` the syncer already holds.
+    The workers are forked when the pool starts (before the sync's own threads, or from a model's
+    thread once its first page announced a big total: a child runs only mapping code, which takes
+    no lock another thread could hold) and inherit the loaded engine, the integration's settings and
+    its lookup tables; pages go to them as vendor records and come back mapped, validated and
+    serialised (:func:`~unimap.store.sqlite.prepared` rows: only the texts to store).
     """
 
     def __init__(self, engine: Any, connector: str, ctx: MappingContext, processes: int) -> None:
         self.processes = processes
         self.depth = processes + 1  # pages in flight per model: every worker busy, one queued
-        blocked = hasattr(signal, "pthread_sigmask") and threading.current_thread() is threading.main_thread()
+        blocked = hasattr(signal, "pthread_sigmask")
+        mask: set[int | signal.Signals] = set()
         with _FORK_LOCK:
             _STATE.update(engine=engine, connector=connector, context=ctx)
             if blocked:  # the workers start with Ctrl-C blocked until they ignore it
-                signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+                mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
             try:
                 self._executor = ProcessPoolExecutor(
                     max_workers=processes, mp_context=multiprocessing.get_context("fork"), initializer=_worker_start
@@ -213,7 +216,7 @@ class MappingPool:
                 self._executor.submit(_ready).result()  # with fork, every worker starts at the first task
             finally:
                 if blocked:
-                    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+                    signal.pthread_sigmask(signal.SIG_SETMASK, mask)
                 _STATE.clear()
 
     def submit(self, model: str, part: int, records: list[Any], parent: Any, limit: str) -> Future[MappedPage]:
@@ -225,12 +228,8 @@ class MappingPool:
         self._executor.shutdown(wait=True, cancel_futures=True)
 
 
-def attach(records: list[Any], page: MappedPage, key: str) -> list[tuple[dict[str, Any], str | None]]:
-    """``page``'s rows as ``(record, parent id)``, each with its ``remote_data`` (``records`` are the
-    page's vendor records: a row mapped without it gets its own, the same object, not a copy)."""
-    rows: list[tuple[dict[str, Any], str | None]] = []
-    for record, parent, index in page.rows:
-        if index >= 0:
-            record["remote_data"] = {key: records[index]}
-        rows.append((record, parent))
-    return rows
+def attach(page: MappedPage) -> list[tuple[dict[str, Any], str | None]]:
+    """``page``'s rows as ``(record, parent id)``: a worker's ``stored`` rows as :class:`PreparedRecord`\\ s."""
+    if page.stored:
+        return [(prepared_record(row), parent) for row, parent in page.stored]
+    return page.rows

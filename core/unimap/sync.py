@@ -36,6 +36,7 @@ from unimap.pagemap import SKIP, UNIDENTIFIED, MappedPage, MappingPool, attach, 
 from unimap.sources import DerivedSource, FanOutSource, ListSource, UnionSource
 from unimap.specs import ConnectorSpecs, ModelSpec
 from unimap.store.base import Integration, Store
+from unimap.store.sqlite import PreparedRecord
 from unimap.timeutil import format_utc, parse_datetime, utc_now
 from unimap.transport.client import VendorClient
 
@@ -157,6 +158,8 @@ class Syncer:
         self.started = datetime.now(UTC)
         self.map_processes = map_processes  # None: $UNIMAP_MAP_PROCESSES, else "auto" (see pagemap)
         self.pool: MappingPool | None = None
+        self._pool_later: tuple[float, int, int] | None = None  # (per minute, page size, stored): decide on totals
+        self._pool_lock = threading.Lock()
 
     def close(self) -> None:
         """Close the vendor client if this syncer opened it."""
@@ -238,6 +241,7 @@ class Syncer:
             else:
                 status = "success" if report.ok else "failed"
         finally:
+            self._pool_later = None
             if self.pool is not None:
                 self.pool.close()
                 self.pool = None
@@ -254,7 +258,11 @@ class Syncer:
         return report
 
     def _start_pool(self, plan: list[str]) -> None:
-        """Fork mapping processes when the vendor's limit lets records arrive faster than one core maps them."""
+        """Fork mapping processes when the vendor's limit lets records arrive faster than one core maps them.
+
+        For an integration too small (so far) for ``auto`` to fork, the decision waits for the vendor's
+        announced totals (:meth:`_announced`): a big first sync of an empty store gets its processes too.
+        """
         sources = [
             list_source(self.specs.models[m].component, i)
             for m in plan
@@ -268,8 +276,26 @@ class Syncer:
         stored = sum(self.store.count(self.integration.id, m) for m in plan)
         processes = processes_for(self.map_processes, per_minute, page_size, stored)
         if processes:
-            self.pool = MappingPool(self.engine, self.specs.name, self._context(), processes)
-            log.info("mapping pages in %d processes", processes)
+            self._fork(processes)
+        elif processes_for(self.map_processes, per_minute, page_size, None):  # only the size held it back
+            self._pool_later = (per_minute, page_size, stored)
+
+    def _announced(self, total: int | None) -> None:
+        """A model's first page announced ``total`` records: start the pool if the sync is big enough for it."""
+        if self._pool_later is None or total is None:
+            return
+        with self._pool_lock:
+            if self._pool_later is None:
+                return
+            per_minute, page_size, stored = self._pool_later
+            processes = processes_for(self.map_processes, per_minute, page_size, max(stored, total))
+            if processes:
+                self._pool_later = None
+                self._fork(processes)
+
+    def _fork(self, processes: int) -> None:
+        self.pool = MappingPool(self.engine, self.specs.name, self._context(), processes)
+        log.info("mapping pages in %d processes", processes)
 
     def _context(self, parent: Any = None) -> MappingContext:
         return MappingContext(self.integration.id, self.settings, self.lookups, parent)
@@ -630,6 +656,8 @@ class Syncer:
 
         try:
             for page in pages:
+                if page.total is not None:
+                    self._announced(page.total)
                 pool = self.pool
                 if pool is None or not page.records:
                     while pending:
@@ -665,7 +693,7 @@ class Syncer:
                 self._skip(stats, remote_id, message)
             else:
                 self._warn(stats, message)
-        return self._merge(attach(records, outcome, mapper.spec.remote_data_key)), outcome.cursor
+        return self._merge(attach(outcome)), outcome.cursor
 
     def _derive(
         self, derived: ModelSpec, parents: list[Any], ctx: MappingContext, report: SyncReport
@@ -712,7 +740,9 @@ class Syncer:
         for record, parent in rows:
             old = merged.get(record["id"])
             if old is not None:
-                combined = dict(old[0])
+                if isinstance(record, PreparedRecord):
+                    record = record.full()
+                combined = old[0].full() if isinstance(old[0], PreparedRecord) else dict(old[0])
                 for key, value in record.items():
                     if isinstance(value, list) and isinstance(combined.get(key), list) and key != "remote_data":
                         combined[key] = combined[key] + [v for v in value if v not in combined[key]]

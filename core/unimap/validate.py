@@ -4,7 +4,9 @@
 mapped record. :func:`compile_schema` instead turns a draft 2020-12 schema into nested Python
 closures once, each repeating one keyword's rule as ``jsonschema`` states it (the same type
 checker, ``re.search`` for patterns, the same format checker functions, its equality for
-``enum``/``const``). It answers only *whether* an instance is valid; the messages still come from
+``enum``/``const``), then writes the common rules out as Python source (:class:`_Generator`: one
+function per subschema, types, patterns and keys checked inline, the rare cases calling the
+closures), about twice as fast again. It answers only *whether* an instance is valid; the messages still come from
 ``jsonschema``: :class:`RecordValidator` runs the compiled check and asks ``jsonschema`` for the
 errors only when the check fails. Schemas with keywords outside the compiled set (``$dynamicRef``,
 ``unevaluated*``, ``contains``, ``uniqueItems``, ``multipleOf``) are validated by ``jsonschema`` alone.
@@ -38,7 +40,7 @@ Check = Callable[[Any], bool]
 MAPPED_ENGINE_FIELDS = ("id", "remote_data")
 
 _NONE_TYPE = type(None)
-_EXACT = {
+_EXACT: dict[str, tuple[type, ...]] = {
     "string": (str,),
     "null": (_NONE_TYPE,),
     "boolean": (bool,),
@@ -371,13 +373,207 @@ def _all(checks: list[Check]) -> Check:
     return check
 
 
+#: keywords the generated source checks itself (the others call the compiled closure of their keyword)
+_GENERATED = frozenset({"$ref", "type", "pattern", "minLength", "maxLength", "items", "anyOf", "allOf", *_OBJECT})
+_TYPE_NAMES = {str: "_str", bool: "_bool", list: "_list", dict: "_dict", int: "_int", float: "_float"}
+_INLINE_DEPTH = 4  # subschemas nested deeper (or recursive ones) get a function of their own
+
+
+class _Generator:
+    """Writes one Python function per (non-inlined) subschema: the compiled check as straight-line code.
+
+    Each keyword's rule is the :class:`_Compiler`'s, written out instead of called through nested
+    closures: the common cases (a property's type, a string's pattern, required keys, extra keys)
+    take a few bytecodes; the rare ones (a float for ``integer``, a type the type checker was taught,
+    ``enum``, ``if``, ...) call the compiler's closure for that keyword, so the verdict is the same.
+    """
+
+    def __init__(self, compiler: _Compiler) -> None:
+        self.compiler = compiler
+        self.env: dict[str, Any] = {"_true": _true, "_false": _false, **{n: t for t, n in _TYPE_NAMES.items()}}
+        self.names: dict[int, str] = {}
+        self.sources: list[str] = []
+        self.count = 0
+        self.stack: list[int] = []  # schemas being written (a reference back to one is a call, not inlined)
+
+    def const(self, value: Any) -> str:
+        """An expression for ``value`` in the generated source (a literal for text and numbers)."""
+        if type(value) in (str, int):
+            return repr(value)
+        self.count += 1
+        name = f"_c{self.count}"
+        self.env[name] = value
+        return name
+
+    def var(self) -> str:
+        self.count += 1
+        return f"v{self.count}"
+
+    def function(self, schema: Any, resolver: Any) -> str:
+        """The name of the generated function checking ``schema``."""
+        if schema is True:
+            return "_true"
+        if schema is False:
+            return "_false"
+        if not isinstance(schema, dict):
+            raise Unsupported(f"schema of type {type(schema).__name__}")
+        key = id(schema)
+        if key in self.names:
+            return self.names[key]
+        name = self.names[key] = f"_s{len(self.names)}"
+        self.compiler.keep.append(schema)
+        self.stack.append(key)
+        lines = self.body(schema, resolver, "v", 1, 0)
+        self.stack.pop()
+        self.sources.append("\n".join([f"def {name}(v):", *lines, "    return True"]))
+        return name
+
+    def check(self, schema: Any, resolver: Any, var: str, indent: int, depth: int) -> list[str]:
+        """Lines returning False when ``var`` fails ``schema`` (inlined, or a call)."""
+        pad = "    " * indent
+        if schema is True or (isinstance(schema, dict) and not _VALIDATING.intersection(schema)):
+            return []
+        if schema is False:
+            return [f"{pad}return False"]
+        if isinstance(schema, dict) and depth < _INLINE_DEPTH and id(schema) not in self.stack and "$id" not in schema:
+            self.stack.append(id(schema))
+            lines = self.body(schema, resolver, var, indent, depth + 1)
+            self.stack.pop()
+            return lines
+        return [f"{pad}if not {self.function(schema, resolver)}({var}):", f"{pad}    return False"]
+
+    def body(self, schema: dict[str, Any], resolver: Any, var: str, indent: int, depth: int) -> list[str]:
+        pad = "    " * indent
+        if "$id" in schema:
+            resolver = resolver.in_subresource(DRAFT202012.create_resource(schema))
+        kind = self.var()
+        lines: list[str] = [f"{pad}{kind} = type({var})"]
+        if _OBJECT.intersection(schema):
+            lines += self.object_keywords(schema, resolver, var, kind, indent, depth)
+        for keyword, value in schema.items():
+            if keyword not in _VALIDATING or keyword in _OBJECT:
+                continue
+            if keyword not in _GENERATED:
+                check = self.compiler.keyword(keyword, value, schema, resolver)
+                if check is not None:
+                    lines += [f"{pad}if not {self.const(check)}({var}):", f"{pad}    return False"]
+            elif keyword == "$ref":
+                try:
+                    resolved = resolver.lookup(value)
+                except Unresolvable as exc:
+                    raise Unsupported(f"unresolvable $ref {value!r}") from exc
+                lines += self.check(resolved.contents, resolved.resolver, var, indent, depth)
+            elif keyword == "type":
+                lines += self.type_check(value, schema, resolver, var, kind, pad)
+            elif keyword == "pattern":
+                search = self.const(re.compile(value).search)
+                lines += [f"{pad}if {_is(var, kind, str)} and {search}({var}) is None:", f"{pad}    return False"]
+            elif keyword in ("minLength", "maxLength"):
+                op = "<" if keyword == "minLength" else ">"
+                lines += [f"{pad}if {_is(var, kind, str)} and len({var}) {op} {int(value)}:", f"{pad}    return False"]
+            elif keyword == "items":
+                lines += self.items(value, schema, resolver, var, kind, indent, depth)
+            elif keyword == "anyOf":
+                calls = " or ".join(f"{self.function(sub, resolver)}({var})" for sub in value)
+                lines += [f"{pad}if not ({calls or 'False'}):", f"{pad}    return False"]
+            elif keyword == "allOf":
+                for sub in value:
+                    lines += self.check(sub, resolver, var, indent, depth)
+        return lines if len(lines) > 1 else []
+
+    def type_check(self, types: Any, schema: dict[str, Any], resolver: Any, var: str, kind: str, pad: str) -> list[str]:
+        names = [types] if isinstance(types, str) else list(types)
+        slow = self.const(self.compiler.k_type(types, schema, resolver))  # the rare cases: its exact rule
+        accept: list[type] = sorted({t for name in names for t in _EXACT[name]}, key=lambda t: t.__name__)
+        tests = " and ".join(
+            f"{var} is not None" if t is _NONE_TYPE else f"{kind} is not {_TYPE_NAMES[t]}" for t in accept
+        )
+        return [f"{pad}if {tests} and not {slow}({var}):", f"{pad}    return False"]
+
+    def object_keywords(
+        self, schema: dict[str, Any], resolver: Any, var: str, kind: str, indent: int, depth: int
+    ) -> list[str]:
+        pad, inner = "    " * indent, "    " * (indent + 1)
+        lines = [f"{pad}if {_is(var, kind, dict)}:"]
+        required = list(schema.get("required", ()))
+        if required:
+            missing = " or ".join(f"{self.const(name)} not in {var}" for name in required)
+            lines += [f"{inner}if {missing}:", f"{inner}    return False"]
+        for name, sub in schema.get("properties", {}).items():
+            item = self.var()
+            body = self.check(sub, resolver, item, indent + 2, depth)
+            if body:
+                key = self.const(name)
+                lines += [f"{inner}if {key} in {var}:", f"{inner}    {item} = {var}[{key}]", *body]
+        if "additionalProperties" in schema:
+            extra = schema["additionalProperties"]
+            known = self.const(frozenset(schema.get("properties", {})))
+            if schema.get("patternProperties") or (extra is not False and not isinstance(extra, dict)):
+                check = self.compiler.k_additionalProperties(extra, schema, resolver)
+                if check is not None:
+                    lines += [f"{inner}if not {self.const(check)}({var}):", f"{inner}    return False"]
+            elif extra is False:
+                key = self.var()
+                lines += [
+                    f"{inner}for {key} in {var}:",
+                    f"{inner}    if {key} not in {known}:",
+                    f"{inner}        return False",
+                ]
+            else:
+                key, item = self.var(), self.var()
+                body = self.check(extra, resolver, item, indent + 3, depth)
+                if body:
+                    lines += [
+                        f"{inner}for {key}, {item} in {var}.items():",
+                        f"{inner}    if {key} not in {known}:",
+                        *body,
+                    ]
+        return lines if len(lines) > 1 else []
+
+    def items(
+        self, items: Any, schema: dict[str, Any], resolver: Any, var: str, kind: str, indent: int, depth: int
+    ) -> list[str]:
+        pad, inner = "    " * indent, "    " * (indent + 1)
+        prefix = len(schema.get("prefixItems", []))
+        if items is False:
+            return [f"{pad}if {_is(var, kind, list)} and len({var}) > {prefix}:", f"{inner}return False"]
+        item = self.var()
+        body = self.check(items, resolver, item, indent + 2, depth)
+        if not body:
+            return []
+        values = f"{var}[{prefix}:]" if prefix else var
+        return [f"{pad}if {_is(var, kind, list)}:", f"{inner}for {item} in {values}:", *body]
+
+
+def _is(var: str, kind: str, typ: type) -> str:
+    """Source for ``isinstance(var, typ)`` that calls nothing for an exact ``typ`` or ``None``."""
+    name = _TYPE_NAMES[typ]
+    return f"({kind} is {name} or ({var} is not None and isinstance({var}, {name})))"
+
+
+def _generated(compiler: _Compiler, schema: Any, resolver: Any) -> Check:
+    generator = _Generator(compiler)
+    entry = generator.function(schema, resolver)
+    namespace = dict(generator.env)
+    exec(compile("\n\n".join(generator.sources), "<unimap.validate generated>", "exec"), namespace)
+    check: Check = namespace[entry]
+    return check
+
+
 def compile_schema(
-    schema: Any, *, registry: Registry | None = None, format_checker: Any = None, type_checker: Any = None
+    schema: Any,
+    *,
+    registry: Registry | None = None,
+    format_checker: Any = None,
+    type_checker: Any = None,
+    generate: bool = True,
 ) -> Check | None:
     """``instance -> bool``: whether draft 2020-12 ``jsonschema`` finds ``instance`` valid.
 
     ``None`` when the schema uses a keyword outside the compiled set (use ``jsonschema``).
-    ``$ref``s resolve through ``registry`` (default: the shipped schemas).
+    ``$ref``s resolve through ``registry`` (default: the shipped schemas). ``generate`` writes the
+    check out as Python source (one function per subschema, the same verdicts, a few times faster);
+    without it, the check is the nested closures.
     """
     registry = registry if registry is not None else unified.registry()
     type_checker = type_checker if type_checker is not None else jsonschema.Draft202012Validator.TYPE_CHECKER
@@ -387,7 +583,12 @@ def compile_schema(
         check = compiler.schema(schema, resolver)
     except (Unsupported, re.error, RecursionError, Unresolvable):
         return None
-    return check
+    if not generate:
+        return check
+    try:
+        return _generated(compiler, schema, resolver)
+    except (Unsupported, re.error, RecursionError, Unresolvable, SyntaxError):
+        return check  # the closures give the same verdict
 
 
 def mapped_schema(model: str) -> dict[str, Any]:
