@@ -7,6 +7,7 @@ object doubles as the inspection/mutation handle tests get as ``Sandbox.tenant``
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 import random
@@ -37,6 +38,35 @@ def clone(value: Any) -> Any:
     if type(value) is list:
         return [clone(v) for v in value]
     return value
+
+
+def keyset_bound(condition: Any, sort: Any) -> tuple[Any, dict[str, Any]] | None:
+    """(the condition without it, the bound) when a query asks for rows past a value of the one
+    field it sorts ascending by — a ``GT`` leaf alone or as one item of an ``AND``."""
+    if not isinstance(sort, dict) or len(sort) != 1:
+        return None
+    ((field, direction),) = sort.items()
+    if not isinstance(direction, str) or direction.upper() != "ASC":
+        return None
+
+    def is_bound(node: Any) -> bool:
+        return (
+            isinstance(node, dict)
+            and str(node.get("type", "COND")).upper() == "COND"
+            and node.get("field") == field
+            and str(node.get("op", "EQ")).upper() == "GT"
+        )
+
+    if is_bound(condition):
+        return None, condition
+    if not isinstance(condition, dict) or str(condition.get("type", "")).upper() != "AND":
+        return None
+    items = condition.get("items")
+    bounds = [item for item in items if is_bound(item)] if isinstance(items, list) else []
+    if len(bounds) != 1:
+        return None
+    rest = [item for item in items if item is not bounds[0]]
+    return ({**condition, "items": rest} if rest else None), bounds[0]
 
 
 class Collection:
@@ -175,7 +205,19 @@ class Tenant:
         return True
 
     def select(self, service: str, condition: Any, sort: Any) -> list[Record]:
-        """Filtered and sorted records; cached per (service, condition, sort) until a write."""
+        """Filtered and sorted records; cached per (service, condition, sort) until a write.
+
+        A keyset page (``uid GT last`` sorted by uid ascending) is the cached selection without
+        that bound, cut where the bound starts to hold: each page costs a bisection, not a scan
+        of the tenant, so paging through N records stays linear as on a real server.
+        """
+        keyset = keyset_bound(condition, sort)
+        if keyset is not None:
+            rest, bound = keyset
+            rows = self.select(service, rest, sort)
+            past = self.compilers[service].condition(bound)
+            assert past is not None  # a COND leaf always compiles to a predicate
+            return rows[bisect.bisect_left(rows, True, key=past) :]
         coll = self.collection(service)
         try:
             ckey = (service, json.dumps(condition, sort_keys=True, default=str), json.dumps(sort, default=str))
