@@ -128,7 +128,7 @@ def _breakdown(base_url: str, api_key: str, store: str) -> dict[str, float]:
     import orjson
 
     from unimap import context
-    from unimap.pagemap import list_source
+    from unimap.pagemap import collector_paused, list_source
     from unimap.service import Unimap
     from unimap.store.sqlite import record_hash
     from unimap.sync import Syncer
@@ -155,9 +155,9 @@ def _breakdown(base_url: str, api_key: str, store: str) -> dict[str, float]:
             return result
 
         clock("decode", lambda: [orjson.loads(b) for b in bodies])
-        with context.mapping_context(ctx):
+        with context.mapping_context(ctx), collector_paused():  # as map_page maps and validates
             mapped = clock("map", lambda: [[mapper.map(raw, ctx) for raw in p] for p in pages])
-        clock("validate", lambda: [validator.is_valid(r) for p in mapped for r in p])  # type: ignore[attr-defined]
+            clock("validate", lambda: [validator.is_valid(r) for p in mapped for r in p])  # type: ignore[attr-defined]
         clock("hash", lambda: [record_hash(r) for p in mapped for r in p])  # type: ignore[attr-defined]
 
         def store_pages() -> None:

@@ -72,3 +72,39 @@ def test_an_announced_total_counts_like_stored_records(monkeypatch: pytest.Monke
     assert processes_for("auto", 0, 200, stored=big - 1) == 0
     assert processes_for("auto", 350, 200, stored=10 * big) == 0  # OTYS's real limit: one core keeps up
     assert processes_for("off", 0, 200, stored=10 * big) == 0
+
+
+def test_the_collector_is_paused_while_pages_map_and_restored_after() -> None:
+    import gc
+    import threading
+
+    from unimap.pagemap import collector_paused
+
+    assert gc.isenabled()
+    inside = threading.Event()
+    release = threading.Event()
+
+    def other_page() -> None:
+        with collector_paused():
+            inside.set()
+            release.wait(5)
+
+    worker = threading.Thread(target=other_page)
+    with collector_paused():
+        assert not gc.isenabled()
+        worker.start()
+        assert inside.wait(5)
+    assert not gc.isenabled(), "another thread's page is still mapping"
+    release.set()
+    worker.join(5)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled(), "a collector the caller turned off stays off"
+    finally:
+        gc.enable()
+    with collector_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
