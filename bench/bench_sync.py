@@ -130,7 +130,7 @@ def _breakdown(base_url: str, api_key: str, store: str) -> dict[str, float]:
     from unimap import context
     from unimap.pagemap import collector_paused, list_source
     from unimap.service import Unimap
-    from unimap.store.sqlite import record_hash
+    from unimap.store.rows import record_hash
     from unimap.sync import Syncer
     from unimap.validate import record_validator
 

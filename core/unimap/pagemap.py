@@ -29,7 +29,7 @@ from unimap.context import MappingContext
 from unimap.errors import MappingError
 from unimap.schemaerrors import first_problem
 from unimap.sources import FanOutSource, ListSource, UnionSource
-from unimap.store.sqlite import prepared, prepared_record
+from unimap.store.rows import prepared, prepared_record
 from unimap.validate import record_validator
 
 __all__ = ["SKIP", "UNIDENTIFIED", "WARN", "MappedPage", "MappingPool", "list_source", "map_page", "processes_for"]
@@ -46,7 +46,7 @@ AUTO_MIN_RECORDS = 20_000
 @dataclass
 class MappedPage:
     """One page mapped: ``rows`` are ``(record, parent id)``; a page mapped in a worker has ``stored``
-    rows instead, ``(prepared, parent id)`` with :func:`~unimap.store.sqlite.prepared`'s texts to store."""
+    rows instead, ``(prepared, parent id)`` with :func:`~unimap.store.rows.prepared`'s texts to store."""
 
     rows: list[tuple[dict[str, Any], str | None]] = field(default_factory=list)
     stored: list[tuple[tuple[str, Any, str, str, str], str | None]] = field(default_factory=list)
@@ -226,7 +226,7 @@ class MappingPool:
     thread once its first page announced a big total: a child runs only mapping code, which takes
     no lock another thread could hold) and inherit the loaded engine, the integration's settings and
     its lookup tables; pages go to them as vendor records and come back mapped, validated and
-    serialised (:func:`~unimap.store.sqlite.prepared` rows: only the texts to store).
+    serialised (:func:`~unimap.store.rows.prepared` rows: only the texts to store).
     """
 
     def __init__(self, engine: Any, connector: str, ctx: MappingContext, processes: int) -> None:

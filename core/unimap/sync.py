@@ -36,7 +36,7 @@ from unimap.pagemap import SKIP, UNIDENTIFIED, MappedPage, MappingPool, attach, 
 from unimap.sources import DerivedSource, FanOutSource, ListSource, UnionSource
 from unimap.specs import ConnectorSpecs, ModelSpec
 from unimap.store.base import Integration, Store
-from unimap.store.sqlite import PreparedRecord
+from unimap.store.rows import PreparedRecord
 from unimap.timeutil import format_utc, parse_datetime, utc_now
 from unimap.transport.client import VendorClient
 

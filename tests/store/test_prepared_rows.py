@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from unimap.store import Integration, open_store
-from unimap.store.sqlite import PreparedRecord, prepared, prepared_record, stored_row
+from unimap.store.rows import PreparedRecord, prepared, prepared_record, stored_row
 from unimap.sync import Syncer
 
 

@@ -37,7 +37,8 @@ from unimap.store.base import (
     redact_url,
 )
 from unimap.store.migrations import LATEST, PG_MIGRATIONS, TABLES
-from unimap.store.sqlite import _dumps, decode_cursor, encode_cursor, stored_row, utc_now
+from unimap.store.rows import decode_cursor, dumps_text, encode_cursor, stored_row
+from unimap.timeutil import utc_now
 
 MIGRATION_LOCK = 0x756E696D6170  # "unimap": one migrating process at a time
 RECORD_COLUMNS = (
@@ -94,7 +95,7 @@ def _no_nul(value: Any) -> Any:
 
 def queryable(text: str) -> str:
     """JSON text JSONB accepts: NUL characters (which JSONB refuses) left out of the queryable copy only."""
-    return _dumps(_no_nul(orjson.loads(text))) if "\\u0000" in text else text
+    return dumps_text(_no_nul(orjson.loads(text))) if "\\u0000" in text else text
 
 
 def translate(sql: str) -> str:
@@ -275,7 +276,7 @@ class PostgresStore(StoredPages):
                     integration.name,
                     integration.base_url,
                     seal(integration.credentials),
-                    _dumps(integration.settings),
+                    dumps_text(integration.settings),
                     integration.created_at,
                 ),
             )
@@ -478,7 +479,7 @@ class PostgresStore(StoredPages):
         self._raw(db).execute(
             "INSERT INTO checkpoints (integration_id, model, cursor, run) VALUES (%s,%s,%s,%s) ON CONFLICT "
             "(integration_id, model) DO UPDATE SET cursor=excluded.cursor, run=excluded.run",
-            (integration_id, model, cursor, _dumps(run) if run is not None else None),
+            (integration_id, model, cursor, dumps_text(run) if run is not None else None),
         )
 
     def start_sync(self, integration_id: str, kind: str) -> int:
@@ -501,7 +502,7 @@ class PostgresStore(StoredPages):
         with self.transaction() as db:
             db.conn.execute(
                 "UPDATE syncs SET status=%s, finished_at=%s, stats=%s, kind=COALESCE(%s, kind) WHERE id=%s",
-                (status, utc_now(), _dumps(stats), kind, sync_id),
+                (status, utc_now(), dumps_text(stats), kind, sync_id),
             )
 
     def syncs(self, integration_id: str, limit: int = 20) -> list[dict[str, Any]]:
@@ -579,7 +580,7 @@ class PostgresStore(StoredPages):
                 db.conn.execute(
                     "INSERT INTO pending_attachments (integration_id, target, attachment, error, "
                     "created_at) VALUES (%s,%s,%s,%s,%s) RETURNING id",
-                    (integration_id, _dumps(target), _dumps(attachment), error, utc_now()),
+                    (integration_id, dumps_text(target), dumps_text(attachment), error, utc_now()),
                 )
             )
             return int(row["id"])

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
 import json
 import os
 import socket
@@ -17,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from unimap.errors import InputInvalid, IntegrationNotFound, StoreError
+from unimap.errors import IntegrationNotFound, StoreError
 from unimap.secrets import seal, unseal
 from unimap.store.base import (
     Integration,
@@ -29,111 +26,19 @@ from unimap.store.base import (
     model_literal,
 )
 from unimap.store.migrations import LATEST, MIGRATIONS
+from unimap.store.rows import (
+    decode_cursor,
+    dumps_text,
+    encode_cursor,
+    stored_row,
+)
 from unimap.timeutil import utc_now
 
-__all__ = [
-    "PreparedRecord",
-    "SQLiteStore",
-    "decode_cursor",
-    "encode_cursor",
-    "prepared",
-    "record_hash",
-    "stored_row",
-    "utc_now",
-]
+__all__ = ["SQLiteStore"]
 
-ENGINE_KEYS = ("changed_at", "remote_deleted_at", "remote_data")
 #: bytes per database page of a new store: a record row (data and remote_data) is often 1-3 KB,
 #: which leaves most of a 4 KB page empty; 8 KB pages about halve what a committed page writes
 PAGE_SIZE = 8192
-_SORTED = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
-
-
-def record_hash(record: dict[str, Any]) -> str:
-    """Hash of a record's unified content (engine keys excluded)."""
-    return content_hash(content_of(record))
-
-
-def content_of(record: dict[str, Any]) -> dict[str, Any]:
-    """A record's unified content: the record without the engine's keys (in the record's key order)."""
-    content = record.copy()  # a copy and three pops beat a comprehension over every key
-    for key in ENGINE_KEYS:
-        content.pop(key, None)
-    return content
-
-
-def content_hash(content: dict[str, Any]) -> str:
-    """Hash of unified content (key order does not matter)."""
-    return hashlib.blake2b(orjson.dumps(content, default=str, option=_SORTED), digest_size=16).hexdigest()
-
-
-class PreparedRecord(dict[str, Any]):
-    """A mapped record reduced to its ``id`` and ``remote_id``, with the texts to store already
-    computed (``stored``: hash, data, remote_data), e.g. by a mapping process. :meth:`full` is the record."""
-
-    __slots__ = ("stored",)
-    stored: tuple[str, str, str]
-
-    def full(self) -> dict[str, Any]:
-        """The whole mapped record again (its data with its ``remote_data``)."""
-        record: dict[str, Any] = orjson.loads(self.stored[1])
-        record["remote_data"] = orjson.loads(self.stored[2])
-        return record
-
-
-def prepared(record: dict[str, Any]) -> tuple[str, Any, str, str, str]:
-    """``(id, remote id, hash, data, remote_data)`` of a mapped record: what :class:`PreparedRecord` holds."""
-    digest, data, raw = stored_row(record)
-    return record["id"], record.get("remote_id"), digest, data, raw
-
-
-def prepared_record(row: tuple[str, Any, str, str, str]) -> PreparedRecord:
-    """The :class:`PreparedRecord` of a :func:`prepared` row."""
-    record = PreparedRecord(id=row[0], remote_id=row[1])
-    record.stored = row[2:]
-    return record
-
-
-def stored_row(record: dict[str, Any]) -> tuple[str, str, str]:
-    """``(hash, data, remote_data)`` to store for a mapped record, each computed once.
-
-    ``remote_data`` given as JSON text (``bytes`` or an ``orjson.Fragment``, as the vendor sent it) is
-    stored as those bytes, without parsing; anything else is encoded. A :class:`PreparedRecord`'s
-    texts are used as they are.
-    """
-    if type(record) is PreparedRecord:
-        return record.stored
-    content = content_of(record)
-    raw = record.get("remote_data")
-    text = bytes(raw).decode() if isinstance(raw, bytes | bytearray | memoryview) else _dumps(raw)
-    return content_hash(content), _dumps(content), text
-
-
-def _dumps(value: Any) -> str:
-    return orjson.dumps(value, default=str, option=orjson.OPT_NON_STR_KEYS).decode()
-
-
-def encode_cursor(rowid: int) -> str:
-    """An opaque cursor for the row after ``rowid``."""
-    return base64.urlsafe_b64encode(_dumps({"after": rowid}).encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> int:
-    """The rowid a cursor points after; :class:`InputInvalid` for a cursor we did not issue."""
-    problem = InputInvalid(f"invalid cursor {str(cursor)[:40]!r}", fields=["cursor"])
-    if not isinstance(cursor, str) or len(cursor) > 200:
-        raise problem
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        value = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
-    except (ValueError, TypeError, binascii.Error, RecursionError):
-        raise problem from None
-    after = value.get("after") if isinstance(value, dict) else None
-    if not isinstance(after, int) or isinstance(after, bool) or not 0 <= after < 2**63:
-        raise problem  # 1e400, "many", true, -1 and 2**64 are not cursors we issue
-    return after
-
-
 _OWNER = "_owner"  # key of a running sync's stats that names its process
 
 
@@ -268,7 +173,7 @@ class SQLiteStore(StoredPages):
                     integration.name,
                     integration.base_url,
                     seal(integration.credentials),
-                    _dumps(integration.settings),
+                    dumps_text(integration.settings),
                     integration.created_at,
                 ),
             )
@@ -463,7 +368,7 @@ class SQLiteStore(StoredPages):
         db.execute(
             "INSERT INTO checkpoints (integration_id, model, cursor, run) VALUES (?,?,?,?) ON CONFLICT"
             "(integration_id, model) DO UPDATE SET cursor=excluded.cursor, run=excluded.run",
-            (integration_id, model, cursor, _dumps(run) if run is not None else None),
+            (integration_id, model, cursor, dumps_text(run) if run is not None else None),
         )
 
     def start_sync(self, integration_id: str, kind: str) -> int:
@@ -472,7 +377,7 @@ class SQLiteStore(StoredPages):
         The run remembers its process (host, pid, start time) until it finishes, so :meth:`syncs` can
         show a run whose process died (SIGKILL, power loss) as interrupted without waiting for the next run.
         """
-        owner = _dumps({_OWNER: _process_identity()})
+        owner = dumps_text({_OWNER: _process_identity()})
         with self.transaction() as db:
             db.execute(
                 "UPDATE syncs SET status='interrupted', finished_at=? WHERE integration_id=? AND status='running'",
@@ -491,7 +396,7 @@ class SQLiteStore(StoredPages):
         with self.transaction() as db:
             db.execute(
                 "UPDATE syncs SET status=?, finished_at=?, stats=?, kind=COALESCE(?, kind) WHERE id=?",
-                (status, utc_now(), _dumps(stats), kind, sync_id),
+                (status, utc_now(), dumps_text(stats), kind, sync_id),
             )
 
     def syncs(self, integration_id: str, limit: int = 20) -> list[dict[str, Any]]:
@@ -559,7 +464,7 @@ class SQLiteStore(StoredPages):
                 db.execute(
                     "INSERT INTO pending_attachments (integration_id, target, attachment, error, "
                     "created_at) VALUES (?,?,?,?,?)",
-                    (integration_id, _dumps(target), _dumps(attachment), error, utc_now()),
+                    (integration_id, dumps_text(target), dumps_text(attachment), error, utc_now()),
                 ).lastrowid
                 or 0
             )
