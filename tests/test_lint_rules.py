@@ -426,3 +426,23 @@ def test_unknown_lookup_in_the_custom_field_catalogue(
         {"connector.yaml": ("    value: name\n", catalogue.replace("departmnts", "departments"))},
     )
     assert lint(good, loader, monkeypatch) == []
+
+
+def test_a_type_registered_after_a_spec_was_checked_is_accepted_by_the_next_check() -> None:
+    import json
+
+    from unimap.specschema import spec_validator
+
+    def paginator_problems(validator: Any) -> list[Any]:
+        spec = {"kind": "connector", "paginator": {"type": "fancy_pages", "page_size": 10}}
+        return [e for e in validator.iter_errors(spec) if list(e.absolute_path)[:1] == ["paginator"]]
+
+    registry = default_components()
+    before = spec_validator("connector", registry)
+    assert before is spec_validator("connector", registry), "composed once per registry"
+    assert paginator_problems(before) and "fancy_pages" not in json.dumps(before.schema)
+    registry.register("paginator", "fancy_pages", {"properties": {"page_size": {"type": "integer"}}})
+    after = spec_validator("connector", registry)
+    assert after is not before and "fancy_pages" in json.dumps(after.schema)
+    assert paginator_problems(after) == []
+    assert spec_validator("connector", default_components()) is not after, "one registry's schemas are its own"

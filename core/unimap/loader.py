@@ -32,7 +32,7 @@ from unimap.registry import ComponentRegistry
 from unimap.schemaerrors import Problem, problems
 from unimap.slots import iter_slots
 from unimap.specs import ActionSpec, ConnectorSpecs, FieldMapping, ModelSpec, ReadSpec, SpecFile
-from unimap.specschema import spec_schema, spec_validator
+from unimap.specschema import spec_validator
 from unimap.yamlsource import JsonPath, YamlDocument, YamlLimitError, YamlSyntaxError, parse_yaml
 
 CONNECTOR_FILE = "connector.yaml"
@@ -118,9 +118,10 @@ class SpecLoader:
             transport = _mapping(doc.data.get("transport")).get("type")
             if self.components.find("request", transport) is not None:
                 selected = {**(selected or {}), "request": str(transport)}
-        self._check_schema(doc, spec_validator(kind, self.components, selected), findings)
+        validator = spec_validator(kind, self.components, selected)  # composed once per kind and registry
+        self._check_schema(doc, validator, findings)
         spec = SpecFile(kind, doc)
-        self._compile_expressions(spec, spec_schema(kind, self.components, selected), findings)
+        self._compile_expressions(spec, validator.schema, findings)
         if kind == "model":
             self._check_fields(spec, findings)
         elif kind in ("action", "read"):

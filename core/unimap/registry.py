@@ -14,7 +14,7 @@ linted with ``file:line:col``.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -141,6 +141,9 @@ class ComponentRegistry:
     def __init__(self) -> None:
         self._types: dict[str, dict[str, ComponentType]] = {c: {} for c in CATEGORIES}
         self._aliases: dict[tuple[str, str], str] = {}
+        #: what is built from the registered types (composed spec schemas, their validators), by key;
+        #: emptied by every registration so nothing built from an older set of types is used
+        self.derived: dict[Hashable, Any] = {}
 
     def register(
         self,
@@ -156,6 +159,7 @@ class ComponentRegistry:
         if category not in self._types:
             raise ConfigError(f"unknown component category {category!r} (known: {', '.join(CATEGORIES)})")
         self._types[category][name] = ComponentType(category, name, schema, factory, summary)
+        self.derived.clear()
         for alias in aliases:
             self._aliases[(category, alias)] = name
 

@@ -60,18 +60,17 @@ def spec_schema(kind: str, registry: ComponentRegistry, selected: dict[str, str]
     return compose(schema, registry, selected)
 
 
-_validators: dict[tuple[int, str, tuple[tuple[str, str], ...]], jsonschema.protocols.Validator] = {}
-
-
 def spec_validator(
     kind: str, registry: ComponentRegistry, selected: dict[str, str] | None = None
 ) -> jsonschema.protocols.Validator:
-    """A cached draft 2020-12 validator for spec ``kind`` under ``registry``."""
-    key = (id(registry), kind, tuple(sorted((selected or {}).items())))
-    if key not in _validators:
+    """A draft 2020-12 validator for spec ``kind`` under ``registry``, kept until a type is registered."""
+    key = ("spec_validator", kind, tuple(sorted((selected or {}).items())))
+    validator = registry.derived.get(key)
+    if validator is None:
         cls = jsonschema.Draft202012Validator
-        _validators[key] = cls(spec_schema(kind, registry, selected), format_checker=cls.FORMAT_CHECKER)
-    return _validators[key]
+        validator = cls(spec_schema(kind, registry, selected), format_checker=cls.FORMAT_CHECKER)
+        registry.derived[key] = validator
+    return validator
 
 
 def generated_text(kind: str, registry: ComponentRegistry) -> str:
