@@ -65,6 +65,11 @@ class StoredRecord:
     remote_data: bytes | None
     fields: dict[str, Any]
 
+    @classmethod
+    def related(cls, row: Sequence[Any], names: Sequence[str]) -> StoredRecord:
+        """A ``stored_by`` row: id, remote id, hash, data, changed_at, remote_deleted_at, then ``names``' values."""
+        return cls(row[0], row[1], row[2], row[3], row[4], row[5], None, dict(zip(names, row[6:], strict=True)))
+
     def parsed(self) -> dict[str, Any]:
         """The record as a dict, the way the store's readers return it."""
         record: dict[str, Any] = orjson.loads(self.data)

@@ -25,8 +25,8 @@ integration's entries.
 
 from __future__ import annotations
 
-#: the tables whose writes move PostgreSQL's generation (version 7): every table a store copy carries
-GENERATION_TABLES = (
+#: every table a store copy carries, parents first
+TABLES = (
     "integrations",
     "api_keys",
     "records",
@@ -38,7 +38,9 @@ GENERATION_TABLES = (
     "webhook_subscriptions",
     "webhook_inbound",
     "integration_field_settings",
-)
+)  # webhook_deliveries (the delivery log and queue) stays behind: a copied store starts it afresh
+#: the tables whose writes move PostgreSQL's generation (version 7): every table a store copy carries
+GENERATION_TABLES = TABLES
 _PG_GENERATION = (
     """
     CREATE TABLE store_generation (n BIGINT NOT NULL);
@@ -405,18 +407,3 @@ PG_MIGRATIONS: list[tuple[int, str]] = [
 
 LATEST = MIGRATIONS[-1][0]
 assert [v for v, _ in PG_MIGRATIONS] == [v for v, _ in MIGRATIONS], "both dialects share the versions"
-
-#: every table a store copy carries, parents first
-TABLES = (
-    "integrations",
-    "api_keys",
-    "records",
-    "checkpoints",
-    "syncs",
-    "tracked",
-    "pending_attachments",
-    "sync_schedules",
-    "webhook_subscriptions",
-    "webhook_inbound",
-    "integration_field_settings",
-)  # webhook_deliveries (the delivery log and queue) stays behind: a copied store starts it afresh

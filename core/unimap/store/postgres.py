@@ -706,9 +706,7 @@ class PostgresStore(StoredPages):
         )
         with self._conn() as conn, conn.cursor(row_factory=tuple_row, binary=True) as cur:
             rows = cur.execute(sql, (integration_id, text_array(wanted))).fetchall()
-        return [
-            StoredRecord(r[0], r[1], r[2], r[3], r[4], r[5], None, dict(zip(names, r[6:], strict=True))) for r in rows
-        ]
+        return [StoredRecord.related(r, names) for r in rows]
 
     def all(self, integration_id: str, model: str, *, include_deleted: bool = False) -> list[dict[str, Any]]:
         """Every record of a (small) model, in insertion order."""
